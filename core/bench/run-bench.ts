@@ -1,0 +1,183 @@
+import { fork } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Redis } from 'ioredis';
+import { startBroker, type Broker } from '../broker/broker.js';
+import { configSchema } from '../config/schema.js';
+import { IngestCounters } from '../figures/ingest-figures.js';
+import { Ingest } from '../ingest/ingest.js';
+import { CLIMATES } from '../model/climate.js';
+import { createKeySchema, type KeySchema } from '../model/keys.js';
+import { openRedis } from '../redis/connect.js';
+import { startEmbeddedRedis } from '../redis/embedded-redis.js';
+import { perReadingBaseline } from './per-reading-baseline.js';
+import type { PublisherJob, PublisherResult } from './publisher-process.js';
+
+interface PhaseResult {
+  name: string;
+  writtenPerSec: number;
+  latencyP50Ms: number | null;
+  latencyP99Ms: number | null;
+  published: number;
+  written: number;
+  /** CPU seconds per wall second over the measured window: 1.0 is one full core. */
+  cpu: { ingestProcess: number; redis: number };
+}
+
+interface BenchSettings {
+  publishers: number;
+  warmupMs: number;
+  measureMs: number;
+  qos: 0 | 1;
+  latencyRate: number;
+}
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `npm run bench`: the real path (publisher processes → aedes → ingest → redis-server) against the
+ * source document's per-reading MULTI, in the same run on the same Redis, plus latency at a fixed rate.
+ */
+export async function runBench(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      publishers: { type: 'string', default: '2' },
+      seconds: { type: 'string', default: '10' },
+      qos: { type: 'string', default: '1' },
+      'latency-rate': { type: 'string', default: '10000' },
+    },
+  });
+  const settings: BenchSettings = {
+    publishers: Number(values.publishers),
+    warmupMs: 3000,
+    measureMs: Number(values.seconds) * 1000,
+    qos: values.qos === '0' ? 0 : 1,
+    latencyRate: Number(values['latency-rate']),
+  };
+  const dataDir = await mkdtemp(join(tmpdir(), 'sw-bench-'));
+  const embedded = await startEmbeddedRedis({ dataDir, port: 0, persistence: true });
+  const redis = await openRedis(embedded.url, { connectionName: 'sensor-workbench:bench' });
+  const broker = await startBroker({ host: '127.0.0.1', port: 0 });
+  const keys = createKeySchema({ keyPrefix: '' });
+  log(`bench: ${settings.publishers} publisher processes, QoS ${settings.qos}, ${settings.measureMs / 1000} s measured after ${settings.warmupMs / 1000} s warm-up; redis ${embedded.binary} (AOF everysec)`);
+  try {
+    const ingest = await phase('ingest (batched MULTI)', settings, 'max', broker, redis, keys, (counters) => startIngest(broker, redis, keys, counters));
+    const baseline = await phase('baseline (MULTI per reading, awaited)', settings, 'max', broker, redis, keys, (counters) =>
+      broker.subscribe('temp_readings', perReadingBaseline(redis, keys, counters)),
+    );
+    const atRate = await phase(`ingest at ${settings.latencyRate} readings/s`, settings, settings.latencyRate, broker, redis, keys, (counters) =>
+      startIngest(broker, redis, keys, counters),
+    );
+    const figures = {
+      ingest_readings_per_s: Math.round(ingest.writtenPerSec),
+      baseline_readings_per_s: Math.round(baseline.writtenPerSec),
+      ratio: round(ingest.writtenPerSec / baseline.writtenPerSec, 2),
+      latency_p50_ms: atRate.latencyP50Ms === null ? null : round(atRate.latencyP50Ms, 2),
+      latency_p99_ms: atRate.latencyP99Ms === null ? null : round(atRate.latencyP99Ms, 2),
+      latency_at_rate: settings.latencyRate,
+      qos: settings.qos,
+      publishers: settings.publishers,
+      cpu_cores_ingest_process: ingest.cpu.ingestProcess,
+      cpu_cores_redis: ingest.cpu.redis,
+      cpu_cores_baseline_process: baseline.cpu.ingestProcess,
+      cpu_cores_baseline_redis: baseline.cpu.redis,
+      ingest_latency_p99_at_max_ms: ingest.latencyP99Ms === null ? null : round(ingest.latencyP99Ms, 1),
+    };
+    log(JSON.stringify(figures));
+  } finally {
+    await broker.close();
+    redis.disconnect();
+    await embedded.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function startIngest(broker: Broker, redis: Redis, keys: KeySchema, counters: IngestCounters): Promise<() => Promise<void>> {
+  const settings = configSchema.parse({}).ingest;
+  const ingest = new Ingest(broker, redis, keys, settings, (line) => log(`  ingest: ${line}`), counters);
+  await ingest.start();
+  return async () => {
+    await ingest.stop();
+  };
+}
+
+async function phase(
+  name: string,
+  settings: BenchSettings,
+  totalRate: number | 'max',
+  broker: Broker,
+  redis: Redis,
+  keys: KeySchema,
+  attach: (counters: IngestCounters) => Promise<() => Promise<void>>,
+): Promise<PhaseResult> {
+  await redis.flushall();
+  const counters = new IngestCounters();
+  const detach = await attach(counters);
+  const durationMs = settings.warmupMs + settings.measureMs + 500;
+  const rate = totalRate === 'max' ? 'max' : totalRate / settings.publishers;
+  const publishers = Array.from({ length: settings.publishers }, () =>
+    runPublisher({ brokerUrl: broker.url, rate, durationMs, qos: settings.qos, devices: 5000 }),
+  );
+  await sleep(settings.warmupMs);
+  counters.latency.reset();
+  const start = { written: counters.written, at: performance.now(), cpu: process.cpuUsage(), redisCpu: await redisCpuSeconds(redis) };
+  await sleep(settings.measureMs);
+  const seconds = (performance.now() - start.at) / 1000;
+  const written = counters.written - start.written;
+  const latency = counters.latency.percentilesMs();
+  const cpu = process.cpuUsage(start.cpu);
+  const redisCpu = (await redisCpuSeconds(redis)) - start.redisCpu;
+  const results = await Promise.all(publishers);
+  await waitUntil(() => counters.written + counters.rejected + counters.dropped >= counters.received, 15_000);
+  await detach();
+  const counted = await climateTotal(redis, keys);
+  const published = results.reduce((sum, result) => sum + result.published, 0);
+  const result: PhaseResult = {
+    name,
+    writtenPerSec: written / seconds,
+    latencyP50Ms: latency.p50,
+    latencyP99Ms: latency.p99,
+    published,
+    written: counters.written,
+    cpu: { ingestProcess: round((cpu.user + cpu.system) / 1e6 / seconds, 2), redis: round(redisCpu / seconds, 2) },
+  };
+  log(
+    `${name}: ${Math.round(result.writtenPerSec).toLocaleString('en')} readings/s written; latency p50 ${fmt(latency.p50)} ms, p99 ${fmt(latency.p99)} ms; ` +
+      `CPU cores: ingest process ${result.cpu.ingestProcess}, redis ${result.cpu.redis}; published ${published}, written ${counters.written}, climate counters ${counted}`,
+  );
+  if (counted !== counters.written) throw new Error(`climate counters (${counted}) do not add up to written readings (${counters.written})`);
+  return result;
+}
+
+function runPublisher(job: PublisherJob): Promise<PublisherResult> {
+  const child = fork(new URL('./publisher-process.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
+  child.send(job);
+  return new Promise((resolve, reject) => {
+    child.once('message', (result: PublisherResult) => resolve(result));
+    child.once('exit', (code) => code !== 0 && reject(new Error(`publisher exited with ${code}`)));
+  });
+}
+
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const user = Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0);
+  const system = Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0);
+  return user + system;
+}
+
+async function climateTotal(redis: Redis, keys: KeySchema): Promise<number> {
+  const values = await redis.mget(...CLIMATES.map((climate) => keys.climateCounter(climate)));
+  return values.reduce((sum, value) => sum + Number(value ?? 0), 0);
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition() && performance.now() < deadline) await sleep(20);
+}
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+const fmt = (value: number | null) => (value === null ? '–' : value.toFixed(2));

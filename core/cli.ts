@@ -1,0 +1,55 @@
+import { ConfigError, loadConfig } from './config/load.js';
+import { SETTINGS } from './config/settings.js';
+import { Stack } from './stack.js';
+
+const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+
+function usage(): string {
+  const rows = SETTINGS.map((s) => `  --${s.flag.padEnd(20)} ${s.help} [env ${s.env}]`);
+  return ['usage: npm run serve -- [flags]', '', '  --config <file>        config file (default: <data dir>/config.json) [env SW_CONFIG]', ...rows].join('\n');
+}
+
+async function serve(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${usage()}\n`);
+    return;
+  }
+  const { config, configFile } = loadConfig({ argv, env: process.env });
+  if (configFile) log(`config file ${configFile}`);
+  const stack = await Stack.start(config, log);
+  const addresses = stack.addresses();
+  process.stdout.write(`ready ${JSON.stringify(addresses)}\n`);
+  log(`open ${addresses.http}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      log(`${signal} again: exiting without waiting for the flush`);
+      process.exit(1);
+    }
+    stopping = true;
+    log(`${signal}: stopping intake, flushing buffered readings, stopping Redis`);
+    const report = await stack.stop();
+    log(report.unwritten === 0 ? 'stopped cleanly, nothing left unwritten' : `stopped; ${report.unwritten} readings saved to ${report.unwrittenFile}`);
+    process.exit(0);
+  };
+  process.on('SIGINT', (signal) => void shutdown(signal));
+  process.on('SIGTERM', (signal) => void shutdown(signal));
+}
+
+async function main(): Promise<void> {
+  const [command, ...argv] = process.argv.slice(2);
+  if (command === 'serve') return serve(argv);
+  if (command === 'bench') {
+    const { runBench } = await import('./bench/run-bench.js');
+    return runBench(argv);
+  }
+  process.stderr.write(`unknown command ${command ?? '(none)'}: use serve or bench\n`);
+  process.exitCode = 2;
+}
+
+main().catch((error: Error) => {
+  const message = error instanceof ConfigError ? error.message : `cannot start: ${error.message}`;
+  process.stderr.write(`${message}\n`);
+  process.exit(error instanceof ConfigError ? 2 : 1);
+});

@@ -1,0 +1,91 @@
+import type { Redis } from 'ioredis';
+import type { LiveFigures, RateSample } from '../server/contract.js';
+import type { IngestCounters } from './ingest-figures.js';
+
+const HISTORY_SECONDS = 120;
+
+export interface FiguresSources {
+  counters: IngestCounters;
+  redis: Redis;
+  buffer: { buffered: number; isFull: boolean; waitingPublishers: number; lastError: string | null };
+  bufferLimit: number;
+  mqttClients: () => number;
+}
+
+/** Turns the hot path's cumulative counters into per-second rates, once a second, off the hot path. */
+export class FiguresSampler {
+  private readonly history: RateSample[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private last = { received: 0, written: 0, rejected: 0, redisCommands: null as number | null, at: 0 };
+
+  constructor(private readonly sources: FiguresSources) {}
+
+  start(): void {
+    this.last = { ...this.countersNow(), redisCommands: null, at: performance.now() };
+    this.timer = setInterval(() => void this.sample(), 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  snapshot(): LiveFigures {
+    const { counters, buffer, bufferLimit } = this.sources;
+    const latency = counters.latency.percentilesMs();
+    return {
+      ingest: {
+        received: counters.received,
+        written: counters.written,
+        rejected: counters.rejected,
+        rejectedByReason: { ...counters.rejectedByReason },
+        buffered: buffer.buffered,
+        bufferLimit,
+        bufferFull: buffer.isFull,
+        waitingPublishers: buffer.waitingPublishers,
+        dropped: counters.dropped,
+        writeErrors: counters.writeErrors,
+        lastError: buffer.lastError,
+      },
+      rates: this.history.at(-1) ?? null,
+      history: [...this.history],
+      latencyMs: { ...latency, windowSeconds: 10 },
+      mqttClients: this.sources.mqttClients(),
+    };
+  }
+
+  private countersNow() {
+    const { received, written, rejected } = this.sources.counters;
+    return { received, written, rejected };
+  }
+
+  private async sample(): Promise<void> {
+    const now = performance.now();
+    const seconds = (now - this.last.at) / 1000;
+    const current = this.countersNow();
+    const redisCommands = await this.redisCommandsProcessed();
+    const sample: RateSample = {
+      at: Date.now(),
+      receivedPerSec: (current.received - this.last.received) / seconds,
+      writtenPerSec: (current.written - this.last.written) / seconds,
+      rejectedPerSec: (current.rejected - this.last.rejected) / seconds,
+      redisCommandsPerSec:
+        redisCommands !== null && this.last.redisCommands !== null ? (redisCommands - this.last.redisCommands) / seconds : null,
+    };
+    this.last = { ...current, redisCommands, at: now };
+    this.history.push(sample);
+    if (this.history.length > HISTORY_SECONDS) this.history.shift();
+    this.sources.counters.latency.rotate();
+  }
+
+  private async redisCommandsProcessed(): Promise<number | null> {
+    try {
+      const info = await this.sources.redis.info('stats');
+      const match = /total_commands_processed:(\d+)/.exec(info);
+      return match ? Number(match[1]) : null;
+    } catch {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import { REJECTION_REASONS, type RejectionReason } from '../ingest/rejection.js';
+import { LatencyWindow } from './latency-window.js';
+
+/** Cumulative counters, mutated on the hot path; everything else is derived by the sampler. */
+export class IngestCounters {
+  received = 0;
+  written = 0;
+  rejected = 0;
+  dropped = 0;
+  writeErrors = 0;
+  readonly rejectedByReason: Record<RejectionReason, number> = Object.fromEntries(
+    REJECTION_REASONS.map((reason) => [reason, 0]),
+  ) as Record<RejectionReason, number>;
+  readonly latency = new LatencyWindow();
+
+  countRejected(reason: RejectionReason): void {
+    this.rejected += 1;
+    this.rejectedByReason[reason] += 1;
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * Where ingest gets messages from. Today the in-process aedes broker; an MQTT subscription to an
+ * external broker (shared subscriptions for several workers) fits the same shape.
+ */
+export interface InboundMessage {
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1 | 2;
+  clientId: string | null;
+}
+
+/** Call `done` when the message is safely held; until then the source may hold back its publisher. */
+export type MessageHandler = (message: InboundMessage, done: () => void) => void;
+
+export interface MessageSource {
+  /** Resolves with a function that removes the subscription. */
+  subscribe(topicFilter: string, handler: MessageHandler): Promise<() => Promise<void>>;
+}

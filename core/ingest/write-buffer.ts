@@ -1,0 +1,227 @@
+import { randomBytes } from 'node:crypto';
+import { ReplyError, type Redis } from 'ioredis';
+import type { IngestCounters } from '../figures/ingest-figures.js';
+import { deadLetterWrites, type DeadLetter } from '../model/dead-letter-persist.js';
+import type { KeySchema } from '../model/keys.js';
+import type { RedisCommand } from '../model/redis-command.js';
+import { thermostatWrites } from '../model/thermostat-persist.js';
+import type { QueuedReading } from './queued-reading.js';
+
+export interface WriteBufferOptions {
+  redis: Redis;
+  keys: KeySchema;
+  counters: IngestCounters;
+  /** Readings held in memory before publishers are made to wait. */
+  bufferLimit: number;
+  maxBatch: number;
+  deadLetterCap: number;
+  log: (line: string) => void;
+}
+
+interface Batch {
+  id: string;
+  readings: QueuedReading[];
+  deadLetters: DeadLetter[];
+  rejectedCounts: Map<string, number>;
+  /** Set once a send failed without a reply: the batch may or may not have been applied. */
+  inDoubt: boolean;
+}
+
+/** Redis error replies that mean "not now" rather than "never": the batch is kept and retried. */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|NOREPLICAS)\b/;
+
+function isPermanent(error: Error): boolean {
+  return error instanceof ReplyError && !TRANSIENT_REPLY.test(error.message);
+}
+
+const RETRY_DELAYS_MS = [100, 250, 500, 1000, 2000];
+
+/**
+ * Holds accepted readings and dead letters until Redis has them. One MULTI/EXEC is in flight at a
+ * time; whatever arrives meanwhile forms the next batch, so batches grow with load. A batch that
+ * fails is retried until Redis answers, and each batch writes its id in the same transaction so a
+ * retry after a lost reply is recognised instead of counted twice.
+ */
+export class WriteBuffer {
+  private readings: QueuedReading[] = [];
+  private deadLetters: DeadLetter[] = [];
+  private rejectedCounts = new Map<string, number>();
+  private waiting: Array<() => void> = [];
+  private inFlight: Batch | null = null;
+  private flushScheduled = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private consecutiveFailures = 0;
+  private fullSince: number | null = null;
+  private batchSeq = 0;
+  private readonly instanceId = randomBytes(6).toString('hex');
+  private drainedListeners: Array<() => void> = [];
+  lastError: string | null = null;
+
+  constructor(private readonly options: WriteBufferOptions) {}
+
+  get buffered(): number {
+    return this.readings.length + (this.inFlight?.readings.length ?? 0);
+  }
+
+  get waitingPublishers(): number {
+    return this.waiting.length;
+  }
+
+  get isFull(): boolean {
+    return this.fullSince !== null;
+  }
+
+  /**
+   * Takes the reading now; `release` is called at once while there is room, or later when there is,
+   * which holds back the publisher's socket (TCP backpressure) instead of dropping anything.
+   */
+  offerReading(reading: QueuedReading, release: () => void): void {
+    this.readings.push(reading);
+    if (this.buffered < this.options.bufferLimit) release();
+    else this.holdPublisher(release);
+    this.scheduleFlush();
+  }
+
+  offerDeadLetter(letter: DeadLetter): void {
+    this.rejectedCounts.set(letter.reason, (this.rejectedCounts.get(letter.reason) ?? 0) + 1);
+    this.deadLetters.push(letter);
+    if (this.deadLetters.length > this.options.deadLetterCap) this.deadLetters.shift();
+    this.scheduleFlush();
+  }
+
+  /** Resolves once everything offered so far is in Redis, or with what is left after timeoutMs. */
+  async drain(timeoutMs: number): Promise<QueuedReading[]> {
+    if (this.isEmpty()) return [];
+    const drained = new Promise<void>((resolve) => this.drainedListeners.push(resolve));
+    const timedOut = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+    await Promise.race([drained, timedOut]);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    return [...(this.inFlight?.readings ?? []), ...this.readings];
+  }
+
+  private isEmpty(): boolean {
+    return this.inFlight === null && this.readings.length === 0 && this.deadLetters.length === 0 && this.rejectedCounts.size === 0;
+  }
+
+  private holdPublisher(release: () => void): void {
+    this.waiting.push(release);
+    if (this.fullSince !== null) return;
+    this.fullSince = Date.now();
+    this.options.log(
+      `ingest buffer FULL: ${this.buffered} readings held (limit ${this.options.bufferLimit}); publishers are being slowed down until Redis catches up` +
+        (this.lastError ? ` (last Redis error: ${this.lastError})` : ''),
+    );
+  }
+
+  private releasePublishers(): void {
+    while (this.waiting.length > 0 && this.buffered < this.options.bufferLimit) this.waiting.shift()!();
+    if (this.fullSince === null || this.waiting.length > 0) return;
+    this.options.log(`ingest buffer has room again after ${((Date.now() - this.fullSince) / 1000).toFixed(1)} s`);
+    this.fullSince = null;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.inFlight) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.startNextBatch();
+    });
+  }
+
+  private startNextBatch(): void {
+    if (this.inFlight) return;
+    if (this.readings.length === 0 && this.deadLetters.length === 0 && this.rejectedCounts.size === 0) {
+      this.notifyDrained();
+      return;
+    }
+    this.inFlight = {
+      id: `${this.instanceId}:${this.batchSeq++}`,
+      readings: this.readings.splice(0, this.options.maxBatch),
+      deadLetters: this.deadLetters,
+      rejectedCounts: this.rejectedCounts,
+      inDoubt: false,
+    };
+    this.deadLetters = [];
+    this.rejectedCounts = new Map();
+    void this.send(this.inFlight);
+  }
+
+  private async send(batch: Batch): Promise<void> {
+    try {
+      if (batch.inDoubt && (await this.wasApplied(batch))) {
+        this.completed(batch, []);
+        return;
+      }
+      const replies = await this.options.redis.multi(this.commandsFor(batch)).exec();
+      if (replies === null) throw new Error('transaction aborted');
+      this.completed(batch, replies.filter(([error]) => error !== null).map(([error]) => String(error)));
+    } catch (error) {
+      this.failed(batch, error as Error);
+    }
+  }
+
+  private commandsFor(batch: Batch): RedisCommand[] {
+    const { keys, deadLetterCap } = this.options;
+    return [
+      ...thermostatWrites(batch.readings, keys),
+      ...deadLetterWrites(batch.deadLetters, batch.rejectedCounts, keys, deadLetterCap),
+      ['set', keys.lastAppliedBatch, batch.id],
+    ];
+  }
+
+  private async wasApplied(batch: Batch): Promise<boolean> {
+    return (await this.options.redis.get(this.options.keys.lastAppliedBatch)) === batch.id;
+  }
+
+  private completed(batch: Batch, commandErrors: string[]): void {
+    const { counters } = this.options;
+    const now = performance.now();
+    for (const reading of batch.readings) counters.latency.recordMs(now - reading.receivedAt);
+    counters.written += batch.readings.length;
+    if (commandErrors.length > 0) {
+      counters.writeErrors += commandErrors.length;
+      this.lastError = commandErrors[0]!;
+      this.options.log(`Redis refused ${commandErrors.length} command(s) of a batch: ${this.lastError}`);
+    }
+    if (this.consecutiveFailures > 0) this.options.log(`Redis is back; buffered readings are being written`);
+    this.consecutiveFailures = 0;
+    this.inFlight = null;
+    this.releasePublishers();
+    this.startNextBatch();
+  }
+
+  private failed(batch: Batch, error: Error): void {
+    if (isPermanent(error)) {
+      this.dropped(batch, error);
+      return;
+    }
+    batch.inDoubt = true;
+    this.lastError = error.message;
+    if (this.consecutiveFailures === 0) {
+      this.options.log(`Redis write failed (${error.message}); holding ${this.buffered} readings and retrying`);
+    }
+    const delay = RETRY_DELAYS_MS[Math.min(this.consecutiveFailures, RETRY_DELAYS_MS.length - 1)]!;
+    this.consecutiveFailures += 1;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.send(batch);
+    }, delay);
+  }
+
+  /** Redis refused the whole transaction for a reason a retry cannot fix: say so, and move on. */
+  private dropped(batch: Batch, error: Error): void {
+    this.options.counters.dropped += batch.readings.length;
+    this.lastError = error.message;
+    this.options.log(`DROPPED ${batch.readings.length} readings: Redis refused their batch (${error.message})`);
+    this.inFlight = null;
+    this.releasePublishers();
+    this.startNextBatch();
+  }
+
+  private notifyDrained(): void {
+    const listeners = this.drainedListeners;
+    this.drainedListeners = [];
+    for (const listener of listeners) listener();
+  }
+}

@@ -1,0 +1,74 @@
+import { mkdir } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { accessSync, constants } from 'node:fs';
+import { RedisMemoryServer } from 'redis-memory-server';
+
+export interface EmbeddedRedisOptions {
+  dataDir: string;
+  /** 0 picks a free port. */
+  port: number;
+  persistence: boolean;
+  /** Explicit redis-server binary; otherwise redis-server on PATH, otherwise redis-memory-server's download. */
+  systemBinary?: string | undefined;
+}
+
+export interface EmbeddedRedis {
+  url: string;
+  binary: string;
+  stop(): Promise<void>;
+}
+
+export class RedisUnavailableError extends Error {}
+
+/**
+ * A real redis-server owned by the app. Persistence is an append-only file in the data dir, so what
+ * the pipeline wrote is still there after the app restarts.
+ */
+export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
+  const binary = options.systemBinary ?? findOnPath('redis-server');
+  const redisDir = join(options.dataDir, 'redis');
+  await mkdir(redisDir, { recursive: true });
+  const args = options.persistence
+    ? ['--dir', redisDir, '--appendonly', 'yes', '--appendfsync', 'everysec']
+    : ['--dir', redisDir];
+  let server: RedisMemoryServer;
+  try {
+    server = await RedisMemoryServer.create({
+      instance: { ip: '127.0.0.1', port: options.port || null, args },
+      binary: binary ? { systemBinary: binary } : {},
+    });
+  } catch (error) {
+    throw new RedisUnavailableError(explainStartFailure(binary, error as Error));
+  }
+  const host = await server.getHost();
+  const port = await server.getPort();
+  return {
+    url: `redis://${host}:${port}`,
+    binary: binary ?? 'downloaded by redis-memory-server',
+    stop: async () => {
+      await server.stop();
+    },
+  };
+}
+
+function findOnPath(command: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, command);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      continue;
+    }
+  }
+  return undefined;
+}
+
+function explainStartFailure(binary: string | undefined, error: Error): string {
+  const firstLine = error.message.split('\n')[0];
+  const attempt = binary
+    ? `redis-server at ${binary} did not start (${firstLine})`
+    : `no redis-server on PATH and the download by redis-memory-server failed (${firstLine})`;
+  return `cannot start the embedded Redis: ${attempt}. Fix: install Redis (e.g. apt-get install redis-server, brew install redis), point REDISMS_SYSTEM_BINARY or --redis-binary at a redis-server, or use an existing Redis with --redis-url redis://host:port`;
+}

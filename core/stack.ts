@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { startBroker, type Broker } from './broker/broker.js';
+import type { Config } from './config/schema.js';
+import { ThermostatEmulator } from './emulator/thermostat-emulator.js';
+import { FiguresSampler } from './figures/figures-sampler.js';
+import { IngestCounters } from './figures/ingest-figures.js';
+import { Ingest } from './ingest/ingest.js';
+import { createKeySchema } from './model/keys.js';
+import { openRedis, redactUrl } from './redis/connect.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
+import type { EmulatorCommand, PartStatus, StackStatus } from './server/contract.js';
+import { startHttpServer, type HttpServer } from './server/http-server.js';
+
+export interface StackAddresses {
+  http: string;
+  mqtt: string;
+  redis: string;
+}
+
+export interface StopReport {
+  /** Readings Redis did not take before the flush deadline, saved to this file (null when none). */
+  unwrittenFile: string | null;
+  unwritten: number;
+}
+
+type Log = (line: string) => void;
+
+/**
+ * The whole local stack in start order: Redis, broker, ingest, figures, HTTP API, emulator. The CLI
+ * and the Electron shell each hold one of these and nothing else.
+ */
+export class Stack {
+  private emulator: ThermostatEmulator | null = null;
+  private readonly startedAt = Date.now();
+
+  private constructor(
+    readonly config: Config,
+    readonly token: string,
+    private readonly redisUrl: string,
+    private readonly embeddedRedis: EmbeddedRedis | null,
+    private readonly redis: Redis,
+    private readonly broker: Broker,
+    private readonly ingest: Ingest | null,
+    private readonly figures: FiguresSampler,
+    private http: HttpServer | null,
+    private readonly log: Log,
+  ) {}
+
+  static async start(config: Config, log: Log): Promise<Stack> {
+    const embeddedRedis = config.redis.url
+      ? null
+      : await startEmbeddedRedis({
+          dataDir: config.dataDir,
+          port: config.redis.port,
+          persistence: config.redis.persistence,
+          systemBinary: config.redis.systemBinary,
+        });
+    const redisUrl = config.redis.url ?? embeddedRedis!.url;
+    const cleanup: Array<() => Promise<unknown>> = [];
+    if (embeddedRedis) cleanup.push(() => embeddedRedis.stop());
+    try {
+      const redis = await openRedis(redisUrl, { connectionName: 'sensor-workbench:ingest' });
+      cleanup.push(() => redis.quit().catch(() => redis.disconnect()));
+      const broker = await startBroker(config.mqtt);
+      cleanup.push(() => broker.close());
+      const keys = createKeySchema(config.model);
+      const ingest = config.readOnly ? null : new Ingest(broker, redis, keys, config.ingest, log);
+      await ingest?.start();
+      const figures = new FiguresSampler({
+        counters: ingest?.counters ?? new IngestCounters(),
+        redis,
+        buffer: ingest?.buffer ?? { buffered: 0, isFull: false, waitingPublishers: 0, lastError: null },
+        bufferLimit: config.ingest.bufferLimit,
+        mqttClients: () => broker.connectedClients(),
+      });
+      figures.start();
+      const token = randomBytes(24).toString('base64url');
+      const stack = new Stack(config, token, redisUrl, embeddedRedis, redis, broker, ingest, figures, null, log);
+      stack.http = await startHttpServer({ stack, host: config.http.host, port: config.http.port, token });
+      if (config.emulator.mode === 'thermostats') await stack.controlEmulator({ action: 'start' });
+      return stack;
+    } catch (error) {
+      for (const step of cleanup.reverse()) await step().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  addresses(): StackAddresses {
+    return {
+      http: `${this.http!.url}/?token=${this.token}`,
+      mqtt: this.broker.url,
+      redis: redactUrl(this.redisUrl),
+    };
+  }
+
+  status(): StackStatus {
+    const running = (address: string | null, detail: string | null = null): PartStatus => ({ state: 'running', address, detail });
+    return {
+      startedAt: this.startedAt,
+      readOnly: this.config.readOnly,
+      parts: {
+        redis: running(redactUrl(this.redisUrl), this.embeddedRedis ? `embedded, ${this.embeddedRedis.binary}` : 'external'),
+        broker: running(this.broker.url),
+        ingest: this.ingest
+          ? running(null, 'rule temp_readings → thermostat persist')
+          : { state: 'stopped', address: null, detail: 'read-only mode: nothing is written to Redis' },
+        emulator: this.emulator?.status().running
+          ? running(this.broker.url, `thermostats on ${this.broker.url}`)
+          : { state: 'stopped', address: null, detail: null },
+      },
+      emulator: this.emulator?.status() ?? null,
+      figures: this.figures.snapshot(),
+    };
+  }
+
+  async controlEmulator(command: EmulatorCommand): Promise<void> {
+    if (command.action !== 'stop' && this.config.readOnly) throw new Error('read-only mode: the emulator cannot write');
+    const changes = {
+      ...(command.rate !== undefined && { rate: command.rate }),
+      ...(command.devices !== undefined && { devices: command.devices }),
+      ...(command.hotShare !== undefined && { hotShare: command.hotShare }),
+    };
+    if (command.action === 'stop') {
+      await this.emulator?.stop();
+      return;
+    }
+    this.emulator ??= new ThermostatEmulator({ brokerUrl: this.broker.url, ...this.config.emulator, ...changes });
+    this.emulator.reconfigure(changes);
+    if (command.action === 'start') await this.emulator.start();
+  }
+
+  /** Stop taking readings, flush them, then stop the servers and the embedded Redis. */
+  async stop(): Promise<StopReport> {
+    await this.emulator?.stop();
+    await this.broker.close();
+    const unwritten = (await this.ingest?.stop()) ?? [];
+    this.figures.stop();
+    await this.http?.close();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.embeddedRedis?.stop();
+    if (unwritten.length === 0) return { unwrittenFile: null, unwritten: 0 };
+    const dir = join(this.config.dataDir, 'unwritten');
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `thermostats-${new Date().toISOString().replaceAll(':', '-')}.ndjson`);
+    await writeFile(file, unwritten.map(({ receivedAt: _receivedAt, ...reading }) => JSON.stringify(reading)).join('\n') + '\n');
+    this.log(`Redis did not take ${unwritten.length} readings before shutdown; they are saved in ${file}`);
+    return { unwrittenFile: file, unwritten: unwritten.length };
+  }
+}

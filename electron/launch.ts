@@ -1,0 +1,48 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * `npm start`: the desktop app when the Electron binary is (or can be made) present, otherwise the
+ * same UI in browser mode. Electron's own install script is disabled in package.json (allowScripts)
+ * so that `npm install` works offline; this is where the binary gets fetched instead.
+ */
+const electronDir = join(import.meta.dirname, '..', 'node_modules', 'electron');
+
+function electronBinary(): string | null {
+  const pathFile = join(electronDir, 'path.txt');
+  if (!existsSync(pathFile)) return null;
+  const binary = join(electronDir, 'dist', readFileSync(pathFile, 'utf8'));
+  return existsSync(binary) ? binary : null;
+}
+
+function fetchElectron(): string | null {
+  const result = spawnSync(process.execPath, [join(electronDir, 'install.js')], { encoding: 'utf8', timeout: 300_000 });
+  if (result.status === 0) return electronBinary();
+  const reason = (result.stderr || result.error?.message || 'unknown error').trim().split('\n').find((line) => line.trim()) ?? '';
+  process.stderr.write(`Electron binary is missing and could not be downloaded (${reason.slice(0, 160)}); starting browser mode instead.\n`);
+  return null;
+}
+
+function run(command: string, args: string[]): Promise<number> {
+  const child = spawn(command, args, { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 0)));
+}
+
+async function main(): Promise<void> {
+  const binary = electronBinary() ?? fetchElectron();
+  const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+  if (!binary) {
+    process.exitCode = await run(npx, ['tsx', join(import.meta.dirname, '..', 'core', 'cli.ts'), 'serve', ...process.argv.slice(2)]);
+    return;
+  }
+  const built = spawnSync(npx, ['electron-vite', 'build'], { stdio: 'inherit' });
+  if (built.status !== 0) {
+    process.exitCode = built.status ?? 1;
+    return;
+  }
+  process.exitCode = await run(binary, ['.', ...process.argv.slice(2)]);
+}
+
+void main();

@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import { app, BrowserWindow, ipcMain, Menu, shell } from 'electron';
+import { loadConfig } from '../core/config/load.js';
+import { Stack } from '../core/stack.js';
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+let stack: Stack | null = null;
+
+async function openWindow(running: Stack): Promise<void> {
+  const { http } = running.addresses();
+  const apiUrl = new URL(http);
+  const window = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    title: 'Sensor Workbench',
+    webPreferences: {
+      preload: join(import.meta.dirname, '../preload/index.mjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+    },
+  });
+  const rendererDevUrl = process.env.ELECTRON_RENDERER_URL;
+  // The token travels in the URL fragment, which is never sent over the network or logged by the server.
+  const page = rendererDevUrl ? new URL(rendererDevUrl) : new URL('/', apiUrl.origin);
+  page.hash = new URLSearchParams({ api: apiUrl.origin, token: running.token }).toString();
+  await window.loadURL(page.toString());
+}
+
+function buildMenu(running: Stack): void {
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate([
+      {
+        label: 'File',
+        submenu: [
+          { label: 'Open Data Folder', click: () => void shell.openPath(running.config.dataDir) },
+          { type: 'separator' },
+          { role: 'quit' },
+        ],
+      },
+      { role: 'viewMenu' },
+      { role: 'windowMenu' },
+    ]),
+  );
+}
+
+async function main(): Promise<void> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  await app.whenReady();
+  const { config } = loadConfig({ argv: [], env: { SW_DATA_DIR: app.getPath('userData'), ...process.env } });
+  stack = await Stack.start(config, log);
+  buildMenu(stack);
+  const dataDir = config.dataDir;
+  ipcMain.handle('shell:open-data-folder', () => shell.openPath(dataDir));
+  await openWindow(stack);
+  app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());
+}
+
+app.on('window-all-closed', () => app.quit());
+app.on('will-quit', (event) => {
+  if (!stack) return;
+  event.preventDefault();
+  const stopping = stack;
+  stack = null;
+  void stopping.stop().finally(() => app.exit(0));
+});
+
+main().catch((error: Error) => {
+  log(`Sensor Workbench could not start: ${error.message}`);
+  app.exit(1);
+});
