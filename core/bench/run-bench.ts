@@ -32,6 +32,7 @@ interface BenchSettings {
   measureMs: number;
   qos: 0 | 1;
   latencyRate: number;
+  client: 'raw' | 'mqtt.js';
 }
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -49,6 +50,7 @@ export async function runBench(argv: string[]): Promise<void> {
       seconds: { type: 'string', default: '10' },
       qos: { type: 'string', default: '1' },
       'latency-rate': { type: 'string', default: '10000' },
+      client: { type: 'string', default: 'raw' },
     },
   });
   const settings: BenchSettings = {
@@ -57,13 +59,14 @@ export async function runBench(argv: string[]): Promise<void> {
     measureMs: Number(values.seconds) * 1000,
     qos: values.qos === '0' ? 0 : 1,
     latencyRate: Number(values['latency-rate']),
+    client: values.client === 'mqtt.js' ? 'mqtt.js' : 'raw',
   };
   const dataDir = await mkdtemp(join(tmpdir(), 'sw-bench-'));
   const embedded = await startEmbeddedRedis({ dataDir, port: 0, persistence: true });
   const redis = await openRedis(embedded.url, { connectionName: 'sensor-workbench:bench' });
   const broker = await startBroker({ host: '127.0.0.1', port: 0 });
   const keys = createKeySchema({ keyPrefix: '' });
-  log(`bench: ${settings.publishers} publisher processes, QoS ${settings.qos}, ${settings.measureMs / 1000} s measured after ${settings.warmupMs / 1000} s warm-up; redis ${embedded.binary} (AOF everysec)`);
+  log(`bench: ${settings.publishers} publisher processes (${settings.client} client), QoS ${settings.qos}, ${settings.measureMs / 1000} s measured after ${settings.warmupMs / 1000} s warm-up; redis ${embedded.binary} (AOF everysec)`);
   try {
     const ingest = await phase('ingest (batched MULTI)', settings, 'max', broker, redis, keys, (counters) => startIngest(broker, redis, keys, counters));
     const baseline = await phase('baseline (MULTI per reading, awaited)', settings, 'max', broker, redis, keys, (counters) =>
@@ -81,6 +84,7 @@ export async function runBench(argv: string[]): Promise<void> {
       latency_at_rate: settings.latencyRate,
       qos: settings.qos,
       publishers: settings.publishers,
+      publisher_client: settings.client,
       cpu_cores_ingest_process: ingest.cpu.ingestProcess,
       cpu_cores_redis: ingest.cpu.redis,
       cpu_cores_baseline_process: baseline.cpu.ingestProcess,
@@ -120,7 +124,7 @@ async function phase(
   const durationMs = settings.warmupMs + settings.measureMs + 500;
   const rate = totalRate === 'max' ? 'max' : totalRate / settings.publishers;
   const publishers = Array.from({ length: settings.publishers }, () =>
-    runPublisher({ brokerUrl: broker.url, rate, durationMs, qos: settings.qos, devices: 5000 }),
+    runPublisher({ brokerUrl: broker.url, rate, durationMs, qos: settings.qos, devices: 5000, client: settings.client }),
   );
   await sleep(settings.warmupMs);
   counters.latency.reset();
@@ -147,7 +151,7 @@ async function phase(
   };
   log(
     `${name}: ${Math.round(result.writtenPerSec).toLocaleString('en')} readings/s written; latency p50 ${fmt(latency.p50)} ms, p99 ${fmt(latency.p99)} ms; ` +
-      `CPU cores: ingest process ${result.cpu.ingestProcess}, redis ${result.cpu.redis}; published ${published}, written ${counters.written}, climate counters ${counted}`,
+      `CPU cores: ingest process ${result.cpu.ingestProcess}, redis ${result.cpu.redis}; mean batch ${counters.batches ? Math.round(counters.written / counters.batches) : '–'}; published ${published}, written ${counters.written}, climate counters ${counted}`,
   );
   if (counted !== counters.written) throw new Error(`climate counters (${counted}) do not add up to written readings (${counters.written})`);
   return result;

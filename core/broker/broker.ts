@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Aedes, type AedesPublishPacket } from 'aedes';
 import type { MessageHandler, MessageSource } from '../ingest/message-source.js';
 
@@ -18,7 +18,10 @@ export interface Broker extends MessageSource {
 /** The bundled aedes broker on TCP; ingest subscribes in-process rather than through a loopback client. */
 export async function startBroker({ host, port }: BrokerOptions): Promise<Broker> {
   const aedes = await Aedes.createBroker();
-  const server = createServer(aedes.handle);
+  const server = createServer((socket) => {
+    corkWhileHandlingReads(socket);
+    aedes.handle(socket);
+  });
   await listen(server, host, port);
   const boundPort = (server.address() as AddressInfo).port;
   return {
@@ -31,6 +34,19 @@ export async function startBroker({ host, port }: BrokerOptions): Promise<Broker
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * aedes answers each QoS 1 PUBLISH with its own PUBACK write, one syscall per reading. Corking the
+ * socket while a read chunk is handled sends all of that chunk's PUBACKs in one write.
+ */
+function corkWhileHandlingReads(socket: Socket): void {
+  const uncork = () => socket.uncork();
+  socket.prependListener('readable', () => {
+    if (socket.writableCorked > 0) return;
+    socket.cork();
+    process.nextTick(uncork);
+  });
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

@@ -8,6 +8,8 @@ export class IngestCounters {
   rejected = 0;
   dropped = 0;
   writeErrors = 0;
+  /** Redis transactions sent; written / batches is the mean batch size. */
+  batches = 0;
   readonly rejectedByReason: Record<RejectionReason, number> = Object.fromEntries(
     REJECTION_REASONS.map((reason) => [reason, 0]),
   ) as Record<RejectionReason, number>;

@@ -179,6 +179,7 @@ export class WriteBuffer {
     const now = performance.now();
     for (const reading of batch.readings) counters.latency.recordMs(now - reading.receivedAt);
     counters.written += batch.readings.length;
+    counters.batches += 1;
     if (commandErrors.length > 0) {
       counters.writeErrors += commandErrors.length;
       this.lastError = commandErrors[0]!;
