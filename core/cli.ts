@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config/load.js';
 import { SETTINGS } from './config/settings.js';
 import { Stack } from './stack.js';
@@ -16,11 +17,12 @@ async function serve(argv: string[]): Promise<void> {
   }
   const { config, configFile } = loadConfig({ argv, env: process.env });
   if (configFile) log(`config file ${configFile}`);
-  const stack = await Stack.start(config, log);
+  const stack = await Stack.start(config, { log, rendererDir: fileURLToPath(new URL('../out/renderer/', import.meta.url)) });
   const addresses = stack.addresses();
   process.stdout.write(`ready ${JSON.stringify(addresses)}\n`);
   log(`open ${addresses.http}`);
 
+  const reporter = reportFiguresPeriodically(stack);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) {
@@ -28,6 +30,7 @@ async function serve(argv: string[]): Promise<void> {
       process.exit(1);
     }
     stopping = true;
+    clearInterval(reporter);
     log(`${signal}: stopping intake, flushing buffered readings, stopping Redis`);
     const report = await stack.stop();
     log(report.unwritten === 0 ? 'stopped cleanly, nothing left unwritten' : `stopped; ${report.unwritten} readings saved to ${report.unwrittenFile}`);
@@ -35,6 +38,24 @@ async function serve(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', (signal) => void shutdown(signal));
   process.on('SIGTERM', (signal) => void shutdown(signal));
+}
+
+/** Headless users see the pipeline's figures in the log; only while something is happening. */
+function reportFiguresPeriodically(stack: Stack): NodeJS.Timeout {
+  let lastReceived = -1;
+  const timer = setInterval(() => {
+    const { ingest, rates, latencyMs } = stack.status().figures;
+    if (ingest.received === lastReceived && ingest.buffered === 0) return;
+    lastReceived = ingest.received;
+    const perSec = (value: number | undefined) => (value ?? 0).toFixed(1);
+    const ms = (value: number | null) => (value === null ? '–' : value.toFixed(1));
+    log(
+      `figures: received ${ingest.received} (${perSec(rates?.receivedPerSec)}/s), written ${ingest.written} (${perSec(rates?.writtenPerSec)}/s), ` +
+        `buffered ${ingest.buffered}, rejected ${ingest.rejected}, dropped ${ingest.dropped}, latency p50 ${ms(latencyMs.p50)} ms p99 ${ms(latencyMs.p99)} ms`,
+    );
+  }, 10_000);
+  timer.unref();
+  return timer;
 }
 
 async function main(): Promise<void> {

@@ -28,6 +28,12 @@ export interface StopReport {
 
 type Log = (line: string) => void;
 
+export interface StackOptions {
+  log: Log;
+  /** The built renderer to serve over HTTP (browser mode and the desktop window alike). */
+  rendererDir: string | null;
+}
+
 /**
  * The whole local stack in start order: Redis, broker, ingest, figures, HTTP API, emulator. The CLI
  * and the Electron shell each hold one of these and nothing else.
@@ -49,7 +55,7 @@ export class Stack {
     private readonly log: Log,
   ) {}
 
-  static async start(config: Config, log: Log): Promise<Stack> {
+  static async start(config: Config, { log, rendererDir }: StackOptions): Promise<Stack> {
     const embeddedRedis = config.redis.url
       ? null
       : await startEmbeddedRedis({
@@ -79,7 +85,7 @@ export class Stack {
       figures.start();
       const token = randomBytes(24).toString('base64url');
       const stack = new Stack(config, token, redisUrl, embeddedRedis, redis, broker, ingest, figures, null, log);
-      stack.http = await startHttpServer({ stack, host: config.http.host, port: config.http.port, token });
+      stack.http = await startHttpServer({ stack, host: config.http.host, port: config.http.port, token, rendererDir });
       if (config.emulator.mode === 'thermostats') await stack.controlEmulator({ action: 'start' });
       return stack;
     } catch (error) {

@@ -14,7 +14,7 @@ async function openWindow(running: Stack): Promise<void> {
     height: 820,
     title: 'Sensor Workbench',
     webPreferences: {
-      preload: join(import.meta.dirname, '../preload/index.mjs'),
+      preload: join(import.meta.dirname, '../preload/preload.mjs'),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   }
   await app.whenReady();
   const { config } = loadConfig({ argv: [], env: { SW_DATA_DIR: app.getPath('userData'), ...process.env } });
-  stack = await Stack.start(config, log);
+  stack = await Stack.start(config, { log, rendererDir: join(import.meta.dirname, '../renderer') });
   buildMenu(stack);
   const dataDir = config.dataDir;
   ipcMain.handle('shell:open-data-folder', () => shell.openPath(dataDir));

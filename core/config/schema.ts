@@ -15,19 +15,19 @@ export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default(defaultDataDir),
   readOnly: z.boolean().default(false),
   http: z
-    .object({
+    .strictObject({
       host: host.default('127.0.0.1'),
       port: port.default(0),
     })
     .prefault({}),
   mqtt: z
-    .object({
+    .strictObject({
       host: host.default('127.0.0.1'),
       port: port.default(1883),
     })
     .prefault({}),
   redis: z
-    .object({
+    .strictObject({
       /** Use this Redis instead of starting the embedded one. */
       url: z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }).optional(),
       /** Port of the embedded redis-server; 0 picks a free one. */
@@ -39,7 +39,7 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   emulator: z
-    .object({
+    .strictObject({
       mode: z.enum(['none', 'thermostats']).default('none'),
       /** Readings per second; the source document's cadence is 11 every 4 s. */
       rate: z.number().positive().max(1_000_000).default(11 / 4),
@@ -49,7 +49,7 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   ingest: z
-    .object({
+    .strictObject({
       /** Readings held in memory while Redis is slow or away; past it publishers are slowed down. */
       bufferLimit: z.int().min(100).max(10_000_000).default(200_000),
       maxBatch: z.int().min(1).max(100_000).default(5000),
@@ -60,7 +60,7 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   model: z
-    .object({
+    .strictObject({
       /** Prefix of the thermostat keys; empty so the source document's redis-cli queries work verbatim. */
       keyPrefix: z.string().regex(/^[^\s]*$/, { message: 'must not contain white space' }).default(''),
     })

@@ -52,15 +52,23 @@ export function parseThermostatPayload(payload: Buffer, maxBytes: number): Parse
   const issue = result.error.issues[0];
   if (!issue) return reject('invalid-value', 'payload did not match the thermostat schema');
   const field = issue.path.join('.') || '(payload)';
-  return reject(reasonFor(issue), `${field}: ${issue.message}`);
+  return reject(reasonFor(issue, json.value), `${field}: ${issue.message}`);
 }
 
-function reasonFor(issue: z.core.$ZodIssue): RejectionReason {
+function reasonFor(issue: z.core.$ZodIssue, input: unknown): RejectionReason {
+  if (issue.code === 'invalid_union' && valueAt(input, issue.path) === undefined) return 'missing-field';
+  if (issue.code === 'invalid_union' && issue.errors.every((branch) => branch.every((inner) => inner.code === 'invalid_type'))) {
+    return 'wrong-type';
+  }
   if (issue.code === 'invalid_type') {
-    return issue.message.includes('received undefined') ? 'missing-field' : 'wrong-type';
+    return valueAt(input, issue.path) === undefined ? 'missing-field' : 'wrong-type';
   }
   if (issue.code === 'too_big' || issue.code === 'too_small') return 'out-of-range';
   return 'invalid-value';
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((node, key) => (typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[key] : undefined), input);
 }
 
 function reject(reason: RejectionReason, detail: string): { ok: false; rejection: Rejection } {

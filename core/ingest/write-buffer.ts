@@ -34,6 +34,14 @@ function isPermanent(error: Error): boolean {
   return error instanceof ReplyError && !TRANSIENT_REPLY.test(error.message);
 }
 
+/** Errors of the transaction's commands, and those the batch script reports for its own writes. */
+function refusedCommands(replies: Array<[error: Error | null, result: unknown]>): string[] {
+  return replies.flatMap(([error, result]) => {
+    if (error) return [error.message];
+    return Array.isArray(result) ? result.map(String) : [];
+  });
+}
+
 const RETRY_DELAYS_MS = [100, 250, 500, 1000, 2000];
 
 /**
@@ -155,7 +163,7 @@ export class WriteBuffer {
       }
       const replies = await this.options.redis.multi(this.commandsFor(batch)).exec();
       if (replies === null) throw new Error('transaction aborted');
-      this.completed(batch, replies.filter(([error]) => error !== null).map(([error]) => String(error)));
+      this.completed(batch, refusedCommands(replies));
     } catch (error) {
       this.failed(batch, error as Error);
     }

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { timingSafeEqual } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -12,14 +11,14 @@ export interface HttpServerOptions {
   host: string;
   port: number;
   token: string;
+  /** The built UI to serve in browser mode; null serves the API only. */
+  rendererDir: string | null;
 }
 
 export interface HttpServer {
   url: string;
   close(): Promise<void>;
 }
-
-const RENDERER_DIR = fileURLToPath(new URL('../../out/renderer/', import.meta.url));
 
 const emulatorCommandSchema = z.strictObject({
   action: z.enum(['start', 'stop', 'configure']),
@@ -29,7 +28,7 @@ const emulatorCommandSchema = z.strictObject({
 });
 
 /** The UI's one door: the JSON API behind a per-launch token, and the built UI in browser mode. */
-export async function startHttpServer({ stack, host, port, token }: HttpServerOptions): Promise<HttpServer> {
+export async function startHttpServer({ stack, host, port, token, rendererDir }: HttpServerOptions): Promise<HttpServer> {
   const app = Fastify({ logger: false });
   const expected = Buffer.from(token);
 
@@ -56,7 +55,7 @@ export async function startHttpServer({ stack, host, port, token }: HttpServerOp
     return stack.status().emulator;
   });
 
-  if (existsSync(RENDERER_DIR)) await app.register(fastifyStatic, { root: RENDERER_DIR });
+  if (rendererDir && existsSync(rendererDir)) await app.register(fastifyStatic, { root: rendererDir });
 
   await app.listen({ host, port });
   const address = app.server.address();

@@ -123,6 +123,24 @@ describe('broker → ingest → Redis (real aedes, mqtt.js, redis-server)', () =
     }
   });
 
+  it("does not lose other devices' readings when one device id names an existing non-hash key (a shared Redis)", async () => {
+    await redis.set('777', 'someone else\'s string');
+    const readings = [
+      devicePayload({ deviceId: 776, temperature: 90 }),
+      devicePayload({ deviceId: 777, temperature: 70 }),
+      devicePayload({ deviceId: 778, temperature: 80 }),
+    ];
+    await publishAll(publisher, TOPIC, readings);
+    await waitUntil('ingest to settle', () => pipeline.ingest.counters.received === 3 && pipeline.ingest.buffer.buffered === 0);
+
+    expect(await redis.get('777')).toBe("someone else's string");
+    for (const reading of [readings[0]!, readings[2]!]) {
+      expect(await redis.hget(String(reading.deviceId), 'deviceIP'), `hash of ${reading.deviceId}`).toBe(reading.deviceIP);
+      expect(await redis.zscore('SensorData', String(reading.deviceId))).not.toBeNull();
+    }
+    expect(await climateCounters(redis)).toMatchObject({ hot: 1, warm: 1 });
+  });
+
   it('accepts a reading sent by the mosquitto_pub binary', async () => {
     const payload = devicePayload({ deviceId: 'mosquitto-1', temperature: 77, humidity: 55 });
     await promisify(execFile)(

@@ -145,6 +145,22 @@ describe('thermostatWrites against a real Redis', () => {
     expect(JSON.parse(warnings.get('Warnings')![0]!)).toEqual({ deviceId: '7', temperature: 95, timestamp: 1_700_000_002_000, requestId: 'req-1' });
   });
 
+  it('matches one-by-one processing when a device id names an existing key of another type (a shared Redis)', async () => {
+    const reference = createKeySchema({ keyPrefix: 'ref:' });
+    const batched = createKeySchema({ keyPrefix: 'batch:' });
+    // Someone else's plain string key that happens to share its name with a device id.
+    await redis.set('ref:777', 'not a hash');
+    await redis.set('batch:777', 'not a hash');
+    const readings = [reading('776', 90, 1_700_000_000_000, 1), reading('777', 70, 1_700_000_000_001, 2), reading('778', 80, 1_700_000_000_002, 3)];
+
+    await applyOneByOne(readings, reference); // 777's HSET fails with WRONGTYPE; every other command of every reading applies
+    await redis.multi(thermostatWrites(readings, batched)).exec().catch(() => undefined);
+
+    const expected = await snapshotKeys(redis, 'ref:');
+    expect(Object.keys(expected).sort()).toEqual(['776', '777', '778', 'SensorData', 'climate:cool', 'climate:hot', 'climate:warm']);
+    expect(await snapshotKeys(redis, 'batch:')).toEqual(expected);
+  });
+
   it('writes nothing for an empty batch', () => {
     expect(thermostatWrites([], createKeySchema({ keyPrefix: '' }))).toEqual([]);
   });

@@ -1,0 +1,139 @@
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { IngestCounters } from '../../../core/figures/ingest-figures.js';
+import type { QueuedReading } from '../../../core/ingest/queued-reading.js';
+import { WriteBuffer } from '../../../core/ingest/write-buffer.js';
+import { createKeySchema } from '../../../core/model/keys.js';
+
+/**
+ * A stand-in for ioredis that records transactions and lets each test decide when and how they
+ * finish: the buffer's retry and backpressure logic is about timing that a real server won't stage.
+ */
+class ScriptedRedis {
+  transactions: unknown[][][] = [];
+  pending: Array<{ commands: unknown[][]; resolve: (value: unknown) => void; reject: (error: Error) => void }> = [];
+  lastBatch: string | null = null;
+
+  multi(commands: unknown[][]) {
+    return {
+      exec: () => {
+        this.transactions.push(commands);
+        return new Promise((resolve, reject) => this.pending.push({ commands, resolve, reject }));
+      },
+    };
+  }
+
+  async get(): Promise<string | null> {
+    return this.lastBatch;
+  }
+
+  /** Finish the oldest open transaction as Redis would, optionally "losing" the reply. */
+  apply(options: { loseReply?: boolean } = {}): void {
+    const { commands, resolve, reject } = this.pending.shift()!;
+    this.lastBatch = commands.find((command) => command[0] === 'set')![2] as string;
+    if (options.loseReply) reject(new Error('Connection is closed.'));
+    else resolve(commands.map(() => [null, 'OK']));
+  }
+
+  fail(message: string): void {
+    this.pending.shift()!.reject(new Error(message));
+  }
+}
+
+const reading = (deviceId: string): QueuedReading => ({
+  deviceId,
+  temperature: 90,
+  humidity: 40,
+  deviceIP: '10.0.0.1',
+  climate: 'hot',
+  timestamp: 1_700_000_000_000,
+  requestId: `r-${deviceId}`,
+  receivedAt: performance.now(),
+});
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+function bufferWith(redis: ScriptedRedis, bufferLimit = 100) {
+  const counters = new IngestCounters();
+  const lines: string[] = [];
+  const buffer = new WriteBuffer({
+    redis: redis as unknown as Redis,
+    keys: createKeySchema({ keyPrefix: '' }),
+    counters,
+    bufferLimit,
+    maxBatch: 1000,
+    deadLetterCap: 10,
+    log: (line) => lines.push(line),
+  });
+  return { buffer, counters, lines };
+}
+
+describe('WriteBuffer', () => {
+  it('batches what arrives while a transaction is in flight into the next one', async () => {
+    const redis = new ScriptedRedis();
+    const { buffer, counters } = bufferWith(redis);
+    buffer.offerReading(reading('1'), () => undefined);
+    await tick();
+    for (const id of ['2', '3', '4']) buffer.offerReading(reading(id), () => undefined);
+    await tick();
+    expect(redis.transactions).toHaveLength(1);
+    redis.apply();
+    await tick();
+    expect(redis.transactions).toHaveLength(2);
+    redis.apply();
+    await tick();
+    expect(counters.written).toBe(4);
+    expect(counters.batches).toBe(2);
+  });
+
+  it('holds publishers back once the buffer is full and lets them go when Redis catches up', async () => {
+    const redis = new ScriptedRedis();
+    const { buffer, lines } = bufferWith(redis, 3);
+    const released: string[] = [];
+    for (const id of ['1', '2', '3', '4']) buffer.offerReading(reading(id), () => released.push(id));
+    await tick();
+    expect(released).toEqual(['1', '2']);
+    expect(buffer.isFull).toBe(true);
+    expect(lines.some((line) => line.includes('FULL'))).toBe(true);
+    redis.apply();
+    await tick();
+    expect(released).toEqual(['1', '2', '3', '4']);
+    expect(buffer.isFull).toBe(false);
+  });
+
+  it('retries a failed batch and does not apply it twice when only the reply was lost', async () => {
+    const redis = new ScriptedRedis();
+    const { buffer, counters } = bufferWith(redis);
+    buffer.offerReading(reading('1'), () => undefined);
+    await tick();
+    redis.apply({ loseReply: true });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(redis.transactions).toHaveLength(1);
+    expect(counters.written).toBe(1);
+    expect(await buffer.drain(1000)).toEqual([]);
+  });
+
+  it('keeps the batch through a Redis outage and writes it once Redis answers', async () => {
+    const redis = new ScriptedRedis();
+    const { buffer, counters } = bufferWith(redis);
+    buffer.offerReading(reading('1'), () => undefined);
+    await tick();
+    redis.fail('connect ECONNREFUSED 127.0.0.1:6379');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(redis.transactions).toHaveLength(2);
+    expect(buffer.buffered).toBe(1);
+    redis.apply();
+    await tick();
+    expect(counters.written).toBe(1);
+    expect(buffer.buffered).toBe(0);
+  });
+
+  it('hands back what Redis never took when the drain deadline passes', async () => {
+    const redis = new ScriptedRedis();
+    const { buffer } = bufferWith(redis);
+    buffer.offerReading(reading('7'), () => undefined);
+    await tick();
+    const left = await buffer.drain(50);
+    expect(left.map((r) => r.deviceId)).toEqual(['7']);
+  });
+});
