@@ -23,6 +23,8 @@ export interface PublisherJob {
 export interface PublisherResult {
   published: number;
   acknowledged: number;
+  /** CPU seconds this publisher process used while publishing. */
+  cpuSeconds: number;
 }
 
 /** What a publisher needs from either client. */
@@ -67,6 +69,7 @@ async function publish(job: PublisherJob): Promise<PublisherResult> {
     job.client === 'raw'
       ? await RawMqttPublisher.connect(job.brokerUrl, clientId, THERMOSTAT_TOPIC, pool, job.qos)
       : await mqttJsSender(job.brokerUrl, clientId, pool, job.qos);
+  const cpuAtStart = process.cpuUsage();
   const started = performance.now();
   const deadline = started + job.durationMs;
   await new Promise<void>((resolve) => {
@@ -88,7 +91,8 @@ async function publish(job: PublisherJob): Promise<PublisherResult> {
   });
   const settleDeadline = performance.now() + 10_000;
   while (sender.acknowledged < sender.published && performance.now() < settleDeadline) await new Promise((r) => setTimeout(r, 20));
-  const result = { published: sender.published, acknowledged: sender.acknowledged };
+  const cpu = process.cpuUsage(cpuAtStart);
+  const result = { published: sender.published, acknowledged: sender.acknowledged, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
   await sender.close();
   return result;
 }

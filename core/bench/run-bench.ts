@@ -23,7 +23,7 @@ interface PhaseResult {
   published: number;
   written: number;
   /** CPU seconds per wall second over the measured window: 1.0 is one full core. */
-  cpu: { ingestProcess: number; redis: number };
+  cpu: { ingestProcess: number; redis: number; publishers: number };
 }
 
 interface BenchSettings {
@@ -87,6 +87,7 @@ export async function runBench(argv: string[]): Promise<void> {
       publisher_client: settings.client,
       cpu_cores_ingest_process: ingest.cpu.ingestProcess,
       cpu_cores_redis: ingest.cpu.redis,
+      cpu_cores_publishers: ingest.cpu.publishers,
       cpu_cores_baseline_process: baseline.cpu.ingestProcess,
       cpu_cores_baseline_redis: baseline.cpu.redis,
       ingest_latency_p99_at_max_ms: ingest.latencyP99Ms === null ? null : round(ingest.latencyP99Ms, 1),
@@ -140,6 +141,7 @@ async function phase(
   await detach();
   const counted = await climateTotal(redis, keys);
   const published = results.reduce((sum, result) => sum + result.published, 0);
+  const publisherCores = results.reduce((sum, result) => sum + result.cpuSeconds, 0) / (durationMs / 1000);
   const result: PhaseResult = {
     name,
     writtenPerSec: written / seconds,
@@ -147,11 +149,15 @@ async function phase(
     latencyP99Ms: latency.p99,
     published,
     written: counters.written,
-    cpu: { ingestProcess: round((cpu.user + cpu.system) / 1e6 / seconds, 2), redis: round(redisCpu / seconds, 2) },
+    cpu: {
+      ingestProcess: round((cpu.user + cpu.system) / 1e6 / seconds, 2),
+      redis: round(redisCpu / seconds, 2),
+      publishers: round(publisherCores, 2),
+    },
   };
   log(
     `${name}: ${Math.round(result.writtenPerSec).toLocaleString('en')} readings/s written; latency p50 ${fmt(latency.p50)} ms, p99 ${fmt(latency.p99)} ms; ` +
-      `CPU cores: ingest process ${result.cpu.ingestProcess}, redis ${result.cpu.redis}; mean batch ${counters.batches ? Math.round(counters.written / counters.batches) : '–'}; published ${published}, written ${counters.written}, climate counters ${counted}`,
+      `CPU cores: ingest process ${result.cpu.ingestProcess}, redis ${result.cpu.redis}, publishers ${result.cpu.publishers}; mean batch ${counters.batches ? Math.round(counters.written / counters.batches) : '–'}; published ${published}, written ${counters.written}, climate counters ${counted}`,
   );
   if (counted !== counters.written) throw new Error(`climate counters (${counted}) do not add up to written readings (${counters.written})`);
   return result;

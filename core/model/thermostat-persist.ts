@@ -51,30 +51,27 @@ const FIXED_KEYS = 5;
  */
 export function thermostatWrites(readings: readonly ThermostatReading[], keys: KeySchema): RedisCommand[] {
   if (readings.length === 0) return [];
-  const sortedSetArgs: string[] = [];
   const latestByDevice = new Map<string, ThermostatReading>();
   const climateCounts: Record<Climate, number> = { hot: 0, warm: 0, cool: 0, cold: 0 };
   const warnings: string[] = [];
+  // Concatenation rather than JSON.stringify of nested arrays: this loop runs for every reading.
+  let sortedSetJson = '';
   for (const reading of readings) {
-    sortedSetArgs.push(String(reading.timestamp), reading.deviceId);
+    sortedSetJson += `${sortedSetJson ? ',' : ''}"${reading.timestamp}",${JSON.stringify(reading.deviceId)}`;
     latestByDevice.set(reading.deviceId, reading);
     climateCounts[reading.climate] += 1;
     if (reading.climate === 'hot') warnings.push(warningMessage(reading));
   }
   const hashKeys: string[] = [];
-  const hashes: string[][] = [];
+  let hashesJson = '';
   for (const reading of latestByDevice.values()) {
     hashKeys.push(keys.deviceHash(reading.deviceId));
-    hashes.push([
-      String(reading.temperature),
-      reading.deviceIP,
-      String(reading.humidity),
-      reading.climate,
-      String(reading.timestamp),
-      reading.requestId,
-    ]);
+    hashesJson +=
+      `${hashesJson ? ',' : ''}["${reading.temperature}",${JSON.stringify(reading.deviceIP)},"${reading.humidity}",` +
+      `"${reading.climate}","${reading.timestamp}",${JSON.stringify(reading.requestId)}]`;
   }
-  const batch = JSON.stringify({ z: sortedSetArgs, h: hashes, c: CLIMATES.map((climate) => climateCounts[climate]) });
+  const counts = CLIMATES.map((climate) => climateCounts[climate]).join(',');
+  const batch = `{"z":[${sortedSetJson}],"h":[${hashesJson}],"c":[${counts}]}`;
   const counterKeys = CLIMATES.map((climate) => keys.climateCounter(climate));
   return [
     [
@@ -91,11 +88,10 @@ export function thermostatWrites(readings: readonly ThermostatReading[], keys: K
   ];
 }
 
+/** The Warnings message, key order as the source document's Lambda logs it. */
 export function warningMessage(reading: ThermostatReading): string {
-  return JSON.stringify({
-    deviceId: reading.deviceId,
-    temperature: reading.temperature,
-    timestamp: reading.timestamp,
-    requestId: reading.requestId,
-  });
+  return (
+    `{"deviceId":${JSON.stringify(reading.deviceId)},"temperature":${reading.temperature},` +
+    `"timestamp":${reading.timestamp},"requestId":${JSON.stringify(reading.requestId)}}`
+  );
 }
