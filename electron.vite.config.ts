@@ -4,7 +4,12 @@ import { defineConfig } from 'electron-vite';
 
 export default defineConfig({
   main: {
-    build: { lib: { entry: resolve('electron/main.ts') } },
+    build: {
+      rollupOptions: {
+        // The ingest worker is its own entry so core/ingest/ingest-thread.ts finds it beside main.js.
+        input: { main: resolve('electron/main.ts'), 'ingest-worker': resolve('core/ingest/ingest-worker.ts') },
+      },
+    },
   },
   preload: {
     build: { lib: { entry: resolve('electron/preload.ts') } },

@@ -6,9 +6,7 @@ import { startBroker, type Broker } from './broker/broker.js';
 import type { Config } from './config/schema.js';
 import { ThermostatEmulator } from './emulator/thermostat-emulator.js';
 import { FiguresSampler } from './figures/figures-sampler.js';
-import { IngestCounters } from './figures/ingest-figures.js';
-import { Ingest } from './ingest/ingest.js';
-import { createKeySchema } from './model/keys.js';
+import { IngestThread } from './ingest/ingest-thread.js';
 import { openRedis, redactUrl } from './redis/connect.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
 import type { EmulatorCommand, PartStatus, StackStatus } from './server/contract.js';
@@ -49,7 +47,7 @@ export class Stack {
     private readonly embeddedRedis: EmbeddedRedis | null,
     private readonly redis: Redis,
     private readonly broker: Broker,
-    private readonly ingest: Ingest | null,
+    private readonly ingest: IngestThread | null,
     private readonly figures: FiguresSampler,
     private http: HttpServer | null,
     private readonly log: Log,
@@ -72,13 +70,13 @@ export class Stack {
       cleanup.push(() => redis.quit().catch(() => redis.disconnect()));
       const broker = await startBroker(config.mqtt);
       cleanup.push(() => broker.close());
-      const keys = createKeySchema(config.model);
-      const ingest = config.readOnly ? null : new Ingest(broker, redis, keys, config.ingest, log);
-      await ingest?.start();
+      const ingest = config.readOnly
+        ? null
+        : await IngestThread.start({ source: broker, redisUrl, keyPrefix: config.model.keyPrefix, settings: config.ingest, log });
+      if (ingest) cleanup.push(() => ingest.stop());
       const figures = new FiguresSampler({
-        counters: ingest?.counters ?? new IngestCounters(),
+        ingest,
         redis,
-        buffer: ingest?.buffer ?? { buffered: 0, isFull: false, waitingPublishers: 0, lastError: null },
         bufferLimit: config.ingest.bufferLimit,
         mqttClients: () => broker.connectedClients(),
       });
@@ -110,8 +108,10 @@ export class Stack {
       parts: {
         redis: running(redactUrl(this.redisUrl), this.embeddedRedis ? `embedded, ${this.embeddedRedis.binary}` : 'external'),
         broker: running(this.broker.url),
-        ingest: this.ingest
-          ? running(null, 'rule temp_readings → thermostat persist')
+        ingest: this.ingest?.failure
+          ? { state: 'failed', address: null, detail: this.ingest.failure }
+          : this.ingest
+          ? running(null, 'rule temp_readings → thermostat persist (worker thread)')
           : { state: 'stopped', address: null, detail: 'read-only mode: nothing is written to Redis' },
         emulator: this.emulator?.status().running
           ? running(this.broker.url, `thermostats on ${this.broker.url}`)

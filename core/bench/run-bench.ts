@@ -6,13 +6,12 @@ import { parseArgs } from 'node:util';
 import type { Redis } from 'ioredis';
 import { startBroker, type Broker } from '../broker/broker.js';
 import { configSchema } from '../config/schema.js';
-import { IngestCounters } from '../figures/ingest-figures.js';
-import { Ingest } from '../ingest/ingest.js';
+import type { WriteStrategy } from '../ingest/ingest.js';
+import { IngestThread } from '../ingest/ingest-thread.js';
 import { CLIMATES } from '../model/climate.js';
 import { createKeySchema, type KeySchema } from '../model/keys.js';
 import { openRedis } from '../redis/connect.js';
 import { startEmbeddedRedis } from '../redis/embedded-redis.js';
-import { perReadingBaseline } from './per-reading-baseline.js';
 import type { PublisherJob, PublisherResult } from './publisher-process.js';
 
 interface PhaseResult {
@@ -36,6 +35,8 @@ interface BenchSettings {
 }
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
+/** The worker reports figures every 250 ms; waiting one interval makes a reading current. */
+const SNAPSHOT_INTERVAL_MS = 300;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -68,13 +69,10 @@ export async function runBench(argv: string[]): Promise<void> {
   const keys = createKeySchema({ keyPrefix: '' });
   log(`bench: ${settings.publishers} publisher processes (${settings.client} client), QoS ${settings.qos}, ${settings.measureMs / 1000} s measured after ${settings.warmupMs / 1000} s warm-up; redis ${embedded.binary} (AOF everysec)`);
   try {
-    const ingest = await phase('ingest (batched MULTI)', settings, 'max', broker, redis, keys, (counters) => startIngest(broker, redis, keys, counters));
-    const baseline = await phase('baseline (MULTI per reading, awaited)', settings, 'max', broker, redis, keys, (counters) =>
-      broker.subscribe('temp_readings', perReadingBaseline(redis, keys, counters)),
-    );
-    const atRate = await phase(`ingest at ${settings.latencyRate} readings/s`, settings, settings.latencyRate, broker, redis, keys, (counters) =>
-      startIngest(broker, redis, keys, counters),
-    );
+    const context = { settings, broker, redis, redisUrl: embedded.url, keys };
+    const ingest = await phase(context, 'ingest (batched script)', 'batched', 'max');
+    const baseline = await phase(context, 'baseline (MULTI per reading, awaited)', 'per-reading', 'max');
+    const atRate = await phase(context, `ingest at ${settings.latencyRate} readings/s`, 'batched', settings.latencyRate);
     const figures = {
       ingest_readings_per_s: Math.round(ingest.writtenPerSec),
       baseline_readings_per_s: Math.round(baseline.writtenPerSec),
@@ -101,54 +99,58 @@ export async function runBench(argv: string[]): Promise<void> {
   }
 }
 
-async function startIngest(broker: Broker, redis: Redis, keys: KeySchema, counters: IngestCounters): Promise<() => Promise<void>> {
-  const settings = configSchema.parse({}).ingest;
-  const ingest = new Ingest(broker, redis, keys, settings, (line) => log(`  ingest: ${line}`), counters);
-  await ingest.start();
-  return async () => {
-    await ingest.stop();
-  };
+interface PhaseContext {
+  settings: BenchSettings;
+  broker: Broker;
+  redis: Redis;
+  redisUrl: string;
+  keys: KeySchema;
 }
 
+/** One measured run: fresh Redis contents, an ingest worker with the given strategy, publishers at a rate. */
 async function phase(
+  { settings, broker, redis, redisUrl, keys }: PhaseContext,
   name: string,
-  settings: BenchSettings,
+  strategy: WriteStrategy,
   totalRate: number | 'max',
-  broker: Broker,
-  redis: Redis,
-  keys: KeySchema,
-  attach: (counters: IngestCounters) => Promise<() => Promise<void>>,
 ): Promise<PhaseResult> {
   await redis.flushall();
-  const counters = new IngestCounters();
-  const detach = await attach(counters);
+  const ingest = await IngestThread.start({
+    source: broker,
+    redisUrl,
+    keyPrefix: '',
+    settings: configSchema.parse({}).ingest,
+    strategy,
+    log: (line) => log(`  ingest: ${line}`),
+  });
   const durationMs = settings.warmupMs + settings.measureMs + 500;
   const rate = totalRate === 'max' ? 'max' : totalRate / settings.publishers;
   const publishers = Array.from({ length: settings.publishers }, () =>
     runPublisher({ brokerUrl: broker.url, rate, durationMs, qos: settings.qos, devices: 5000, client: settings.client }),
   );
   await sleep(settings.warmupMs);
-  counters.latency.reset();
-  const start = { written: counters.written, at: performance.now(), cpu: process.cpuUsage(), redisCpu: await redisCpuSeconds(redis) };
+  ingest.resetLatency();
+  await sleep(SNAPSHOT_INTERVAL_MS);
+  const start = { written: ingest.snapshot().written, at: performance.now(), cpu: process.cpuUsage(), redisCpu: await redisCpuSeconds(redis) };
   await sleep(settings.measureMs);
+  const end = ingest.snapshot();
   const seconds = (performance.now() - start.at) / 1000;
-  const written = counters.written - start.written;
-  const latency = counters.latency.percentilesMs();
   const cpu = process.cpuUsage(start.cpu);
   const redisCpu = (await redisCpuSeconds(redis)) - start.redisCpu;
   const results = await Promise.all(publishers);
-  await waitUntil(() => counters.written + counters.rejected + counters.dropped >= counters.received, 15_000);
-  await detach();
-  const counted = await climateTotal(redis, keys);
   const published = results.reduce((sum, result) => sum + result.published, 0);
   const publisherCores = results.reduce((sum, result) => sum + result.cpuSeconds, 0) / (durationMs / 1000);
+  await waitUntil(() => ingest.snapshot().written >= published, 20_000);
+  await ingest.stop();
+  const final = ingest.snapshot();
+  const counted = await climateTotal(redis, keys);
   const result: PhaseResult = {
     name,
-    writtenPerSec: written / seconds,
-    latencyP50Ms: latency.p50,
-    latencyP99Ms: latency.p99,
+    writtenPerSec: (end.written - start.written) / seconds,
+    latencyP50Ms: end.latency.p50,
+    latencyP99Ms: end.latency.p99,
     published,
-    written: counters.written,
+    written: final.written,
     cpu: {
       ingestProcess: round((cpu.user + cpu.system) / 1e6 / seconds, 2),
       redis: round(redisCpu / seconds, 2),
@@ -156,10 +158,11 @@ async function phase(
     },
   };
   log(
-    `${name}: ${Math.round(result.writtenPerSec).toLocaleString('en')} readings/s written; latency p50 ${fmt(latency.p50)} ms, p99 ${fmt(latency.p99)} ms; ` +
-      `CPU cores: ingest process ${result.cpu.ingestProcess}, redis ${result.cpu.redis}, publishers ${result.cpu.publishers}; mean batch ${counters.batches ? Math.round(counters.written / counters.batches) : '–'}; published ${published}, written ${counters.written}, climate counters ${counted}`,
+    `${name}: ${Math.round(result.writtenPerSec).toLocaleString('en')} readings/s written; latency p50 ${fmt(end.latency.p50)} ms, p99 ${fmt(end.latency.p99)} ms; ` +
+      `CPU cores: ingest process ${result.cpu.ingestProcess}, redis ${result.cpu.redis}, publishers ${result.cpu.publishers}; ` +
+      `mean batch ${final.batches ? Math.round(final.written / final.batches) : '–'}; published ${published}, written ${final.written}, climate counters ${counted}`,
   );
-  if (counted !== counters.written) throw new Error(`climate counters (${counted}) do not add up to written readings (${counters.written})`);
+  if (counted !== final.written) throw new Error(`climate counters (${counted}) do not add up to written readings (${final.written})`);
   return result;
 }
 

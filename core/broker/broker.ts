@@ -1,5 +1,6 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Aedes, type AedesPublishPacket } from 'aedes';
+import { preciseNow } from '../figures/precise-clock.js';
 import type { MessageHandler, MessageSource } from '../ingest/message-source.js';
 
 export interface BrokerOptions {
@@ -68,6 +69,7 @@ function subscribeInProcess(aedes: Aedes, topicFilter: string, handler: MessageH
         payload: typeof payload === 'string' ? Buffer.from(payload) : payload,
         qos: packet.qos,
         clientId: (packet as AedesPublishPacket & { clientId?: string }).clientId ?? null,
+        receivedAt: preciseNow(),
       },
       callback,
     );

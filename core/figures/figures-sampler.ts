@@ -1,16 +1,17 @@
 import type { Redis } from 'ioredis';
 import type { LiveFigures, RateSample } from '../server/contract.js';
-import type { IngestCounters } from './ingest-figures.js';
+import { EMPTY_INGEST_SNAPSHOT, type IngestSnapshot } from '../ingest/ingest-snapshot.js';
 
 const HISTORY_SECONDS = 120;
 
 export interface FiguresSources {
-  counters: IngestCounters;
+  /** Null in read-only mode, where nothing is ingested. */
+  ingest: { snapshot(): IngestSnapshot } | null;
   redis: Redis;
-  buffer: { buffered: number; isFull: boolean; waitingPublishers: number; lastError: string | null };
   bufferLimit: number;
   mqttClients: () => number;
 }
+
 
 /** Turns the hot path's cumulative counters into per-second rates, once a second, off the hot path. */
 export class FiguresSampler {
@@ -32,22 +33,10 @@ export class FiguresSampler {
   }
 
   snapshot(): LiveFigures {
-    const { counters, buffer, bufferLimit } = this.sources;
-    const latency = counters.latency.percentilesMs();
+    const ingest = this.ingestNow();
+    const { latency, batches: _batches, ...figures } = ingest;
     return {
-      ingest: {
-        received: counters.received,
-        written: counters.written,
-        rejected: counters.rejected,
-        rejectedByReason: { ...counters.rejectedByReason },
-        buffered: buffer.buffered,
-        bufferLimit,
-        bufferFull: buffer.isFull,
-        waitingPublishers: buffer.waitingPublishers,
-        dropped: counters.dropped,
-        writeErrors: counters.writeErrors,
-        lastError: buffer.lastError,
-      },
+      ingest: { ...figures, bufferLimit: this.sources.bufferLimit },
       rates: this.history.at(-1) ?? null,
       history: [...this.history],
       latencyMs: { ...latency, windowSeconds: 10 },
@@ -55,8 +44,12 @@ export class FiguresSampler {
     };
   }
 
+  private ingestNow(): IngestSnapshot {
+    return this.sources.ingest?.snapshot() ?? EMPTY_INGEST_SNAPSHOT;
+  }
+
   private countersNow() {
-    const { received, written, rejected } = this.sources.counters;
+    const { received, written, rejected } = this.ingestNow();
     return { received, written, rejected };
   }
 
@@ -76,7 +69,6 @@ export class FiguresSampler {
     this.last = { ...current, redisCommands, at: now };
     this.history.push(sample);
     if (this.history.length > HISTORY_SECONDS) this.history.shift();
-    this.sources.counters.latency.rotate();
   }
 
   private async redisCommandsProcessed(): Promise<number | null> {

@@ -7,6 +7,8 @@ export interface InboundMessage {
   payload: Buffer;
   qos: 0 | 1 | 2;
   clientId: string | null;
+  /** When the broker handed the message over, from preciseNow(): the start of publish→written latency. */
+  receivedAt: number;
 }
 
 /** Call `done` when the message is safely held; until then the source may hold back its publisher. */

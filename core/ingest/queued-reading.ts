@@ -1,6 +1,6 @@
 import type { ThermostatReading } from '../model/thermostat-reading.js';
 
 export interface QueuedReading extends ThermostatReading {
-  /** performance.now() when the broker handed the message to ingest; the start of publish→written latency. */
+  /** preciseNow() when the broker handed the message to ingest; the start of publish→written latency. */
   receivedAt: number;
 }

@@ -16,7 +16,6 @@ export interface ThermostatRuleOptions {
 export function thermostatRule({ buffer, counters, maxPayloadBytes }: ThermostatRuleOptions): MessageHandler {
   const requestIds = new RequestIds();
   return (message: InboundMessage, done: () => void) => {
-    const receivedAt = performance.now();
     counters.received += 1;
     const parsed = parseThermostatPayload(message.payload, maxPayloadBytes);
     if (!parsed.ok) {
@@ -35,7 +34,7 @@ export function thermostatRule({ buffer, counters, maxPayloadBytes }: Thermostat
         climate: classifyClimate(payload.temperature),
         timestamp: payload.timestamp ?? Date.now(),
         requestId: requestIds.next(),
-        receivedAt,
+        receivedAt: message.receivedAt,
       },
       done,
     );

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ReplyError, type Redis } from 'ioredis';
 import type { IngestCounters } from '../figures/ingest-figures.js';
+import { preciseNow } from '../figures/precise-clock.js';
 import { deadLetterWrites, type DeadLetter } from '../model/dead-letter-persist.js';
 import type { KeySchema } from '../model/keys.js';
 import type { RedisCommand } from '../model/redis-command.js';
@@ -19,12 +20,11 @@ export interface WriteBufferOptions {
 }
 
 interface Batch {
+  seq: number;
   id: string;
   readings: QueuedReading[];
   deadLetters: DeadLetter[];
   rejectedCounts: Map<string, number>;
-  /** Set once a send failed without a reply: the batch may or may not have been applied. */
-  inDoubt: boolean;
 }
 
 /** Redis error replies that mean "not now" rather than "never": the batch is kept and retried. */
@@ -44,18 +44,25 @@ function refusedCommands(replies: Array<[error: Error | null, result: unknown]>)
 
 const RETRY_DELAYS_MS = [100, 250, 500, 1000, 2000];
 
+/** Two, so that encoding the next batch overlaps Redis applying the previous one. */
+const MAX_IN_FLIGHT = 2;
+
 /**
- * Holds accepted readings and dead letters until Redis has them. One MULTI/EXEC is in flight at a
- * time; whatever arrives meanwhile forms the next batch, so batches grow with load. A batch that
- * fails is retried until Redis answers, and each batch writes its id in the same transaction so a
- * retry after a lost reply is recognised instead of counted twice.
+ * Holds accepted readings and dead letters until Redis has them. Up to two transactions are in
+ * flight on the one connection, so the next batch is encoded while Redis applies the previous one;
+ * whatever arrives meanwhile forms the next batch, so batches grow with load. Redis applies them
+ * in order. After a failure the unconfirmed batches are retried in order until Redis answers;
+ * each batch records its sequence number in the same transaction, so a batch whose reply was lost
+ * is recognised as applied instead of being counted twice.
  */
 export class WriteBuffer {
   private readings: QueuedReading[] = [];
   private deadLetters: DeadLetter[] = [];
   private rejectedCounts = new Map<string, number>();
   private waiting: Array<() => void> = [];
-  private inFlight: Batch | null = null;
+  /** Sent and not yet confirmed, oldest first. */
+  private inFlight: Batch[] = [];
+  private recovering = false;
   private flushScheduled = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private consecutiveFailures = 0;
@@ -68,7 +75,9 @@ export class WriteBuffer {
   constructor(private readonly options: WriteBufferOptions) {}
 
   get buffered(): number {
-    return this.readings.length + (this.inFlight?.readings.length ?? 0);
+    let count = this.readings.length;
+    for (const batch of this.inFlight) count += batch.readings.length;
+    return count;
   }
 
   get waitingPublishers(): number {
@@ -104,11 +113,15 @@ export class WriteBuffer {
     const timedOut = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
     await Promise.race([drained, timedOut]);
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    return [...(this.inFlight?.readings ?? []), ...this.readings];
+    return [...this.inFlight.flatMap((batch) => batch.readings), ...this.readings];
   }
 
   private isEmpty(): boolean {
-    return this.inFlight === null && this.readings.length === 0 && this.deadLetters.length === 0 && this.rejectedCounts.size === 0;
+    return this.inFlight.length === 0 && !this.hasUnsent();
+  }
+
+  private hasUnsent(): boolean {
+    return this.readings.length > 0 || this.deadLetters.length > 0 || this.rejectedCounts.size > 0;
   }
 
   private holdPublisher(release: () => void): void {
@@ -129,38 +142,39 @@ export class WriteBuffer {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.inFlight) return;
+    if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      this.startNextBatch();
+      this.sendMore();
     });
   }
 
-  private startNextBatch(): void {
-    if (this.inFlight) return;
-    if (this.readings.length === 0 && this.deadLetters.length === 0 && this.rejectedCounts.size === 0) {
-      this.notifyDrained();
-      return;
+  private sendMore(): void {
+    while (!this.recovering && this.inFlight.length < MAX_IN_FLIGHT && this.hasUnsent()) {
+      const batch = this.takeBatch();
+      this.inFlight.push(batch);
+      void this.send(batch);
     }
-    this.inFlight = {
-      id: `${this.instanceId}:${this.batchSeq++}`,
+    if (this.isEmpty()) this.notifyDrained();
+  }
+
+  private takeBatch(): Batch {
+    const seq = this.batchSeq++;
+    const batch: Batch = {
+      seq,
+      id: `${this.instanceId}:${seq}`,
       readings: this.readings.splice(0, this.options.maxBatch),
       deadLetters: this.deadLetters,
       rejectedCounts: this.rejectedCounts,
-      inDoubt: false,
     };
     this.deadLetters = [];
     this.rejectedCounts = new Map();
-    void this.send(this.inFlight);
+    return batch;
   }
 
   private async send(batch: Batch): Promise<void> {
     try {
-      if (batch.inDoubt && (await this.wasApplied(batch))) {
-        this.completed(batch, []);
-        return;
-      }
       const replies = await this.options.redis.multi(this.commandsFor(batch)).exec();
       if (replies === null) throw new Error('transaction aborted');
       this.completed(batch, refusedCommands(replies));
@@ -178,13 +192,9 @@ export class WriteBuffer {
     ];
   }
 
-  private async wasApplied(batch: Batch): Promise<boolean> {
-    return (await this.options.redis.get(this.options.keys.lastAppliedBatch)) === batch.id;
-  }
-
   private completed(batch: Batch, commandErrors: string[]): void {
     const { counters } = this.options;
-    const now = performance.now();
+    const now = preciseNow();
     for (const reading of batch.readings) counters.latency.recordMs(now - reading.receivedAt);
     counters.written += batch.readings.length;
     counters.batches += 1;
@@ -193,11 +203,7 @@ export class WriteBuffer {
       this.lastError = commandErrors[0]!;
       this.options.log(`Redis refused ${commandErrors.length} command(s) of a batch: ${this.lastError}`);
     }
-    if (this.consecutiveFailures > 0) this.options.log(`Redis is back; buffered readings are being written`);
-    this.consecutiveFailures = 0;
-    this.inFlight = null;
-    this.releasePublishers();
-    this.startNextBatch();
+    this.settle(batch);
   }
 
   private failed(batch: Batch, error: Error): void {
@@ -205,17 +211,11 @@ export class WriteBuffer {
       this.dropped(batch, error);
       return;
     }
-    batch.inDoubt = true;
     this.lastError = error.message;
-    if (this.consecutiveFailures === 0) {
-      this.options.log(`Redis write failed (${error.message}); holding ${this.buffered} readings and retrying`);
-    }
-    const delay = RETRY_DELAYS_MS[Math.min(this.consecutiveFailures, RETRY_DELAYS_MS.length - 1)]!;
-    this.consecutiveFailures += 1;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      void this.send(batch);
-    }, delay);
+    if (this.recovering) return;
+    this.recovering = true;
+    this.options.log(`Redis write failed (${error.message}); holding ${this.buffered} readings and retrying`);
+    this.scheduleRecovery();
   }
 
   /** Redis refused the whole transaction for a reason a retry cannot fix: say so, and move on. */
@@ -223,9 +223,53 @@ export class WriteBuffer {
     this.options.counters.dropped += batch.readings.length;
     this.lastError = error.message;
     this.options.log(`DROPPED ${batch.readings.length} readings: Redis refused their batch (${error.message})`);
-    this.inFlight = null;
+    this.settle(batch);
+  }
+
+  private settle(batch: Batch): void {
+    this.inFlight = this.inFlight.filter((sent) => sent !== batch);
     this.releasePublishers();
-    this.startNextBatch();
+    if (!this.recovering) this.sendMore();
+  }
+
+  private scheduleRecovery(): void {
+    const delay = RETRY_DELAYS_MS[Math.min(this.consecutiveFailures, RETRY_DELAYS_MS.length - 1)]!;
+    this.consecutiveFailures += 1;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.recover();
+    }, delay);
+  }
+
+  /** Resends the unconfirmed batches one at a time, in order, skipping those Redis already applied. */
+  private async recover(): Promise<void> {
+    try {
+      const appliedUpTo = await this.lastAppliedSeq();
+      for (const batch of [...this.inFlight]) {
+        if (batch.seq <= appliedUpTo) {
+          this.completed(batch, []);
+          continue;
+        }
+        const replies = await this.options.redis.multi(this.commandsFor(batch)).exec();
+        if (replies === null) throw new Error('transaction aborted');
+        this.completed(batch, refusedCommands(replies));
+      }
+    } catch (error) {
+      this.lastError = (error as Error).message;
+      this.scheduleRecovery();
+      return;
+    }
+    this.options.log(`Redis is back; buffered readings are being written`);
+    this.recovering = false;
+    this.consecutiveFailures = 0;
+    this.sendMore();
+  }
+
+  /** The sequence number of the last batch of this buffer that Redis applied, or -1. */
+  private async lastAppliedSeq(): Promise<number> {
+    const marker = await this.options.redis.get(this.options.keys.lastAppliedBatch);
+    const [instance, seq] = (marker ?? '').split(':');
+    return instance === this.instanceId ? Number(seq) : -1;
   }
 
   private notifyDrained(): void {

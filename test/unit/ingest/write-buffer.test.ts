@@ -69,21 +69,24 @@ function bufferWith(redis: ScriptedRedis, bufferLimit = 100) {
 }
 
 describe('WriteBuffer', () => {
-  it('batches what arrives while a transaction is in flight into the next one', async () => {
+  it('keeps at most two transactions in flight and batches whatever arrives meanwhile', async () => {
     const redis = new ScriptedRedis();
     const { buffer, counters } = bufferWith(redis);
     buffer.offerReading(reading('1'), () => undefined);
     await tick();
-    for (const id of ['2', '3', '4']) buffer.offerReading(reading(id), () => undefined);
+    buffer.offerReading(reading('2'), () => undefined);
     await tick();
-    expect(redis.transactions).toHaveLength(1);
-    redis.apply();
+    for (const id of ['3', '4', '5']) buffer.offerReading(reading(id), () => undefined);
     await tick();
     expect(redis.transactions).toHaveLength(2);
     redis.apply();
     await tick();
-    expect(counters.written).toBe(4);
-    expect(counters.batches).toBe(2);
+    expect(redis.transactions).toHaveLength(3);
+    redis.apply();
+    redis.apply();
+    await tick();
+    expect(counters.written).toBe(5);
+    expect(counters.batches).toBe(3);
   });
 
   it('holds publishers back once the buffer is full and lets them go when Redis catches up', async () => {

@@ -1,22 +1,23 @@
 import type { Redis } from 'ioredis';
 import type { IngestCounters } from '../figures/ingest-figures.js';
-import type { InboundMessage, MessageHandler } from '../ingest/message-source.js';
-import { RequestIds } from '../ingest/request-ids.js';
-import { parseThermostatPayload } from '../ingest/thermostat-payload.js';
+import { preciseNow } from '../figures/precise-clock.js';
+import type { InboundMessage, MessageHandler } from './message-source.js';
+import { RequestIds } from './request-ids.js';
+import { parseThermostatPayload } from './thermostat-payload.js';
 import { classifyClimate } from '../model/climate.js';
 import type { KeySchema } from '../model/keys.js';
 
 /**
  * The source document's Lambda as an ingest rule: for every reading, one MULTI of INCR + ZADD +
- * HSET, awaited before the next reading is written. Same validation as ingest, so only the write
- * strategy differs between the two sides of the benchmark.
+ * HSET, awaited before the next reading is written. The benchmark's baseline: same validation as
+ * the batched rule, so only the write strategy differs.
  */
-export function perReadingBaseline(redis: Redis, keys: KeySchema, counters: IngestCounters): MessageHandler {
+export function perReadingRule(redis: Redis, keys: KeySchema, counters: IngestCounters): MessageHandler {
   const requestIds = new RequestIds();
-  const queue: Array<{ message: InboundMessage; receivedAt: number; done: () => void }> = [];
+  const queue: Array<{ message: InboundMessage; done: () => void }> = [];
   let writing = false;
 
-  async function persist(message: InboundMessage, receivedAt: number): Promise<void> {
+  async function persist(message: InboundMessage): Promise<void> {
     const parsed = parseThermostatPayload(message.payload, 4096);
     if (!parsed.ok) {
       counters.countRejected(parsed.rejection.reason);
@@ -39,13 +40,13 @@ export function perReadingBaseline(redis: Redis, keys: KeySchema, counters: Inge
       })
       .exec();
     counters.written += 1;
-    counters.latency.recordMs(performance.now() - receivedAt);
+    counters.latency.recordMs(preciseNow() - message.receivedAt);
   }
 
   async function writeInOrder(): Promise<void> {
     writing = true;
     for (let next = queue.shift(); next; next = queue.shift()) {
-      await persist(next.message, next.receivedAt).catch(() => (counters.dropped += 1));
+      await persist(next.message).catch(() => (counters.dropped += 1));
       next.done();
     }
     writing = false;
@@ -53,7 +54,7 @@ export function perReadingBaseline(redis: Redis, keys: KeySchema, counters: Inge
 
   return (message, done) => {
     counters.received += 1;
-    queue.push({ message, receivedAt: performance.now(), done });
+    queue.push({ message, done });
     if (!writing) void writeInOrder();
   };
 }

@@ -1,0 +1,56 @@
+import type { IngestCounters } from '../figures/ingest-figures.js';
+
+/** Everything the rest of the stack learns about ingest, whichever thread it runs in. */
+export interface IngestSnapshot {
+  received: number;
+  written: number;
+  rejected: number;
+  rejectedByReason: Record<string, number>;
+  dropped: number;
+  writeErrors: number;
+  batches: number;
+  buffered: number;
+  bufferFull: boolean;
+  waitingPublishers: number;
+  lastError: string | null;
+  latency: { p50: number | null; p99: number | null; samples: number };
+}
+
+export const EMPTY_INGEST_SNAPSHOT: IngestSnapshot = {
+  received: 0,
+  written: 0,
+  rejected: 0,
+  rejectedByReason: {},
+  dropped: 0,
+  writeErrors: 0,
+  batches: 0,
+  buffered: 0,
+  bufferFull: false,
+  waitingPublishers: 0,
+  lastError: null,
+  latency: { p50: null, p99: null, samples: 0 },
+};
+
+export interface BufferState {
+  buffered: number;
+  isFull: boolean;
+  waitingPublishers: number;
+  lastError: string | null;
+}
+
+export function snapshotOf(counters: IngestCounters, buffer: BufferState): IngestSnapshot {
+  return {
+    received: counters.received,
+    written: counters.written,
+    rejected: counters.rejected,
+    rejectedByReason: { ...counters.rejectedByReason },
+    dropped: counters.dropped,
+    writeErrors: counters.writeErrors,
+    batches: counters.batches,
+    buffered: buffer.buffered,
+    bufferFull: buffer.isFull,
+    waitingPublishers: buffer.waitingPublishers,
+    lastError: buffer.lastError,
+    latency: counters.latency.percentilesMs(),
+  };
+}

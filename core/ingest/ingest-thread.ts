@@ -1,0 +1,206 @@
+import { Worker } from 'node:worker_threads';
+import type { Config } from '../config/schema.js';
+import { EMPTY_INGEST_SNAPSHOT, type IngestSnapshot } from './ingest-snapshot.js';
+import type { WriteStrategy } from './ingest.js';
+import type { FromIngestWorker, MessageBatch, ToIngestWorker } from './ingest-worker-protocol.js';
+import type { IngestWorkerData } from './ingest-worker.js';
+import type { InboundMessage, MessageSource } from './message-source.js';
+import type { QueuedReading } from './queued-reading.js';
+
+export interface IngestThreadOptions {
+  source: MessageSource;
+  redisUrl: string;
+  keyPrefix: string;
+  settings: Config['ingest'];
+  strategy?: WriteStrategy;
+  log: (line: string) => void;
+}
+
+const TOPIC_FILTERS = ['temp_readings'];
+
+/** Runs from source (.ts, through tsx) and from the electron-vite bundle (.js beside main.js). */
+const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER_URL = new URL(RUNNING_FROM_SOURCE ? './ingest-worker-from-source.mjs' : './ingest-worker.js', import.meta.url);
+
+
+/** One batch being gathered on the broker's thread until the next turn of the event loop. */
+class PendingBatch {
+  rules: number[] = [];
+  receivedAt: number[] = [];
+  payloads: Buffer[] = [];
+  topics: string[] = [];
+  clientIds: Array<string | null> = [];
+  qos: number[] = [];
+  releases: Array<() => void> = [];
+  bytes = 0;
+
+  get size(): number {
+    return this.rules.length;
+  }
+
+  /** `release` is null when the publisher was already let go. */
+  add(rule: number, message: InboundMessage, release: (() => void) | null): void {
+    this.rules.push(rule);
+    this.receivedAt.push(message.receivedAt);
+    this.payloads.push(message.payload);
+    this.topics.push(message.topic);
+    this.clientIds.push(message.clientId);
+    this.qos.push(message.qos);
+    if (release) this.releases.push(release);
+    this.bytes += message.payload.length;
+  }
+
+  encode(seq: number): MessageBatch {
+    const bytes = new Uint8Array(this.bytes);
+    const offsets = new Uint32Array(this.payloads.length + 1);
+    let offset = 0;
+    this.payloads.forEach((payload, index) => {
+      offsets[index] = offset;
+      bytes.set(payload, offset);
+      offset += payload.length;
+    });
+    offsets[this.payloads.length] = offset;
+    return {
+      type: 'messages',
+      seq,
+      rules: Uint8Array.from(this.rules),
+      receivedAt: Float64Array.from(this.receivedAt),
+      offsets,
+      bytes,
+      topics: this.topics,
+      clientIds: this.clientIds,
+      qos: Uint8Array.from(this.qos),
+    };
+  }
+}
+
+/**
+ * The broker-side half of ingest: subscribes to the topic rules, hands messages to the ingest
+ * worker in batches, and lets each publisher go on once the worker holds its messages, so the
+ * worker's buffer limit still slows publishers down.
+ */
+export class IngestThread {
+  private pending: PendingBatch | null = null;
+  private seq = 0;
+  private readonly awaitingAcceptance = new Map<number, { count: number; releases: Array<() => void> }>();
+  /** Messages posted to the worker that it has not yet confirmed holding. */
+  private unaccepted = 0;
+  private latest: IngestSnapshot = EMPTY_INGEST_SNAPSHOT;
+  private unsubscribers: Array<() => Promise<void>> = [];
+  private drained: ((unwritten: QueuedReading[]) => void) | null = null;
+  failure: string | null = null;
+  private readonly strategy: WriteStrategy;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly options: IngestThreadOptions,
+  ) {
+    this.strategy = options.strategy ?? 'batched';
+  }
+
+  static async start(options: IngestThreadOptions): Promise<IngestThread> {
+    const workerData: IngestWorkerData = {
+      redisUrl: options.redisUrl,
+      keyPrefix: options.keyPrefix,
+      settings: options.settings,
+      strategy: options.strategy ?? 'batched',
+      topicFilters: TOPIC_FILTERS,
+    };
+    const worker = new Worker(WORKER_URL, { workerData });
+    const thread = new IngestThread(worker, options);
+    await thread.whenReady();
+    for (const [rule, filter] of TOPIC_FILTERS.entries()) {
+      thread.unsubscribers.push(await options.source.subscribe(filter, (message, release) => thread.take(rule, message, release)));
+    }
+    return thread;
+  }
+
+  snapshot(): IngestSnapshot {
+    return this.latest;
+  }
+
+  resetLatency(): void {
+    this.post({ type: 'reset-latency' });
+  }
+
+  /** Stops taking messages, lets the worker write what it holds, and returns what Redis did not take. */
+  async stop(): Promise<QueuedReading[]> {
+    await Promise.all(this.unsubscribers.map((unsubscribe) => unsubscribe()));
+    this.unsubscribers = [];
+    this.flush();
+    if (this.failure) {
+      await this.worker.terminate();
+      return [];
+    }
+    const unwritten = new Promise<QueuedReading[]>((resolve) => (this.drained = resolve));
+    this.post({ type: 'drain' });
+    const result = await unwritten;
+    await this.worker.terminate();
+    return result;
+  }
+
+  private whenReady(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.worker.on('message', (message: FromIngestWorker) => {
+        if (message.type === 'ready') resolve();
+        else if (message.type === 'failed') reject(new Error(message.error));
+        else this.handle(message);
+      });
+      this.worker.on('error', (error) => {
+        this.failure = error.message;
+        this.options.log(`INGEST FAILED: the ingest worker crashed (${error.message}); readings are held back, restart the stack`);
+        reject(error);
+      });
+    });
+  }
+
+  private handle(message: FromIngestWorker): void {
+    if (message.type === 'accepted') {
+      const batch = this.awaitingAcceptance.get(message.seq);
+      this.awaitingAcceptance.delete(message.seq);
+      if (!batch) return;
+      this.unaccepted -= batch.count;
+      for (const release of batch.releases) release();
+    } else if (message.type === 'snapshot') {
+      this.latest = message.snapshot;
+    } else if (message.type === 'log') {
+      this.options.log(message.line);
+    } else if (message.type === 'drained') {
+      this.drained?.(message.unwritten);
+    }
+  }
+
+  /**
+   * While the worker has room the publisher goes on at once (waiting for the worker's answer would
+   * allow one read chunk per connection per round trip); once it is full, publishers wait for it.
+   * The per-reading strategy has no buffer: like the source document's Lambda, a publisher waits
+   * for its readings to be written.
+   */
+  private take(rule: number, message: InboundMessage, release: () => void): void {
+    if (!this.pending) {
+      this.pending = new PendingBatch();
+      setImmediate(() => this.flush());
+    }
+    const hasRoom =
+      this.strategy === 'batched' &&
+      !this.latest.bufferFull &&
+      this.latest.buffered + this.unaccepted + this.pending.size < this.options.settings.bufferLimit;
+    this.pending.add(rule, message, hasRoom ? null : release);
+    if (hasRoom) release();
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    if (!batch) return;
+    this.pending = null;
+    const seq = this.seq++;
+    this.awaitingAcceptance.set(seq, { count: batch.size, releases: batch.releases });
+    this.unaccepted += batch.size;
+    const encoded = batch.encode(seq);
+    this.post(encoded, [encoded.bytes.buffer as ArrayBuffer]);
+  }
+
+  private post(message: ToIngestWorker, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(message, transfer);
+  }
+}

@@ -1,0 +1,35 @@
+import type { IngestSnapshot } from './ingest-snapshot.js';
+import type { QueuedReading } from './queued-reading.js';
+
+/**
+ * Messages between the broker's thread and the ingest worker. Payloads travel as one transferred
+ * byte array per batch with offsets, never one postMessage per reading.
+ */
+export interface MessageBatch {
+  type: 'messages';
+  seq: number;
+  /** Index into the worker's topic filters, per message. */
+  rules: Uint8Array;
+  receivedAt: Float64Array;
+  /** Message i is bytes[offsets[i], offsets[i + 1]). */
+  offsets: Uint32Array;
+  bytes: Uint8Array;
+  topics: string[];
+  clientIds: Array<string | null>;
+  qos: Uint8Array;
+}
+
+export type ToIngestWorker =
+  | MessageBatch
+  | { type: 'drain' }
+  /** Start the latency window afresh, e.g. when a benchmark's warm-up ends. */
+  | { type: 'reset-latency' };
+
+export type FromIngestWorker =
+  | { type: 'ready' }
+  | { type: 'failed'; error: string }
+  | { type: 'log'; line: string }
+  /** Every message of batch `seq` is held by ingest: its publishers may go on. */
+  | { type: 'accepted'; seq: number }
+  | { type: 'snapshot'; snapshot: IngestSnapshot }
+  | { type: 'drained'; unwritten: QueuedReading[] };
