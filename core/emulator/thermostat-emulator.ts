@@ -25,6 +25,7 @@ export interface ThermostatEmulatorStatus {
   acknowledged: number;
   /** Ticks in which the broker was behind and the emulator held back. */
   throttledTicks: number;
+  hotShare: number | null;
 }
 
 /**
@@ -53,8 +54,9 @@ export class ThermostatEmulator {
   }
 
   status(): ThermostatEmulatorStatus {
-    const { rate, devices, qos } = this.options;
+    const { rate, devices, qos, hotShare } = this.options;
     return {
+      hotShare,
       running: this.timer !== null,
       rate,
       devices,

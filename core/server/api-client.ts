@@ -1,4 +1,19 @@
-import type { ApiError, EmulatorCommand, EmulatorStatus, StackStatus } from './contract.js';
+import type {
+  ApiError,
+  ClimateCounters,
+  DataModel,
+  DeviceDetail,
+  EmulatorCommand,
+  EmulatorStatus,
+  EventRange,
+  EventSearch,
+  LiveFrame,
+  LiveSubscribe,
+  LiveTopic,
+  RecentEvents,
+  RejectedPayloads,
+  StackStatus,
+} from './contract.js';
 
 /** Where the API is and the per-launch token; the only thing a client needs to know. */
 export interface ApiEndpoint {
@@ -6,7 +21,7 @@ export interface ApiEndpoint {
   token: string;
 }
 
-/** The typed client the renderer (and any script) uses; plain fetch, so it runs in a browser and in Node. */
+/** The typed client the renderer (and any script) uses; plain fetch and WebSocket, so it runs in a browser and in Node. */
 export class ApiClient {
   constructor(private readonly endpoint: ApiEndpoint) {}
 
@@ -16,6 +31,39 @@ export class ApiClient {
 
   emulator(command: EmulatorCommand): Promise<EmulatorStatus> {
     return this.request('POST', '/api/emulator', command);
+  }
+
+  recentEvents(limit = 24): Promise<RecentEvents> {
+    return this.request('GET', `/api/events?limit=${limit}`);
+  }
+
+  eventRange(from: number, to: number, limit = 100): Promise<EventRange> {
+    return this.request('GET', `/api/events/range?from=${from}&to=${to}&limit=${limit}`);
+  }
+
+  searchEvents(match: string, cursor = '0', count = 100): Promise<EventSearch> {
+    return this.request('GET', `/api/events/search?${new URLSearchParams({ match, cursor, count: String(count) })}`);
+  }
+
+  device(deviceId: string): Promise<DeviceDetail> {
+    return this.request('GET', `/api/devices/${encodeURIComponent(deviceId)}`);
+  }
+
+  climate(): Promise<ClimateCounters> {
+    return this.request('GET', '/api/climate');
+  }
+
+  rejected(limit = 100): Promise<RejectedPayloads> {
+    return this.request('GET', `/api/rejected?limit=${limit}`);
+  }
+
+  dataModel(): Promise<DataModel> {
+    return this.request('GET', '/api/model');
+  }
+
+  /** Opens the live channel; `onFrame` gets at most four frames a second. Returns a handle to change topics or close. */
+  live(topics: LiveTopic[], onFrame: (frame: LiveFrame) => void, onState: (connected: boolean) => void): LiveConnection {
+    return new LiveConnection(this.endpoint, topics, onFrame, onState);
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -30,6 +78,58 @@ export class ApiClient {
     const payload = (await response.json()) as T | ApiError;
     if (!response.ok) throw new Error((payload as ApiError).error ?? `HTTP ${response.status}`);
     return payload as T;
+  }
+}
+
+const RECONNECT_MS = 1000;
+
+/** The live WebSocket, reconnecting after a second whenever it drops until closed. */
+export class LiveConnection {
+  private socket: WebSocket | null = null;
+  private closed = false;
+  private retry: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    private readonly endpoint: ApiEndpoint,
+    private topics: LiveTopic[],
+    private readonly onFrame: (frame: LiveFrame) => void,
+    private readonly onState: (connected: boolean) => void,
+  ) {
+    this.open();
+  }
+
+  subscribe(topics: LiveTopic[]): void {
+    this.topics = topics;
+    this.send();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.socket?.close();
+  }
+
+  private open(): void {
+    const url = new URL('/api/live', this.endpoint.origin);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.searchParams.set('token', this.endpoint.token);
+    const socket = new WebSocket(url);
+    this.socket = socket;
+    socket.onopen = () => {
+      this.onState(true);
+      this.send();
+    };
+    socket.onmessage = (event) => this.onFrame(JSON.parse(String(event.data)) as LiveFrame);
+    socket.onclose = () => {
+      this.onState(false);
+      if (!this.closed) this.retry = setTimeout(() => this.open(), RECONNECT_MS);
+    };
+  }
+
+  private send(): void {
+    if (this.socket?.readyState !== WebSocket.OPEN) return;
+    const message: LiveSubscribe = { subscribe: this.topics };
+    this.socket.send(JSON.stringify(message));
   }
 }
 

@@ -52,6 +52,8 @@ export interface EmulatorStatus {
   published: number;
   acknowledged: number;
   throttledTicks: number;
+  /** Share of readings forced hot; null is the document's uniform 1..110. */
+  hotShare: number | null;
 }
 
 export interface StackStatus {
@@ -67,8 +69,128 @@ export interface EmulatorCommand {
   rate?: number;
   devices?: number;
   hotShare?: number | null;
+  preset?: EmulatorPreset;
 }
 
 export interface ApiError {
   error: string;
+}
+
+/** One SensorData entry: ZSET member and score. */
+export interface SensorEvent {
+  deviceId: string;
+  /** The score: reading timestamp, ms since epoch. */
+  timestamp: number;
+}
+
+/** GET /api/events?limit=24 (ZREVRANGEBYSCORE SensorData +inf -inf WITHSCORES LIMIT 0 limit). */
+export interface RecentEvents {
+  events: SensorEvent[];
+  /** ZCARD SensorData. */
+  total: number;
+  command: string;
+}
+
+/** GET /api/events/range?from=ms&to=ms&limit=n (ZRANGEBYSCORE, oldest first). */
+export interface EventRange {
+  events: SensorEvent[];
+  /** True when more than `limit` entries fall in the range. */
+  truncated: boolean;
+  command: string;
+}
+
+/** GET /api/events/search?match=2*&cursor=0&count=100 (one ZSCAN step). */
+export interface EventSearch {
+  events: SensorEvent[];
+  /** "0" when the scan is complete; pass it back for the next step. */
+  cursor: string;
+  command: string;
+}
+
+/** GET /api/devices/:deviceId (HGETALL <deviceId>). Fields are empty when the device is unknown. */
+export interface DeviceDetail {
+  deviceId: string;
+  fields: Record<string, string>;
+  command: string;
+}
+
+export type ClimateName = 'hot' | 'warm' | 'cool' | 'cold';
+
+/** GET /api/climate (GET climate:<name> for each). */
+export interface ClimateCounters {
+  counters: Record<ClimateName, number>;
+  at: number;
+}
+
+/** One message from the Warnings channel, as published plus when the workbench received it. */
+export interface WarningMessage {
+  deviceId: string;
+  temperature: number;
+  timestamp: number;
+  requestId: string;
+  receivedAt: number;
+}
+
+/** GET /api/rejected?limit=100: the dead-letter list (LRANGE) and counts by reason (HGETALL). */
+export interface RejectedPayloads {
+  letters: Array<{
+    at: number;
+    topic: string;
+    clientId: string | null;
+    reason: string;
+    detail: string;
+    payload: string;
+    payloadBytes: number;
+  }>;
+  countsByReason: Record<string, number>;
+  total: number;
+}
+
+/** One key pattern the pipeline writes, with how big it is now and how fast it grows. */
+export interface ModelEntry {
+  pattern: string;
+  /** Redis type: zset, hash, string, list, channel. */
+  type: string;
+  /** What the size is: "members" (ZCARD), "keys" (matching hashes), "value" (counter), "entries" (LLEN), "subscribers". */
+  sizeUnit: string;
+  size: number;
+  /** Change of size per second over the last sampling interval; null until two samples exist. */
+  growthPerSec: number | null;
+  /** The command that writes it, as the batch script issues it. */
+  writtenBy: string;
+  /** A redis-cli command to look at it. */
+  inspect: string;
+}
+
+/** GET /api/model */
+export interface DataModel {
+  entries: ModelEntry[];
+  /** DBSIZE */
+  totalKeys: number;
+  usedMemoryBytes: number | null;
+  at: number;
+}
+
+/** POST /api/emulator with a preset name applies the preset's rate, devices and hot share. */
+export type EmulatorPreset = 'document' | 'heat-wave' | 'burst';
+
+/**
+ * WebSocket /api/live?token=…: the client sends LiveSubscribe to choose topics; the server sends
+ * LiveFrame at most four times a second, each carrying only the topics subscribed and changed.
+ */
+export type LiveTopic = 'status' | 'events' | 'climate' | 'warnings';
+
+export interface LiveSubscribe {
+  subscribe: LiveTopic[];
+}
+
+export interface LiveFrame {
+  at: number;
+  status?: StackStatus;
+  events?: RecentEvents;
+  climate?: ClimateCounters;
+  /** Warnings received since the previous frame, oldest first (capped; see warningsDropped). */
+  warnings?: WarningMessage[];
+  /** Warnings not sent because more arrived in one interval than a frame carries. */
+  warningsDropped?: number;
 }
