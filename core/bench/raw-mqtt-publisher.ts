@@ -51,17 +51,21 @@ export class RawMqttPublisher {
     return this.socket.writableLength;
   }
 
-  /** Sends `count` PUBLISH packets in one write. */
+  /** Sends `count` PUBLISH packets in one write, copied straight into one buffer. */
   send(count: number): void {
     if (count <= 0) return;
-    const packets: Buffer[] = new Array(count);
+    let total = 0;
+    for (let i = 0; i < count; i++) total += this.templates[(this.published + i) % this.templates.length]!.length;
+    const out = Buffer.allocUnsafe(total);
+    let offset = 0;
     for (let i = 0; i < count; i++) {
       const index = (this.published + i) % this.templates.length;
-      const packet = Buffer.from(this.templates[index]!);
-      if (this.qos > 0) packet.writeUInt16BE(this.takeMessageId(), this.idOffsets[index]!);
-      packets[i] = packet;
+      const template = this.templates[index]!;
+      template.copy(out, offset);
+      if (this.qos > 0) out.writeUInt16BE(this.takeMessageId(), offset + this.idOffsets[index]!);
+      offset += template.length;
     }
-    this.socket.write(Buffer.concat(packets));
+    this.socket.write(out);
     this.published += count;
     if (this.qos === 0) this.acknowledged = this.published;
   }

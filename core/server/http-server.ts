@@ -1,18 +1,38 @@
 import { existsSync } from 'node:fs';
 import { timingSafeEqual } from 'node:crypto';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyRequest } from 'fastify';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { Stack } from '../stack.js';
+import type { KeySchema } from '../model/keys.js';
+import { climateCounters } from '../query/climate-counters.js';
+import type { DataModelInspector } from '../query/data-model.js';
+import { rejectedPayloads } from '../query/rejected-payloads.js';
+import { deviceDetail, eventRange, recentEvents, searchEvents } from '../query/sensor-events.js';
+import type { WarningsFeed } from '../query/warnings-feed.js';
+import type { EmulatorCommand, EmulatorStatus, StackStatus } from './contract.js';
 import type { ApiError } from './contract.js';
+import { LiveHub } from './live-hub.js';
+
+/** What the HTTP API serves; the Stack provides it. */
+export interface ApiBackend {
+  status(): StackStatus;
+  controlEmulator(command: EmulatorCommand): Promise<EmulatorStatus | null>;
+  redis: Redis;
+  keys: KeySchema;
+  warnings: WarningsFeed;
+  dataModel: DataModelInspector;
+}
 
 export interface HttpServerOptions {
-  stack: Stack;
+  backend: ApiBackend;
   host: string;
   port: number;
   token: string;
   /** The built UI to serve in browser mode; null serves the API only. */
   rendererDir: string | null;
+  log: (line: string) => void;
 }
 
 export interface HttpServer {
@@ -25,42 +45,92 @@ const emulatorCommandSchema = z.strictObject({
   rate: z.number().positive().max(1_000_000).optional(),
   devices: z.int().min(1).max(10_000_000).optional(),
   hotShare: z.number().min(0).max(1).nullable().optional(),
+  preset: z.enum(['document', 'heat-wave', 'burst']).optional(),
 });
+const limitSchema = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+const eventsQuery = z.object({ limit: limitSchema(1000, 24) });
+const rangeQuery = z.object({ from: z.coerce.number(), to: z.coerce.number(), limit: limitSchema(10_000, 100) });
+const searchQuery = z.object({
+  match: z.string().min(1).max(256),
+  cursor: z.string().regex(/^\d+$/).default('0'),
+  count: limitSchema(10_000, 100),
+});
+const deviceParams = z.object({ deviceId: z.string().min(1).max(256) });
+const rejectedQuery = z.object({ limit: limitSchema(10_000, 100) });
 
-/** The UI's one door: the JSON API behind a per-launch token, and the built UI in browser mode. */
-export async function startHttpServer({ stack, host, port, token, rendererDir }: HttpServerOptions): Promise<HttpServer> {
+class BadRequest extends Error {}
+
+function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  throw new BadRequest(`${issue.path.join('.') || 'request'}: ${issue.message}`);
+}
+
+/** The UI's one door: the JSON API and the live WebSocket behind a per-launch token, and the built UI. */
+export async function startHttpServer({ backend, host, port, token, rendererDir, log }: HttpServerOptions): Promise<HttpServer> {
   const app = Fastify({ logger: false });
   const expected = Buffer.from(token);
+  const { redis, keys } = backend;
+  const live = new LiveHub(
+    {
+      status: () => backend.status(),
+      recentEvents: () => recentEvents(redis, keys, 24),
+      climate: () => climateCounters(redis, keys),
+      takeWarnings: () => backend.warnings.take(),
+    },
+    log,
+  );
 
   app.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith('/api/')) return;
     if (carriesToken(request, expected)) return;
-    const body: ApiError = { error: 'missing or wrong token: open the URL printed at start-up' };
-    await reply.code(401).send(body);
+    await reply.code(401).send({ error: 'missing or wrong token: open the URL printed at start-up' } satisfies ApiError);
+  });
+  app.setErrorHandler(async (error: Error, _request, reply: FastifyReply) => {
+    if (error instanceof BadRequest) return reply.code(400).send({ error: error.message } satisfies ApiError);
+    return reply.code(503).send({ error: `Redis is unavailable: ${error.message}` } satisfies ApiError);
   });
 
-  app.get('/api/status', async () => stack.status());
+  await app.register(fastifyWebsocket);
+  app.get('/api/live', { websocket: true }, (socket) => live.add(socket));
 
+  app.get('/api/status', async () => backend.status());
   app.post('/api/emulator', async (request, reply) => {
-    const parsed = emulatorCommandSchema.safeParse(request.body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      return reply.code(400).send({ error: `${issue.path.join('.') || 'body'}: ${issue.message}` } satisfies ApiError);
-    }
+    const command = parse(emulatorCommandSchema, request.body);
     try {
-      await stack.controlEmulator(parsed.data);
+      return await backend.controlEmulator(command);
     } catch (error) {
       return reply.code(409).send({ error: (error as Error).message } satisfies ApiError);
     }
-    return stack.status().emulator;
   });
+  app.get('/api/events', async (request) => recentEvents(redis, keys, parse(eventsQuery, request.query).limit));
+  app.get('/api/events/range', async (request) => {
+    const { from, to, limit } = parse(rangeQuery, request.query);
+    return eventRange(redis, keys, from, to, limit);
+  });
+  app.get('/api/events/search', async (request) => {
+    const { match, cursor, count } = parse(searchQuery, request.query);
+    return searchEvents(redis, keys, match, cursor, count);
+  });
+  app.get('/api/devices/:deviceId', async (request) => deviceDetail(redis, keys, parse(deviceParams, request.params).deviceId));
+  app.get('/api/climate', async () => climateCounters(redis, keys));
+  app.get('/api/rejected', async (request) => rejectedPayloads(redis, keys, parse(rejectedQuery, request.query).limit));
+  app.get('/api/model', async () => backend.dataModel.inspect());
 
   if (rendererDir && existsSync(rendererDir)) await app.register(fastifyStatic, { root: rendererDir });
 
   await app.listen({ host, port });
+  live.start();
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
-  return { url: `http://${host}:${boundPort}`, close: () => app.close() };
+  return {
+    url: `http://${host}:${boundPort}`,
+    close: async () => {
+      live.stop();
+      await app.close();
+    },
+  };
 }
 
 function carriesToken(request: FastifyRequest, expected: Buffer): boolean {

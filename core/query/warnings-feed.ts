@@ -1,0 +1,69 @@
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { KeySchema } from '../model/keys.js';
+import type { WarningMessage } from '../server/contract.js';
+
+const warningSchema = z.object({
+  deviceId: z.union([z.string(), z.number()]).transform(String),
+  temperature: z.number(),
+  timestamp: z.number(),
+  requestId: z.string(),
+});
+
+/** Most warnings handed out per frame; the rest are counted, not queued without bound. */
+const MAX_PENDING = 500;
+
+/**
+ * Listens on the Warnings channel with its own connection (a subscribed connection can do
+ * nothing else) and hands out what arrived since the last take(). Anything on the channel that is
+ * not a warning, e.g. published by hand, is counted as malformed and skipped.
+ */
+export class WarningsFeed {
+  private pending: WarningMessage[] = [];
+  private droppedSinceTake = 0;
+  malformed = 0;
+
+  private constructor(private readonly subscriber: Redis) {}
+
+  static async start(redisUrl: string, keys: KeySchema): Promise<WarningsFeed> {
+    const subscriber = new Redis(redisUrl, { connectionName: 'sensor-workbench:warnings', lazyConnect: true });
+    subscriber.on('error', () => {
+      // ioredis reconnects and resubscribes by itself; the stack status reports Redis trouble.
+    });
+    await subscriber.connect();
+    const feed = new WarningsFeed(subscriber);
+    subscriber.on('message', (_channel: string, message: string) => feed.receive(message));
+    await subscriber.subscribe(keys.warningsChannel);
+    return feed;
+  }
+
+  take(): { warnings: WarningMessage[]; dropped: number } {
+    const taken = { warnings: this.pending, dropped: this.droppedSinceTake };
+    this.pending = [];
+    this.droppedSinceTake = 0;
+    return taken;
+  }
+
+  async stop(): Promise<void> {
+    await this.subscriber.quit().catch(() => this.subscriber.disconnect());
+  }
+
+  private receive(message: string): void {
+    let parsed: ReturnType<typeof warningSchema.safeParse>;
+    try {
+      parsed = warningSchema.safeParse(JSON.parse(message));
+    } catch {
+      this.malformed += 1;
+      return;
+    }
+    if (!parsed.success) {
+      this.malformed += 1;
+      return;
+    }
+    if (this.pending.length >= MAX_PENDING) {
+      this.droppedSinceTake += 1;
+      return;
+    }
+    this.pending.push({ ...parsed.data, receivedAt: Date.now() });
+  }
+}
