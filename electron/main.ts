@@ -50,7 +50,9 @@ async function main(): Promise<void> {
     return;
   }
   await app.whenReady();
-  const { config } = loadConfig({ argv: [], env: { SW_DATA_DIR: app.getPath('userData'), ...process.env } });
+  // The same flags as `npm run serve`, after the app path (`electron . --mqtt-port 1884`).
+  const argv = process.argv.slice(app.isPackaged ? 1 : 2);
+  const { config } = loadConfig({ argv, env: { SW_DATA_DIR: app.getPath('userData'), ...process.env } });
   stack = await Stack.start(config, { log, rendererDir: join(import.meta.dirname, '../renderer') });
   buildMenu(stack);
   const dataDir = config.dataDir;
