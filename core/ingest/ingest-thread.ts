@@ -88,6 +88,7 @@ export class IngestThread {
   private latest: IngestSnapshot = EMPTY_INGEST_SNAPSHOT;
   private unsubscribers: Array<() => Promise<void>> = [];
   private drained: ((unwritten: QueuedReading[]) => void) | null = null;
+  private stopping: Promise<QueuedReading[]> | null = null;
   failure: string | null = null;
   private readonly strategy: WriteStrategy;
 
@@ -124,7 +125,12 @@ export class IngestThread {
   }
 
   /** Stops taking messages, lets the worker write what it holds, and returns what Redis did not take. */
-  async stop(): Promise<QueuedReading[]> {
+  stop(): Promise<QueuedReading[]> {
+    this.stopping ??= this.drainAndEnd();
+    return this.stopping;
+  }
+
+  private async drainAndEnd(): Promise<QueuedReading[]> {
     await Promise.all(this.unsubscribers.map((unsubscribe) => unsubscribe()));
     this.unsubscribers = [];
     this.flush();
@@ -146,6 +152,7 @@ export class IngestThread {
         else if (message.type === 'failed') reject(new Error(message.error));
         else this.handle(message);
       });
+      this.worker.on('exit', () => this.drained?.([]));
       this.worker.on('error', (error) => {
         this.failure = error.message;
         this.options.log(`INGEST FAILED: the ingest worker crashed (${error.message}); readings are held back, restart the stack`);

@@ -47,7 +47,7 @@ export class Ingest {
     const thermostats =
       this.strategy === 'batched'
         ? thermostatRule({ buffer: this.buffer, counters: this.counters, maxPayloadBytes: this.settings.maxPayloadBytes })
-        : perReadingRule(this.redis, this.keys, this.counters);
+        : perReadingRule(this.redis, this.keys, this.counters, this.settings.maxPayloadBytes);
     return [{ topicFilter: 'temp_readings', handler: thermostats }];
   }
 

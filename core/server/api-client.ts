@@ -29,7 +29,8 @@ export class ApiClient {
     return this.request('GET', '/api/status');
   }
 
-  emulator(command: EmulatorCommand): Promise<EmulatorStatus> {
+  /** Null when the emulator has never been started and the command was stop. */
+  emulator(command: EmulatorCommand): Promise<EmulatorStatus | null> {
     return this.request('POST', '/api/emulator', command);
   }
 
@@ -75,8 +76,14 @@ export class ApiClient {
       },
       ...(body !== undefined && { body: JSON.stringify(body) }),
     });
-    const payload = (await response.json()) as T | ApiError;
-    if (!response.ok) throw new Error((payload as ApiError).error ?? `HTTP ${response.status}`);
+    const text = await response.text();
+    let payload: unknown;
+    try {
+      payload = text ? JSON.parse(text) : null;
+    } catch {
+      throw new Error(`HTTP ${response.status} from ${path}: not JSON (${text.slice(0, 80)})`);
+    }
+    if (!response.ok) throw new Error((payload as ApiError | null)?.error ?? `HTTP ${response.status} from ${path}`);
     return payload as T;
   }
 }

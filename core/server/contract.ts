@@ -176,7 +176,7 @@ export type EmulatorPreset = 'document' | 'heat-wave' | 'burst';
 
 /**
  * WebSocket /api/live?token=…: the client sends LiveSubscribe to choose topics; the server sends
- * LiveFrame at most four times a second, each carrying only the topics subscribed and changed.
+ * LiveFrame at most four times a second, each carrying the subscribed topics.
  */
 export type LiveTopic = 'status' | 'events' | 'climate' | 'warnings';
 

@@ -3,7 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import { ReplyError, type Redis } from 'ioredis';
 import { z } from 'zod';
 import type { KeySchema } from '../model/keys.js';
 import { climateCounters } from '../query/climate-counters.js';
@@ -49,7 +49,11 @@ const emulatorCommandSchema = z.strictObject({
 });
 const limitSchema = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 const eventsQuery = z.object({ limit: limitSchema(1000, 24) });
-const rangeQuery = z.object({ from: z.coerce.number(), to: z.coerce.number(), limit: limitSchema(10_000, 100) });
+const score = z
+  .string()
+  .regex(/^-?\d+(\.\d+)?$/, { message: 'must be a number (ms since epoch)' })
+  .transform(Number);
+const rangeQuery = z.object({ from: score, to: score, limit: limitSchema(10_000, 100) });
 const searchQuery = z.object({
   match: z.string().min(1).max(256),
   cursor: z.string().regex(/^\d+$/).default('0'),
@@ -57,6 +61,9 @@ const searchQuery = z.object({
 });
 const deviceParams = z.object({ deviceId: z.string().min(1).max(256) });
 const rejectedQuery = z.object({ limit: limitSchema(10_000, 100) });
+
+/** Routes @fastify/static registers for the built UI. */
+const STATIC_ROUTES = new Set(['/', '/*']);
 
 class BadRequest extends Error {}
 
@@ -82,17 +89,25 @@ export async function startHttpServer({ backend, host, port, token, rendererDir,
     log,
   );
 
+  // Registered before the token hook: a refused upgrade must still be closed by the plugin, or the
+  // half-open socket keeps app.close() (and shutdown) waiting.
+  await app.register(fastifyWebsocket);
+
+  // Only the built UI's files are public. Decided on the matched route, not the raw URL, so
+  // /%61pi/status cannot slip past, and unknown paths need the token too.
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/api/')) return;
+    if (isPublicAsset(request)) return;
     if (carriesToken(request, expected)) return;
     await reply.code(401).send({ error: 'missing or wrong token: open the URL printed at start-up' } satisfies ApiError);
   });
-  app.setErrorHandler(async (error: Error, _request, reply: FastifyReply) => {
+  app.setErrorHandler(async (error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
     if (error instanceof BadRequest) return reply.code(400).send({ error: error.message } satisfies ApiError);
+    if (error.statusCode && error.statusCode < 500) return reply.code(error.statusCode).send({ error: error.message } satisfies ApiError);
+    // Redis answered, but refused (e.g. WRONGTYPE: the key exists with another type): not an outage.
+    if (error instanceof ReplyError) return reply.code(409).send({ error: `Redis refused: ${error.message}` } satisfies ApiError);
     return reply.code(503).send({ error: `Redis is unavailable: ${error.message}` } satisfies ApiError);
   });
 
-  await app.register(fastifyWebsocket);
   app.get('/api/live', { websocket: true }, (socket) => live.add(socket));
 
   app.get('/api/status', async () => backend.status());
@@ -131,6 +146,15 @@ export async function startHttpServer({ backend, host, port, token, rendererDir,
       await app.close();
     },
   };
+}
+
+function isPublicAsset(request: FastifyRequest): boolean {
+  if (!STATIC_ROUTES.has(request.routeOptions.url ?? '')) return false;
+  try {
+    return !decodeURIComponent(request.url.split('?')[0]!).startsWith('/api');
+  } catch {
+    return false;
+  }
 }
 
 function carriesToken(request: FastifyRequest, expected: Buffer): boolean {

@@ -60,7 +60,12 @@ export class LiveHub {
   }
 
   private async tick(): Promise<void> {
-    if (this.ticking || this.sockets.size === 0) return;
+    if (this.sockets.size === 0) {
+      // Nobody watching: warnings older than the next viewer are not news, so they are not kept.
+      this.sources.takeWarnings();
+      return;
+    }
+    if (this.ticking) return;
     this.ticking = true;
     try {
       const wanted = new Set([...this.sockets.values()].flatMap((topics) => [...topics]));

@@ -1,0 +1,25 @@
+import type { LiveTopic } from '../../core/server/contract.js';
+
+export type PageId = 'overview' | 'events' | 'climate' | 'warnings' | 'emulator' | 'model' | 'rejected';
+
+export interface PageInfo {
+  id: PageId;
+  title: string;
+  /** Live topics the page needs besides status. */
+  topics: LiveTopic[];
+}
+
+export const PAGES: readonly PageInfo[] = [
+  { id: 'overview', title: 'Overview', topics: [] },
+  { id: 'events', title: 'Events', topics: ['events'] },
+  { id: 'climate', title: 'Climate', topics: ['climate'] },
+  { id: 'warnings', title: 'Warnings', topics: ['warnings'] },
+  { id: 'emulator', title: 'Emulator', topics: [] },
+  { id: 'model', title: 'Data model', topics: [] },
+  { id: 'rejected', title: 'Rejected', topics: [] },
+];
+
+/** The one live connection's topics for a page: status always, plus what the page shows live. */
+export function topicsFor(page: PageId): LiveTopic[] {
+  return ['status', ...(PAGES.find((info) => info.id === page)?.topics ?? [])];
+}

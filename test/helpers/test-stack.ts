@@ -1,0 +1,59 @@
+import { configSchema, type ConfigInput } from '../../core/config/schema.js';
+import { Stack } from '../../core/stack.js';
+import { makeTempDir } from './temp-dir.js';
+
+export interface TestStack {
+  stack: Stack;
+  /** http://127.0.0.1:<port> of the HTTP API (no token). */
+  origin: string;
+  token: string;
+  mqttUrl: string;
+  redisUrl: string;
+  /** Lines the stack logged. */
+  log: string[];
+  /** Stops the stack (and its embedded redis-server) and removes its data dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The real Stack as the CLI starts it (embedded redis-server, aedes broker, ingest worker, HTTP API),
+ * on free ports in a temp data dir; `config` is merged into that before configSchema.parse.
+ */
+export async function startTestStack({ rendererDir = null, config = {} }: { rendererDir?: string | null; config?: ConfigInput } = {}): Promise<TestStack> {
+  const dir = await makeTempDir('sw-stack-');
+  const log: string[] = [];
+  let stack: Stack;
+  try {
+    stack = await Stack.start(
+      configSchema.parse({
+        ...config,
+        dataDir: dir.path,
+        http: { port: 0, ...config.http },
+        mqtt: { port: 0, ...config.mqtt },
+        redis: { port: 0, ...config.redis },
+      }),
+      { log: (line) => log.push(line), rendererDir },
+    );
+  } catch (error) {
+    await dir.remove();
+    throw error;
+  }
+  const addresses = stack.addresses();
+  let stopped: Promise<void> | null = null;
+  return {
+    stack,
+    origin: new URL(addresses.http).origin,
+    token: stack.token,
+    mqttUrl: addresses.mqtt,
+    redisUrl: addresses.redis,
+    log,
+    stop: () =>
+      (stopped ??= (async () => {
+        try {
+          await stack.stop();
+        } finally {
+          await dir.remove();
+        }
+      })()),
+  };
+}
