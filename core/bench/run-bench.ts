@@ -1,4 +1,3 @@
-import { fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,8 @@ import { CLIMATES } from '../model/climate.js';
 import { createKeySchema, type KeySchema } from '../model/keys.js';
 import { openRedis } from '../redis/connect.js';
 import { startEmbeddedRedis } from '../redis/embedded-redis.js';
-import type { PublisherJob, PublisherResult } from './publisher-process.js';
+import { runPublisher } from './publisher-runner.js';
+import { runUiLoad } from './ui-load.js';
 
 interface PhaseResult {
   name: string;
@@ -52,8 +52,22 @@ export async function runBench(argv: string[]): Promise<void> {
       qos: { type: 'string', default: '1' },
       'latency-rate': { type: 'string', default: '10000' },
       client: { type: 'string', default: 'raw' },
+      ui: { type: 'boolean', default: false },
+      'ui-minutes': { type: 'string', default: '5' },
+      'ui-rate': { type: 'string', default: '50000' },
+      chromium: { type: 'string', default: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' },
     },
   });
+  if (values.ui) {
+    const figures = await runUiLoad({
+      minutes: Number(values['ui-minutes']),
+      rate: Number(values['ui-rate']),
+      publishers: Number(values.publishers),
+      chromium: values.chromium,
+    });
+    log(JSON.stringify(figures));
+    return;
+  }
   const settings: BenchSettings = {
     publishers: Number(values.publishers),
     warmupMs: 3000,
@@ -164,15 +178,6 @@ async function phase(
   );
   if (counted !== final.written) throw new Error(`climate counters (${counted}) do not add up to written readings (${final.written})`);
   return result;
-}
-
-function runPublisher(job: PublisherJob): Promise<PublisherResult> {
-  const child = fork(new URL('./publisher-process.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
-  child.send(job);
-  return new Promise((resolve, reject) => {
-    child.once('message', (result: PublisherResult) => resolve(result));
-    child.once('exit', (code) => code !== 0 && reject(new Error(`publisher exited with ${code}`)));
-  });
 }
 
 async function redisCpuSeconds(redis: Redis): Promise<number> {
