@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { app, BrowserWindow, ipcMain, Menu, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, shell } from 'electron';
+import type { FilePickOptions } from './preload.js';
 import { loadConfig } from '../core/config/load.js';
 import { Stack } from '../core/stack.js';
 
@@ -19,6 +20,11 @@ async function openWindow(running: Stack): Promise<void> {
       sandbox: true,
       nodeIntegration: false,
     },
+  });
+  // The window only ever shows the workbench UI: no pop-ups, no navigation elsewhere.
+  window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  window.webContents.on('will-navigate', (event, url) => {
+    if (new URL(url).origin !== apiUrl.origin) event.preventDefault();
   });
   const rendererDevUrl = process.env.ELECTRON_RENDERER_URL;
   // The token travels in the URL fragment, which is never sent over the network or logged by the server.
@@ -57,6 +63,10 @@ async function main(): Promise<void> {
   buildMenu(stack);
   const dataDir = config.dataDir;
   ipcMain.handle('shell:open-data-folder', () => shell.openPath(dataDir));
+  ipcMain.handle('shell:pick-file', async (_event, options: FilePickOptions) => {
+    const picked = await dialog.showOpenDialog({ title: options.title, filters: options.filters, properties: ['openFile'] });
+    return picked.canceled ? null : (picked.filePaths[0] ?? null);
+  });
   await openWindow(stack);
   app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());
 }
