@@ -10,8 +10,8 @@ const warningSchema = z.object({
   requestId: z.string(),
 });
 
-/** Most warnings handed out per frame; the rest are counted, not queued without bound. */
-const MAX_PENDING = 500;
+/** Most warnings handed out per frame (four frames a second is already more than anyone reads); the rest are counted. */
+const MAX_PENDING = 100;
 
 /**
  * Listens on the Warnings channel with its own connection (a subscribed connection can do

@@ -1,0 +1,109 @@
+import { expect, test, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  emulatorCommand,
+  openDashboard,
+  openPage,
+  publishReadings,
+  reading,
+  stopEmulatorAndSettle,
+  waitForIngestIdle,
+  type PageTitle,
+} from './e2e-helpers.js';
+
+/**
+ * A full-page screenshot of every page with real data in it. They go to test-results/screenshots/;
+ * with SW_UPDATE_SCREENSHOTS=1 to resources/screenshots/ (the ones README shows).
+ */
+const ROOT = join(import.meta.dirname, '..', '..');
+const SHOTS_DIR = process.env.SW_UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'resources', 'screenshots') : join(ROOT, 'test-results', 'screenshots');
+
+async function shoot(page: Page, name: string): Promise<void> {
+  await expect(page.getByRole('alert')).toHaveCount(0); // no error banner in a picture
+  await page.mouse.move(0, 0); // no hover highlight
+  await page.evaluate(() => document.fonts.ready);
+  await page.screenshot({ path: join(SHOTS_DIR, `${name}.png`), fullPage: true, animations: 'disabled', caret: 'hide' });
+}
+
+async function visit(page: Page, title: PageTitle): Promise<void> {
+  await openPage(page, title);
+  await expect(page.getByText(/^Loading /)).toHaveCount(0);
+}
+
+test.afterEach(async ({ request }) => {
+  await stopEmulatorAndSettle(request);
+  await emulatorCommand(request, { action: 'configure', preset: 'document' });
+});
+
+test('a screenshot of every page with live data', async ({ page, request }) => {
+  test.setTimeout(90_000);
+  mkdirSync(SHOTS_DIR, { recursive: true });
+  await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });
+  await openDashboard(page);
+
+  // Load: the Burst preset for a few seconds, started from the Emulator page.
+  await openPage(page, 'Emulator');
+  await page.getByRole('button', { name: 'Burst', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Burst applied' })).toBeVisible();
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await expect(page.getByTestId('emulator-running')).toHaveText('running');
+  await page.waitForTimeout(3000);
+  await shoot(page, 'emulator');
+
+  // Then a heat wave while the Warnings page listens, a few hot readings from an outside device, one bad payload.
+  await page.getByRole('button', { name: 'Heat wave', exact: true }).click();
+  await visit(page, 'Warnings');
+  await page.waitForTimeout(1500);
+  await publishReadings([
+    reading('greenhouse-7', 97, { deviceIP: '10.0.0.97', humidity: 62 }),
+    reading('boiler-room', 104.5, { deviceIP: '10.0.3.14', humidity: 18 }),
+    reading(4999, 91, { deviceIP: '10.0.0.49', humidity: 44 }),
+    '{"deviceId": 42, "temperature": 91, "deviceIP": "10.0.0.7", "humidity": 40',
+    'thermostat says hello',
+    { deviceId: 43, temperature: 400, deviceIP: '10.0.0.8', humidity: 40 },
+    { deviceId: 44, temperature: 70, humidity: 40 },
+  ]);
+  await page.waitForTimeout(1000);
+  await stopEmulatorAndSettle(request);
+  await expect(page.getByTestId('warning').filter({ hasText: 'boiler-room' })).toHaveCount(1);
+  await shoot(page, 'warnings');
+
+  await visit(page, 'Overview');
+  await expect(page.getByTestId('part-emulator')).toContainText('stopped');
+  await page.waitForTimeout(1500); // a second or two of the throughput chart after the load
+  await shoot(page, 'overview');
+
+  await visit(page, 'Events');
+  const first = page.getByTestId('events-list').getByRole('listitem').first();
+  const deviceId = (await first.getByRole('button').textContent()) ?? '';
+  await first.getByRole('button').click();
+  await expect(page.getByTestId('device-hash').locator('dt')).toHaveCount(6);
+  await expect(page.getByTestId('device-hash').getByRole('heading', { level: 2 })).toHaveText(`Device ${deviceId}`);
+  await page.getByRole('button', { name: 'Last minute' }).click();
+  await expect(page.getByTestId('range-result')).toBeVisible();
+  await page.getByRole('region', { name: 'Pattern search' }).getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(page.getByTestId('search-result')).toBeVisible();
+  await shoot(page, 'events');
+
+  await visit(page, 'Climate');
+  await expect(page.getByTestId('climate-hot')).not.toHaveAttribute('data-value', '0');
+  await page.waitForTimeout(1200); // the rates chart needs two samples
+  await shoot(page, 'climate');
+
+  await visit(page, 'Data model');
+  await expect(page.getByTestId('model-entry').first()).toBeVisible();
+  await page.waitForTimeout(2200); // a second sample for the growth column
+  await shoot(page, 'data-model');
+
+  await visit(page, 'Rejected');
+  await expect(page.getByTestId('rejected-letter').filter({ hasText: 'thermostat says hello' })).toHaveCount(1);
+  await shoot(page, 'rejected');
+
+  await visit(page, 'Overview');
+  await page.getByRole('button', { name: 'Dark theme' }).click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.waitForTimeout(300);
+  await shoot(page, 'overview-dark');
+  await waitForIngestIdle(request);
+});
