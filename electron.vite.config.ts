@@ -12,7 +12,11 @@ export default defineConfig({
     },
   },
   preload: {
-    build: { lib: { entry: resolve('electron/preload.ts') } },
+    build: {
+      lib: { entry: resolve('electron/preload.ts') },
+      // A sandboxed renderer can only run a CommonJS preload script.
+      rollupOptions: { output: { format: 'cjs', entryFileNames: '[name].cjs' } },
+    },
   },
   renderer: {
     root: resolve('renderer'),

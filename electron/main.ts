@@ -15,7 +15,7 @@ async function openWindow(running: Stack): Promise<void> {
     height: 820,
     title: 'Sensor Workbench',
     webPreferences: {
-      preload: join(import.meta.dirname, '../preload/preload.mjs'),
+      preload: join(import.meta.dirname, '../preload/preload.cjs'),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
