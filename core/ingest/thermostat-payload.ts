@@ -52,7 +52,8 @@ export function parseThermostatPayload(payload: Buffer, maxBytes: number): Parse
   const issue = result.error.issues[0];
   if (!issue) return reject('invalid-value', 'payload did not match the thermostat schema');
   const field = issue.path.join('.') || '(payload)';
-  return reject(reasonFor(issue, json.value), `${field}: ${issue.message}`);
+  const reason = reasonFor(issue, json.value);
+  return reject(reason, reason === 'missing-field' ? `${field}: required field is missing` : `${field}: ${issue.message}`);
 }
 
 function reasonFor(issue: z.core.$ZodIssue, input: unknown): RejectionReason {

@@ -79,11 +79,34 @@ export async function emulatorCommand(request: APIRequestContext, command: Emula
   return (await response.json()) as EmulatorStatus;
 }
 
-/** Stops the emulator (if it runs) and waits until ingest has written everything it received. */
+/**
+ * Stops the emulator (if it runs) and waits until ingest has written everything it received.
+ *
+ * First it lets the emulator's unacknowledged publishes drain at a low rate: stopping with thousands
+ * in flight (a Burst leaves up to 20,000) makes mqtt.js end() count its outgoing map on every PUBACK,
+ * which takes ~20 s of the server's main thread.
+ */
 export async function stopEmulatorAndSettle(request: APIRequestContext): Promise<void> {
   const status = await apiStatus(request);
-  if (status.emulator?.running) await emulatorCommand(request, { action: 'stop' });
+  if (status.emulator?.running) {
+    await emulatorCommand(request, { action: 'configure', rate: 1 });
+    await waitForEmulatorAcks(request);
+    await emulatorCommand(request, { action: 'stop' });
+  }
   await waitForIngestIdle(request);
+}
+
+/** Waits until the broker has acknowledged every reading the emulator published. */
+export async function waitForEmulatorAcks(request: APIRequestContext): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        const { emulator } = await apiStatus(request);
+        return emulator ? emulator.published - emulator.acknowledged : 0;
+      },
+      { message: 'the emulator has no unacknowledged publishes', timeout: 30_000, intervals: [200, 300, 500] },
+    )
+    .toBeLessThanOrEqual(1);
 }
 
 /** Waits until nothing is buffered and `received` has stopped moving (QoS 1 stragglers included). */
@@ -95,11 +118,12 @@ export async function waitForIngestIdle(request: APIRequestContext): Promise<voi
         const { ingest } = (await apiStatus(request)).figures;
         const settled = ingest.buffered === 0 && ingest.received === previous && ingest.written + ingest.rejected >= ingest.received;
         previous = ingest.received;
-        return settled;
+        // Not settled: the figures, so a failure says what was still moving.
+        return settled ? 'settled' : { received: ingest.received, written: ingest.written, rejected: ingest.rejected, buffered: ingest.buffered };
       },
-      { timeout: 15_000, intervals: [200, 300, 500] },
+      { message: 'ingest settles (nothing buffered, received steady and all written or rejected)', timeout: 30_000, intervals: [200, 300, 500] },
     )
-    .toBe(true);
+    .toBe('settled');
 }
 
 /** Opens the dashboard with the token and waits until the live connection is up. */

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { SERVE_STATE_FILE, type ServeUnderTest } from './serve-under-test.js';
+import { stateFile, type ServeUnderTest } from './serve-under-test.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -25,7 +25,8 @@ export default async function globalSetup(): Promise<void> {
     });
   });
   const state: ServeUnderTest = { ...ready, pid: child.pid!, dataDir };
-  writeFileSync(SERVE_STATE_FILE, JSON.stringify(state));
-  process.env.SW_E2E_STATE = SERVE_STATE_FILE;
+  const file = stateFile();
+  writeFileSync(file, JSON.stringify(state));
+  process.env.SW_E2E_STATE = file;
   child.unref();
 }

@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { SERVE_STATE_FILE, serveUnderTest } from './serve-under-test.js';
+import { serveUnderTest, stateFile } from './serve-under-test.js';
 
 /** SIGTERM, as a user's Ctrl-C would: serve flushes and stops its embedded Redis. */
 export default async function globalTeardown(): Promise<void> {
@@ -9,7 +9,7 @@ export default async function globalTeardown(): Promise<void> {
   while (Date.now() < deadline && isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 100));
   if (isAlive(pid)) process.kill(-pid, 'SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
-  rmSync(SERVE_STATE_FILE, { force: true });
+  rmSync(stateFile(), { force: true });
 }
 
 function isAlive(pid: number): boolean {

@@ -8,6 +8,7 @@ import {
   publishReadings,
   reading,
   stopEmulatorAndSettle,
+  waitForEmulatorAcks,
   waitForIngestIdle,
   type PageTitle,
 } from './e2e-helpers.js';
@@ -22,6 +23,7 @@ const SHOTS_DIR = process.env.SW_UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'resour
 async function shoot(page: Page, name: string): Promise<void> {
   await expect(page.getByRole('alert')).toHaveCount(0); // no error banner in a picture
   await page.mouse.move(0, 0); // no hover highlight
+  await page.evaluate(() => window.scrollTo(0, 0)); // the sticky bar and nav where they belong
   await page.evaluate(() => document.fonts.ready);
   await page.screenshot({ path: join(SHOTS_DIR, `${name}.png`), fullPage: true, animations: 'disabled', caret: 'hide' });
 }
@@ -42,7 +44,7 @@ test('a screenshot of every page with live data', async ({ page, request }) => {
   await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });
   await openDashboard(page);
 
-  // Load: the Burst preset for a few seconds, started from the Emulator page.
+  // Load: the Burst preset for a few seconds, started from the Emulator page (pictured running).
   await openPage(page, 'Emulator');
   await page.getByRole('button', { name: 'Burst', exact: true }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Burst applied' })).toBeVisible();
@@ -50,11 +52,27 @@ test('a screenshot of every page with live data', async ({ page, request }) => {
   await expect(page.getByTestId('emulator-running')).toHaveText('running');
   await page.waitForTimeout(3000);
   await shoot(page, 'emulator');
+  // Back to the document's cadence until the broker has caught up (see stopEmulatorAndSettle), then Stop.
+  await page.getByRole('button', { name: 'Document cadence', exact: true }).click();
+  await expect(page.getByTestId('emulator-rate')).toHaveText('2.8 /s');
+  await waitForEmulatorAcks(request);
+  await page.getByRole('button', { name: 'Stop', exact: true }).click();
+  await expect(page.getByTestId('emulator-running')).toHaveText('stopped');
+  await expect(page.getByRole('button', { name: 'Start', exact: true })).toBeEnabled();
+  await waitForIngestIdle(request);
 
-  // Then a heat wave while the Warnings page listens, a few hot readings from an outside device, one bad payload.
-  await page.getByRole('button', { name: 'Heat wave', exact: true }).click();
+  // Then a heat wave, watched on the Climate page (counters and their rates) and the Warnings page.
+  await visit(page, 'Climate');
+  await emulatorCommand(request, { action: 'configure', preset: 'heat-wave' });
+  await emulatorCommand(request, { action: 'start' });
+  await page.waitForTimeout(3000); // a few points of the rates chart
+  await expect(page.getByTestId('climate-hot')).not.toHaveAttribute('data-value', '0');
+  await shoot(page, 'climate');
+
   await visit(page, 'Warnings');
   await page.waitForTimeout(1500);
+  await stopEmulatorAndSettle(request);
+  // A few hot readings from outside devices (newest on top), and payloads ingest must refuse.
   await publishReadings([
     reading('greenhouse-7', 97, { deviceIP: '10.0.0.97', humidity: 62 }),
     reading('boiler-room', 104.5, { deviceIP: '10.0.3.14', humidity: 18 }),
@@ -64,9 +82,8 @@ test('a screenshot of every page with live data', async ({ page, request }) => {
     { deviceId: 43, temperature: 400, deviceIP: '10.0.0.8', humidity: 40 },
     { deviceId: 44, temperature: 70, humidity: 40 },
   ]);
-  await page.waitForTimeout(1000);
-  await stopEmulatorAndSettle(request);
-  await expect(page.getByTestId('warning').filter({ hasText: 'boiler-room' })).toHaveCount(1);
+  await waitForIngestIdle(request);
+  await expect(page.getByTestId('warning').first().getByTestId('warning-device')).toHaveText('4999');
   await shoot(page, 'warnings');
 
   await visit(page, 'Overview');
@@ -85,11 +102,6 @@ test('a screenshot of every page with live data', async ({ page, request }) => {
   await page.getByRole('region', { name: 'Pattern search' }).getByRole('button', { name: 'Search', exact: true }).click();
   await expect(page.getByTestId('search-result')).toBeVisible();
   await shoot(page, 'events');
-
-  await visit(page, 'Climate');
-  await expect(page.getByTestId('climate-hot')).not.toHaveAttribute('data-value', '0');
-  await page.waitForTimeout(1200); // the rates chart needs two samples
-  await shoot(page, 'climate');
 
   await visit(page, 'Data model');
   await expect(page.getByTestId('model-entry').first()).toBeVisible();

@@ -11,10 +11,16 @@ export interface ServeUnderTest {
   dataDir: string;
 }
 
-export const SERVE_STATE_FILE = join(tmpdir(), `sensor-workbench-e2e.json`);
+/**
+ * Where global-setup leaves the state: one file per Playwright run (named after the runner's pid,
+ * handed to the workers in SW_E2E_STATE), so two runs on one machine do not read each other's.
+ */
+export function stateFile(): string {
+  return process.env.SW_E2E_STATE ?? join(tmpdir(), `sensor-workbench-e2e-${process.pid}.json`);
+}
 
 export function serveUnderTest(): ServeUnderTest & { origin: string; token: string } {
-  const state = JSON.parse(readFileSync(process.env.SW_E2E_STATE ?? SERVE_STATE_FILE, 'utf8')) as ServeUnderTest;
+  const state = JSON.parse(readFileSync(stateFile(), 'utf8')) as ServeUnderTest;
   const url = new URL(state.http);
   return { ...state, origin: url.origin, token: url.searchParams.get('token')! };
 }
