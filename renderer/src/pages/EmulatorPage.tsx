@@ -77,7 +77,7 @@ export function EmulatorPage() {
         title="Emulator"
         actions={
           <span className="button-row">
-            <button type="button" className="button button-primary" disabled={readOnly || busy} onClick={() => void send({ action: 'start' }, 'Started.')}>
+            <button type="button" className="button button-primary" disabled={readOnly || busy || running} onClick={() => void send({ action: 'start' }, 'Started.')}>
               Start
             </button>
             <button type="button" className="button" disabled={busy || !running} onClick={() => void send({ action: 'stop' }, 'Stopped.')}>

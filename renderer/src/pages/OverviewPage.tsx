@@ -40,7 +40,7 @@ function OverviewBody({ status }: { status: StackStatus }) {
           label="Rejected /s"
           value={formatRate(rates?.rejectedPerSec)}
           hint={`${formatInt(ingest.rejected)} in all`}
-          tone={ingest.rejected > 0 ? 'alert' : undefined}
+          tone={(rates?.rejectedPerSec ?? 0) > 0 ? 'alert' : undefined}
           testId="rate-rejected"
         />
         <Figure label="Redis commands /s" value={formatRate(rates?.redisCommandsPerSec)} />
