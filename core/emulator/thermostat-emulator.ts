@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
+import type { EmulatorStatus } from '../server/contract.js';
 import { readingsDue, tickIntervalMs } from './publish-schedule.js';
 import { thermostatGenerator } from './thermostat-generator.js';
 
@@ -19,17 +20,6 @@ export interface ThermostatEmulatorOptions {
   maxInFlight?: number;
 }
 
-export interface ThermostatEmulatorStatus {
-  running: boolean;
-  rate: number;
-  devices: number;
-  qos: 0 | 1;
-  published: number;
-  acknowledged: number;
-  /** Ticks in which the broker was behind and the emulator held back. */
-  throttledTicks: number;
-  hotShare: number | null;
-}
 
 /**
  * The source document's temp-sensor.js: random thermostat readings on `temp_readings`, through a
@@ -56,7 +46,7 @@ export class ThermostatEmulator {
     this.nextReading = thermostatGenerator(this.options);
   }
 
-  status(): ThermostatEmulatorStatus {
+  status(): EmulatorStatus {
     const { rate, devices, qos, hotShare } = this.options;
     return {
       hotShare,

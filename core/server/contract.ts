@@ -51,6 +51,7 @@ export interface EmulatorStatus {
   qos: 0 | 1;
   published: number;
   acknowledged: number;
+  /** Ticks in which the broker was behind and the emulator held back. */
   throttledTicks: number;
   /** Share of readings forced hot; null is the document's uniform 1..110. */
   hotShare: number | null;
