@@ -7,6 +7,7 @@ import type { Config } from './config/schema.js';
 import { ThermostatEmulator } from './emulator/thermostat-emulator.js';
 import { FiguresSampler } from './figures/figures-sampler.js';
 import { IngestThread } from './ingest/ingest-thread.js';
+import { THERMOSTAT_TOPIC } from './ingest/thermostat-rule.js';
 import { openRedis, redactUrl } from './redis/connect.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
 import type { EmulatorCommand, EmulatorStatus, PartStatus, StackStatus } from './server/contract.js';
@@ -39,6 +40,7 @@ export interface StackOptions {
 /** The running pieces, in start order. */
 interface StackParts {
   config: Config;
+  keys: KeySchema;
   redisUrl: string;
   embeddedRedis: EmbeddedRedis | null;
   redis: Redis;
@@ -67,7 +69,7 @@ export class Stack implements ApiBackend {
   private constructor(private readonly parts: StackParts) {
     this.config = parts.config;
     this.redis = parts.redis;
-    this.keys = createKeySchema(parts.config.model);
+    this.keys = parts.keys;
     this.warnings = parts.warnings;
     this.dataModel = new DataModelInspector(parts.redis, this.keys);
   }
@@ -82,12 +84,13 @@ export class Stack implements ApiBackend {
           systemBinary: config.redis.systemBinary,
         });
     const redisUrl = config.redis.url ?? embeddedRedis!.url;
+    const keys = createKeySchema(config.model);
     const cleanup: Array<() => Promise<unknown>> = [];
     if (embeddedRedis) cleanup.push(() => embeddedRedis.stop());
     try {
       const redis = await openRedis(redisUrl, { connectionName: 'sensor-workbench:api' });
       cleanup.push(() => redis.quit().catch(() => redis.disconnect()));
-      const warnings = await WarningsFeed.start(redisUrl, createKeySchema(config.model));
+      const warnings = await WarningsFeed.start(redisUrl, keys);
       cleanup.push(() => warnings.stop());
       const broker = await startBroker(config.mqtt);
       cleanup.push(() => broker.close());
@@ -102,7 +105,7 @@ export class Stack implements ApiBackend {
         mqttClients: () => broker.connectedClients(),
       });
       figures.start();
-      const stack = new Stack({ config, redisUrl, embeddedRedis, redis, warnings, broker, ingest, figures, log });
+      const stack = new Stack({ config, keys, redisUrl, embeddedRedis, redis, warnings, broker, ingest, figures, log });
       stack.http = await startHttpServer({ backend: stack, host: config.http.host, port: config.http.port, token: stack.token, rendererDir, log });
       if (config.emulator.mode === 'thermostats') await stack.controlEmulator({ action: 'start' });
       return stack;
@@ -122,6 +125,7 @@ export class Stack implements ApiBackend {
 
   status(): StackStatus {
     const running = (address: string | null, detail: string | null = null): PartStatus => ({ state: 'running', address, detail });
+    const emulator = this.emulator?.status() ?? null;
     return {
       startedAt: this.startedAt,
       readOnly: this.config.readOnly,
@@ -134,13 +138,13 @@ export class Stack implements ApiBackend {
         ingest: this.parts.ingest?.failure
           ? { state: 'failed', address: null, detail: this.parts.ingest.failure }
           : this.parts.ingest
-          ? running(null, 'rule temp_readings → thermostat persist (worker thread)')
+          ? running(null, `rule ${THERMOSTAT_TOPIC} → thermostat persist (worker thread)`)
           : { state: 'stopped', address: null, detail: 'read-only mode: nothing is written to Redis' },
-        emulator: this.emulator?.status().running
+        emulator: emulator?.running
           ? running(this.parts.broker.url, `thermostats on ${this.parts.broker.url}`)
           : { state: 'stopped', address: null, detail: null },
       },
-      emulator: this.emulator?.status() ?? null,
+      emulator,
       figures: this.parts.figures.snapshot(),
     };
   }

@@ -1,6 +1,6 @@
 import mqtt from 'mqtt';
 import { readingsDue } from '../emulator/publish-schedule.js';
-import { THERMOSTAT_TOPIC } from '../emulator/thermostat-emulator.js';
+import { THERMOSTAT_TOPIC } from '../ingest/thermostat-rule.js';
 import { thermostatGenerator } from '../emulator/thermostat-generator.js';
 import { RawMqttPublisher } from './raw-mqtt-publisher.js';
 

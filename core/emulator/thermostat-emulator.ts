@@ -1,9 +1,8 @@
 import mqtt, { type MqttClient } from 'mqtt';
+import { THERMOSTAT_TOPIC } from '../ingest/thermostat-rule.js';
 import type { EmulatorStatus } from '../server/contract.js';
 import { readingsDue, tickIntervalMs } from './publish-schedule.js';
 import { thermostatGenerator } from './thermostat-generator.js';
-
-export const THERMOSTAT_TOPIC = 'temp_readings';
 
 /** How long stop() waits for the broker to acknowledge in-flight readings before disconnecting. */
 const ACK_WAIT_MS = 10_000;

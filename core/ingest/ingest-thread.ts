@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import { EMPTY_INGEST_SNAPSHOT, type IngestSnapshot } from './ingest-snapshot.js';
-import type { WriteStrategy } from './ingest.js';
+import { TOPIC_FILTERS, type WriteStrategy } from './ingest.js';
 import type { FromIngestWorker, MessageBatch, ToIngestWorker } from './ingest-worker-protocol.js';
 import type { IngestWorkerData } from './ingest-worker.js';
 import type { InboundMessage, MessageSource } from './message-source.js';
@@ -16,7 +16,6 @@ export interface IngestThreadOptions {
   log: (line: string) => void;
 }
 
-const TOPIC_FILTERS = ['temp_readings'];
 
 /** Runs from source (.ts, through tsx) and from the electron-vite bundle (.js beside main.js). */
 const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');

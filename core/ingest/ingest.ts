@@ -6,13 +6,16 @@ import type { MessageHandler, MessageSource } from './message-source.js';
 import type { QueuedReading } from './queued-reading.js';
 import { snapshotOf, type IngestSnapshot } from './ingest-snapshot.js';
 import { perReadingRule } from './per-reading-rule.js';
-import { thermostatRule } from './thermostat-rule.js';
+import { THERMOSTAT_TOPIC, thermostatRule } from './thermostat-rule.js';
 import { WriteBuffer } from './write-buffer.js';
 
 export interface TopicRule {
   topicFilter: string;
   handler: MessageHandler;
 }
+
+/** Topic filters of the rules, in the order rules() returns them (the ingest worker numbers them so). */
+export const TOPIC_FILTERS = [THERMOSTAT_TOPIC];
 
 /** 'batched' is the product; 'per-reading' is the source document's Lambda, kept as the benchmark's baseline. */
 export type WriteStrategy = 'batched' | 'per-reading';
@@ -48,7 +51,7 @@ export class Ingest {
       this.strategy === 'batched'
         ? thermostatRule({ buffer: this.buffer, counters: this.counters, maxPayloadBytes: this.settings.maxPayloadBytes })
         : perReadingRule(this.redis, this.keys, this.counters, this.settings.maxPayloadBytes);
-    return [{ topicFilter: 'temp_readings', handler: thermostats }];
+    return [{ topicFilter: THERMOSTAT_TOPIC, handler: thermostats }];
   }
 
   async start(): Promise<void> {

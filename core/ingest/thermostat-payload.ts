@@ -46,8 +46,10 @@ export function parseThermostatPayload(payload: Buffer, maxBytes: number): Parse
   if (!json.ok) return json;
   const result = thermostatPayloadSchema.safeParse(json.value);
   if (result.success) {
-    const data = result.data;
-    return { ok: true, value: { ...data, deviceId: String(data.deviceId) } };
+    // zod's output is a fresh object: normalise the id in place rather than copy it per reading.
+    const data = result.data as ThermostatPayload & { deviceId: string | number };
+    data.deviceId = String(data.deviceId);
+    return { ok: true, value: data };
   }
   const issue = result.error.issues[0];
   if (!issue) return reject('invalid-value', 'payload did not match the thermostat schema');

@@ -6,6 +6,9 @@ import { RequestIds } from './request-ids.js';
 import { parseThermostatPayload } from './thermostat-payload.js';
 import type { WriteBuffer } from './write-buffer.js';
 
+/** The source document's topic: thermostats publish here and the rule listens here. */
+export const THERMOSTAT_TOPIC = 'temp_readings';
+
 export interface ThermostatRuleOptions {
   buffer: WriteBuffer;
   counters: IngestCounters;

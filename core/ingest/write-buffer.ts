@@ -34,11 +34,14 @@ function isPermanent(error: Error): boolean {
   return error instanceof ReplyError && !TRANSIENT_REPLY.test(error.message);
 }
 
-/** Errors of the transaction's commands, and those the batch script reports for its own writes. */
-function refusedCommands(replies: Array<[error: Error | null, result: unknown]>): string[] {
-  return replies.flatMap(([error, result]) => {
+/**
+ * Errors of the transaction's commands, plus those the batch script reports for its own writes:
+ * the script's reply is its list of refused writes (see THERMOSTAT_BATCH_SCRIPT).
+ */
+function refusedCommands(replies: Array<[error: Error | null, result: unknown]>, scriptIndex: number | null): string[] {
+  return replies.flatMap(([error, result], index) => {
     if (error) return [error.message];
-    return Array.isArray(result) ? result.map(String) : [];
+    return index === scriptIndex && Array.isArray(result) ? result.map(String) : [];
   });
 }
 
@@ -175,14 +178,13 @@ export class WriteBuffer {
 
   private async send(batch: Batch): Promise<void> {
     try {
-      const replies = await this.options.redis.multi(this.commandsFor(batch)).exec();
-      if (replies === null) throw new Error('transaction aborted');
-      this.completed(batch, refusedCommands(replies));
+      this.completed(batch, await this.apply(batch));
     } catch (error) {
       this.failed(batch, error as Error);
     }
   }
 
+  /** The batch as one transaction; the readings' script, when there is one, comes first. */
   private commandsFor(batch: Batch): RedisCommand[] {
     const { keys, deadLetterCap } = this.options;
     return [
@@ -190,6 +192,12 @@ export class WriteBuffer {
       ...deadLetterWrites(batch.deadLetters, batch.rejectedCounts, keys, deadLetterCap),
       ['set', keys.lastAppliedBatch, batch.id],
     ];
+  }
+
+  private async apply(batch: Batch): Promise<string[]> {
+    const replies = await this.options.redis.multi(this.commandsFor(batch)).exec();
+    if (replies === null) throw new Error('transaction aborted');
+    return refusedCommands(replies, batch.readings.length > 0 ? 0 : null);
   }
 
   private completed(batch: Batch, commandErrors: string[]): void {
@@ -250,9 +258,7 @@ export class WriteBuffer {
           this.completed(batch, []);
           continue;
         }
-        const replies = await this.options.redis.multi(this.commandsFor(batch)).exec();
-        if (replies === null) throw new Error('transaction aborted');
-        this.completed(batch, refusedCommands(replies));
+        this.completed(batch, await this.apply(batch));
       }
     } catch (error) {
       this.lastError = (error as Error).message;

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { openRedis } from '../redis/connect.js';
 import { z } from 'zod';
 import type { KeySchema } from '../model/keys.js';
 import type { WarningMessage } from '../server/contract.js';
@@ -26,11 +27,8 @@ export class WarningsFeed {
   private constructor(private readonly subscriber: Redis) {}
 
   static async start(redisUrl: string, keys: KeySchema): Promise<WarningsFeed> {
-    const subscriber = new Redis(redisUrl, { connectionName: 'sensor-workbench:warnings', lazyConnect: true });
-    subscriber.on('error', () => {
-      // ioredis reconnects and resubscribes by itself; the stack status reports Redis trouble.
-    });
-    await subscriber.connect();
+    // ioredis resubscribes by itself after a reconnect.
+    const subscriber = await openRedis(redisUrl, { connectionName: 'sensor-workbench:warnings' });
     const feed = new WarningsFeed(subscriber);
     subscriber.on('message', (_channel: string, message: string) => feed.receive(message));
     await subscriber.subscribe(keys.warningsChannel);

@@ -110,3 +110,31 @@ export function useMounted(): { current: boolean } {
   }, []);
   return mounted;
 }
+
+/** A request the user starts: busy while it runs, its error kept for display, nothing set after unmount. */
+export function useTask(): {
+  busy: boolean;
+  error: string | null;
+  setError: (error: string | null) => void;
+  run: <T>(task: () => Promise<T>, done: (result: T) => void) => Promise<void>;
+} {
+  const mounted = useMounted();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = useCallback(
+    async <T,>(task: () => Promise<T>, done: (result: T) => void) => {
+      setBusy(true);
+      setError(null);
+      try {
+        const result = await task();
+        if (mounted.current) done(result);
+      } catch (failure) {
+        if (mounted.current) setError((failure as Error).message);
+      } finally {
+        if (mounted.current) setBusy(false);
+      }
+    },
+    [mounted],
+  );
+  return { busy, error, setError, run };
+}

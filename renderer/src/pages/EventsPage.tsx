@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { DeviceDetail, EventRange, SensorEvent } from '../../../core/server/contract.js';
 import { Command, EmptyState, InlineError, Loading, PageHeader } from '../components.js';
-import { useLive, useMounted, useWorkbench } from '../context.js';
+import { useLive, useMounted, useTask, useWorkbench } from '../context.js';
 import { formatClockMs, formatDateTime, formatInt, fromLocalInput, isoTime, toLocalInput } from '../format.js';
 
 /** The hash fields the pipeline writes for every device, in the document's order. */
@@ -207,29 +207,18 @@ const QUICK_RANGES: Array<{ label: string; seconds: number }> = [
 
 function RangeQuery({ onSelect }: { onSelect: (id: string) => void }) {
   const { client } = useWorkbench();
-  const mounted = useMounted();
   const [from, setFrom] = useState(() => toLocalInput(Date.now() - 60_000));
   const [to, setTo] = useState(() => toLocalInput(Date.now() + 1000));
   const [limit, setLimit] = useState('100');
   const [result, setResult] = useState<EventRange | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run: runTask } = useTask();
 
   const run = async (fromMs: number | null, toMs: number | null) => {
     const count = Number(limit);
     if (fromMs === null || toMs === null) return setError('Enter both times.');
     if (fromMs > toMs) return setError('"From" is after "To".');
     if (!Number.isInteger(count) || count < 1 || count > 10_000) return setError('Limit is a whole number from 1 to 10,000.');
-    setBusy(true);
-    setError(null);
-    try {
-      const next = await client.eventRange(fromMs, toMs, count);
-      if (mounted.current) setResult(next);
-    } catch (failure) {
-      if (mounted.current) setError((failure as Error).message);
-    } finally {
-      if (mounted.current) setBusy(false);
-    }
+    await runTask(() => client.eventRange(fromMs, toMs, count), setResult);
   };
 
   const submit = (event: FormEvent) => {
@@ -297,38 +286,31 @@ function RangeQuery({ onSelect }: { onSelect: (id: string) => void }) {
 
 function PatternSearch({ onSelect }: { onSelect: (id: string) => void }) {
   const { client } = useWorkbench();
-  const mounted = useMounted();
   const [match, setMatch] = useState('2*');
   const [count, setCount] = useState('100');
   const [found, setFound] = useState<SensorEvent[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [command, setCommand] = useState<string | null>(null);
   const [steps, setSteps] = useState(0);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useTask();
 
   const step = async (from: string, pattern: string, fresh: boolean) => {
     const size = Number(count);
     if (!pattern) return setError('Enter a pattern, e.g. 2* for device ids starting with 2.');
     if (!Number.isInteger(size) || size < 1 || size > 10_000) return setError('Count is a whole number from 1 to 10,000.');
-    setBusy(true);
-    setError(null);
-    try {
-      const result = await client.searchEvents(pattern, from, size);
-      if (!mounted.current) return;
-      setFound((previous) => {
-        const merged = new Map((fresh ? [] : previous).map((event) => [event.deviceId, event]));
-        for (const event of result.events) merged.set(event.deviceId, event);
-        return [...merged.values()].slice(0, SEARCH_CAP);
-      });
-      setCursor(result.cursor);
-      setCommand(result.command);
-      setSteps((n) => (fresh ? 1 : n + 1));
-    } catch (failure) {
-      if (mounted.current) setError((failure as Error).message);
-    } finally {
-      if (mounted.current) setBusy(false);
-    }
+    await run(
+      () => client.searchEvents(pattern, from, size),
+      (result) => {
+        setFound((previous) => {
+          const merged = new Map((fresh ? [] : previous).map((event) => [event.deviceId, event]));
+          for (const event of result.events) merged.set(event.deviceId, event);
+          return [...merged.values()].slice(0, SEARCH_CAP);
+        });
+        setCursor(result.cursor);
+        setCommand(result.command);
+        setSteps((n) => (fresh ? 1 : n + 1));
+      },
+    );
   };
 
   const submit = (event: FormEvent) => {
