@@ -52,7 +52,7 @@ export function loadConfig({ argv, env }: LoadConfigInput): LoadedConfig {
 
 function parseFlags(argv: readonly string[]): Record<string, string | boolean | undefined> {
   const options: Record<string, { type: 'string' | 'boolean' }> = { config: { type: 'string' } };
-  for (const setting of SETTINGS) options[setting.flag] = { type: setting.flag === 'read-only' ? 'boolean' : 'string' };
+  for (const setting of SETTINGS) options[setting.flag] = { type: setting.switch ? 'boolean' : 'string' };
   try {
     return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (error) {

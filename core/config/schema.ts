@@ -4,6 +4,9 @@ import { z } from 'zod';
 
 const port = z.int().min(0).max(65535);
 const host = z.string().min(1);
+const DAY_SECONDS = 86_400;
+/** S3's bucket naming rules (lower case, 3-63 characters, no leading or trailing dot or dash). */
+const S3_BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 export function defaultDataDir(): string {
   const base = process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
@@ -40,12 +43,21 @@ export const configSchema = z.strictObject({
     .prefault({}),
   emulator: z
     .strictObject({
-      mode: z.enum(['none', 'thermostats']).default('none'),
+      mode: z.enum(['none', 'thermostats', 'meters', 'all']).default('none'),
       /** Readings per second; the source document's cadence is 11 every 4 s. */
       rate: z.number().positive().max(1_000_000).default(11 / 4),
       /** Device ids run 1..devices; the document uses 5000. */
       devices: z.int().min(1).max(10_000_000).default(5000),
       qos: z.union([z.literal(0), z.literal(1)]).default(1),
+      /** Emulated smart meters, ids D7042060000001…; each sends one reading per meterIntervalSeconds of emulated time. */
+      meters: z.int().min(1).max(1_000_000).default(20),
+      /** The source document's cadence: one 300-second reading per meter every 5 minutes. */
+      meterIntervalSeconds: z.int().min(1).max(DAY_SECONDS).default(300),
+      /** Emulated time runs this many times faster than real time until it catches up with now. */
+      meterSpeed: z.number().min(1).max(1_000_000).default(1),
+      /** Emulated time starts this many days ago, so past buckets fill (and go stale) in a demo. */
+      meterHistoryDays: z.number().min(0).max(366).default(0),
+      meterTransport: z.enum(['udp', 'mqtt']).default('udp'),
     })
     .prefault({}),
   ingest: z
@@ -63,6 +75,52 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Prefix of the thermostat keys; empty so the source document's redis-cli queries work verbatim. */
       keyPrefix: z.string().regex(/^[^\s]*$/, { message: 'must not contain white space' }).default(''),
+      /** `<app>:<env>` in front of the smart-meter keys, as in the source document. */
+      namespace: z.string().regex(/^[^\s]+$/, { message: 'must be non-empty without white space' }).default('backend:dev'),
+    })
+    .prefault({}),
+  energy: z
+    .strictObject({
+      /** Length of one energy bucket (one Redis list per meter per bucket); the document's is a day. */
+      bucketSeconds: z.int().min(60).max(31 * DAY_SECONDS).default(DAY_SECONDS),
+      /** A bucket is stale, and may be archived, once its end plus this much time has passed. */
+      graceSeconds: z.int().min(0).max(31 * DAY_SECONDS).default(900),
+      udpHost: host.default('127.0.0.1'),
+      /** Port of the meter datagram listener; 0 picks a free one. */
+      udpPort: port.default(41234),
+      /** Larger datagrams and MQTT payloads are rejected; 65507 is the most one UDP datagram carries. */
+      maxPayloadBytes: z.int().min(256).max(1_048_576).default(65_507),
+    })
+    .prefault({}),
+  archive: z
+    .strictObject({
+      /** Seconds between archive passes; 0 archives only when asked (Run now, POST /api/archive/run). */
+      intervalSeconds: z.int().min(0).max(DAY_SECONDS).default(300),
+      /** Buckets compressed and uploaded at the same time. */
+      concurrency: z.int().min(1).max(64).default(4),
+      /** Pending-set entries asked for per SSCAN step. */
+      scanCount: z.int().min(1).max(10_000).default(100),
+      s3: z
+        .strictObject({
+          /** S3-compatible endpoint (MinIO, s3rver); unset means AWS S3 itself. */
+          endpoint: z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }).optional(),
+          region: z.string().min(1).default('us-east-1'),
+          /** No bucket, no archiving: stale buckets stay in Redis and the Archive page says why. */
+          bucket: z.string().regex(S3_BUCKET_NAME, { message: 'must be an S3 bucket name: 3-63 characters of a-z 0-9 . -' }).optional(),
+          /** Prepended to every object key, e.g. "workbench/" to share a bucket. */
+          keyPrefix: z.string().regex(/^[^\s]*$/, { message: 'must not contain white space' }).default(''),
+          /** Unset: the AWS default chain (AWS_* variables, ~/.aws, instance roles). */
+          accessKeyId: z.string().min(1).optional(),
+          secretAccessKey: z.string().min(1).optional(),
+          sessionToken: z.string().min(1).optional(),
+          /** Path-style URLs (http://host/bucket/key), which MinIO and s3rver need. */
+          pathStyle: z.boolean().default(false),
+          createBucket: z.boolean().default(true),
+        })
+        .prefault({})
+        .refine((s3) => (s3.accessKeyId === undefined) === (s3.secretAccessKey === undefined), {
+          message: 'accessKeyId and secretAccessKey go together',
+        }),
     })
     .prefault({}),
 });

@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import type { Rejection, RejectionReason } from './rejection.js';
+import { parseJsonPayload, rejectionFromIssues, type ParseResult } from './json-payload.js';
+
+/** Ids that are safe as (part of) a Redis key name. */
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /**
  * A device id becomes a Redis key on its own (the source document's per-device hash), so it must not
  * contain ':' (which would let it land in climate:* or workbench:*) nor be the SensorData key itself.
  */
-const DEVICE_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 const RESERVED_DEVICE_IDS = new Set(['SensorData']);
 
 const deviceIdSchema = z.union([
@@ -28,19 +30,6 @@ export const thermostatPayloadSchema = z.object({
 /** A validated reading with its device id normalised to the string used in Redis. */
 export type ThermostatPayload = Omit<z.output<typeof thermostatPayloadSchema>, 'deviceId'> & { deviceId: string };
 
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; rejection: Rejection };
-
-export function parseJsonPayload(payload: Buffer, maxBytes: number): ParseResult<unknown> {
-  if (payload.length > maxBytes) {
-    return reject('too-large', `payload is ${payload.length} bytes, the limit is ${maxBytes}`);
-  }
-  try {
-    return { ok: true, value: JSON.parse(payload.toString('utf8')) };
-  } catch (error) {
-    return reject('not-json', (error as Error).message);
-  }
-}
-
 export function parseThermostatPayload(payload: Buffer, maxBytes: number): ParseResult<ThermostatPayload> {
   const json = parseJsonPayload(payload, maxBytes);
   if (!json.ok) return json;
@@ -51,29 +40,5 @@ export function parseThermostatPayload(payload: Buffer, maxBytes: number): Parse
     data.deviceId = String(data.deviceId);
     return { ok: true, value: data };
   }
-  const issue = result.error.issues[0];
-  if (!issue) return reject('invalid-value', 'payload did not match the thermostat schema');
-  const field = issue.path.join('.') || '(payload)';
-  const reason = reasonFor(issue, json.value);
-  return reject(reason, reason === 'missing-field' ? `${field}: required field is missing` : `${field}: ${issue.message}`);
-}
-
-function reasonFor(issue: z.core.$ZodIssue, input: unknown): RejectionReason {
-  if (issue.code === 'invalid_union' && valueAt(input, issue.path) === undefined) return 'missing-field';
-  if (issue.code === 'invalid_union' && issue.errors.every((branch) => branch.every((inner) => inner.code === 'invalid_type'))) {
-    return 'wrong-type';
-  }
-  if (issue.code === 'invalid_type') {
-    return valueAt(input, issue.path) === undefined ? 'missing-field' : 'wrong-type';
-  }
-  if (issue.code === 'too_big' || issue.code === 'too_small') return 'out-of-range';
-  return 'invalid-value';
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>((node, key) => (typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[key] : undefined), input);
-}
-
-function reject(reason: RejectionReason, detail: string): { ok: false; rejection: Rejection } {
-  return { ok: false, rejection: { reason, detail } };
+  return rejectionFromIssues(result.error.issues, json.value, 'thermostat');
 }

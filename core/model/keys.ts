@@ -1,5 +1,8 @@
 import type { Climate } from './climate.js';
 
+/** The source document's `<app>:<env>` namespace of the smart-meter keys. */
+export const DEFAULT_NAMESPACE = 'backend:dev';
+
 /**
  * Every Redis key and channel name the workbench reads or writes is built here, so a production
  * Redis that names things differently only needs a different KeySchemaOptions.
@@ -7,6 +10,15 @@ import type { Climate } from './climate.js';
 export interface KeySchemaOptions {
   /** Prepended to the thermostat keys; empty by default so the source document's redis-cli queries work verbatim. */
   keyPrefix: string;
+  /** In front of every smart-meter key; DEFAULT_NAMESPACE when not given. */
+  namespace?: string;
+}
+
+/** Where one energy bucket lives: the list `<ns>:energy:<deviceId>:<bucketStart>`. */
+export interface EnergyBucketRef {
+  deviceId: string;
+  /** Unix seconds at a bucket boundary. */
+  bucketStart: number;
 }
 
 export interface KeySchema {
@@ -17,15 +29,37 @@ export interface KeySchema {
   deadLetters: string;
   rejectedCounts: string;
   lastAppliedBatch: string;
+  /** The smart-meter namespace itself, for display. */
+  namespace: string;
+  /** LIST: one JSON reading per element, in ingest order. */
+  energyBucket(deviceId: string, bucketStart: number): string;
+  /** The inverse of energyBucket; null for a name that is not a bucket list of this namespace. */
+  parseEnergyBucket(key: string): EnergyBucketRef | null;
+  /** SET: names of the bucket lists not yet archived. */
+  energyPending: string;
+  /** HASH: the device object (kind, firstSeen, lastSeen, readings, transport). */
+  meterDevice(deviceId: string): string;
+  /** ZSET index: the device's buckets that ever held readings, score = member = bucketStart. */
+  meterBuckets(deviceId: string): string;
+  /**
+   * ZSET index: the device's buckets archived to S3, score = bucketStart, member =
+   * `<bucketStart>:<etag>`; the ETag tells a cached copy of the object from a newer upload.
+   */
+  meterArchived(deviceId: string): string;
+  /** ZSET: every meter id, score = when it last sent (ms since epoch). */
+  meters: string;
+  /** STRING: JSON summary of the last archive pass. */
+  archiveLastRun: string;
 }
 
-export function createKeySchema({ keyPrefix }: KeySchemaOptions): KeySchema {
+export function createKeySchema({ keyPrefix, namespace = DEFAULT_NAMESPACE }: KeySchemaOptions): KeySchema {
   const climateKeys: Record<Climate, string> = {
     hot: `${keyPrefix}climate:hot`,
     warm: `${keyPrefix}climate:warm`,
     cool: `${keyPrefix}climate:cool`,
     cold: `${keyPrefix}climate:cold`,
   };
+  const energyPrefix = `${namespace}:energy:`;
   return {
     sensorData: `${keyPrefix}SensorData`,
     deviceHash: (deviceId) => `${keyPrefix}${deviceId}`,
@@ -34,5 +68,24 @@ export function createKeySchema({ keyPrefix }: KeySchemaOptions): KeySchema {
     deadLetters: `${keyPrefix}workbench:ingest:deadletters`,
     rejectedCounts: `${keyPrefix}workbench:ingest:rejected`,
     lastAppliedBatch: `${keyPrefix}workbench:ingest:lastbatch`,
+    namespace,
+    energyBucket: (deviceId, bucketStart) => `${energyPrefix}${deviceId}:${bucketStart}`,
+    parseEnergyBucket: (key) => parseBucketKey(key, energyPrefix),
+    energyPending: `${energyPrefix}pending`,
+    meterDevice: (deviceId) => `${namespace}:devices:${deviceId}`,
+    meterBuckets: (deviceId) => `${namespace}:devices:${deviceId}:buckets`,
+    meterArchived: (deviceId) => `${namespace}:devices:${deviceId}:archived`,
+    meters: `${namespace}:meters`,
+    archiveLastRun: `${namespace}:workbench:archive:lastrun`,
   };
+}
+
+function parseBucketKey(key: string, energyPrefix: string): EnergyBucketRef | null {
+  if (!key.startsWith(energyPrefix)) return null;
+  const rest = key.slice(energyPrefix.length);
+  const separator = rest.lastIndexOf(':');
+  if (separator <= 0) return null;
+  const bucketStart = Number(rest.slice(separator + 1));
+  if (!Number.isSafeInteger(bucketStart) || bucketStart < 0) return null;
+  return { deviceId: rest.slice(0, separator), bucketStart };
 }

@@ -195,3 +195,183 @@ export interface LiveFrame {
   /** Warnings not sent because more arrived in one interval than a frame carries. */
   warningsDropped?: number;
 }
+
+/* ---------------------------------------------------------------- smart meters and energy */
+
+/** One meter from `<ns>:meters` and its device hash `<ns>:devices:<deviceId>`. */
+export interface MeterSummary {
+  deviceId: string;
+  /** ms since epoch when the workbench last took a reading of it. */
+  lastSeen: number;
+  firstSeen: number | null;
+  readings: number;
+  transport: 'udp' | 'mqtt' | null;
+  /** ZCARD of its bucket index and of its archived-bucket index. */
+  buckets: number;
+  archivedBuckets: number;
+}
+
+/** GET /api/meters?limit=n: most recently seen first. */
+export interface MeterList {
+  meters: MeterSummary[];
+  total: number;
+}
+
+/** Where a bucket's readings came from; 'both' while a bucket is being archived or got late readings. */
+export type EnergySource = 'redis' | 's3' | 'both' | 'none';
+
+export interface EnergyBucketRead {
+  /** Unix seconds. */
+  bucketStart: number;
+  source: EnergySource;
+  readings: number;
+  /** Why this bucket could not be read (S3 down, object corrupt or missing); the rest of the answer stands. */
+  error: string | null;
+  /** True when the S3 part came from the cache of decompressed objects. */
+  cached: boolean;
+}
+
+/** Sums over one interval of a series: Wh over the six channels. */
+export interface EnergyPoint {
+  /** Interval start, Unix seconds. */
+  t: number;
+  eReal: number;
+  eRealPositive: number;
+  eRealNegative: number;
+  readings: number;
+}
+
+/** GET /api/meters/:deviceId/energy?from=s&to=s&interval=s */
+export interface EnergySeries {
+  deviceId: string;
+  from: number;
+  to: number;
+  intervalSeconds: number;
+  points: EnergyPoint[];
+  buckets: EnergyBucketRead[];
+  readings: number;
+  /** Readings found in both Redis and S3 (same timestamp) and returned once. */
+  duplicatesDropped: number;
+  tookMs: number;
+}
+
+/** GET /api/meters/:deviceId/readings?from=s&to=s&limit=n: the readings themselves, oldest first. */
+export interface EnergyReadings {
+  deviceId: string;
+  readings: Array<Record<string, unknown> & { timestamp: number }>;
+  truncated: boolean;
+  buckets: EnergyBucketRead[];
+  duplicatesDropped: number;
+}
+
+export interface MeterEmulatorStatus {
+  running: boolean;
+  meters: number;
+  transport: 'udp' | 'mqtt';
+  intervalSeconds: number;
+  speed: number;
+  /** The emulated clock (ms since epoch); it runs `speed` times faster until it reaches real time. */
+  emulatedNow: number;
+  /** True once the emulated clock has caught up and runs at real time. */
+  caughtUp: boolean;
+  sent: number;
+  /** Readings per second being sent now. */
+  ratePerSec: number;
+  sendErrors: number;
+  lastError: string | null;
+}
+
+export interface MeterEmulatorCommand {
+  action: 'start' | 'stop' | 'configure';
+  meters?: number;
+  speed?: number;
+  historyDays?: number;
+  transport?: 'udp' | 'mqtt';
+}
+
+/* ---------------------------------------------------------------- archive */
+
+/** Where archived buckets go; secrets are never part of it. */
+export interface ArchiveTarget {
+  endpoint: string | null;
+  region: string;
+  bucket: string;
+  keyPrefix: string;
+  pathStyle: boolean;
+  /** 'explicit' (config file) or 'default-chain' (AWS_* variables, ~/.aws, roles). */
+  credentials: 'explicit' | 'default-chain';
+}
+
+export interface ArchiveProgress {
+  trigger: 'interval' | 'manual';
+  startedAt: number;
+  /** Stale buckets found so far; grows while the pending set is being scanned. */
+  bucketsTotal: number;
+  bucketsDone: number;
+  bucketsFailed: number;
+  /** Buckets left in Redis because a reading arrived while they were uploaded (archived next pass). */
+  bucketsLate: number;
+  readings: number;
+  /** NDJSON bytes read from Redis and LZ4 bytes uploaded. */
+  bytesIn: number;
+  bytesOut: number;
+  scanComplete: boolean;
+}
+
+export interface ArchiveRunSummary extends ArchiveProgress {
+  finishedAt: number;
+  /** bytesIn / bytesOut; null when nothing was archived. */
+  ratio: number | null;
+  error: string | null;
+}
+
+/** GET /api/archive */
+export interface ArchiveStatus {
+  /** False without an S3 bucket; `reason` says what to set. */
+  configured: boolean;
+  reason: string | null;
+  target: ArchiveTarget | null;
+  bucketSeconds: number;
+  graceSeconds: number;
+  intervalSeconds: number;
+  nextRunAt: number | null;
+  /** SCARD of the pending set. */
+  pending: number;
+  running: ArchiveProgress | null;
+  lastRun: ArchiveRunSummary | null;
+  /** Set while S3 fails: the error and when the next attempt is. */
+  failing: { error: string; since: number; retryAt: number } | null;
+}
+
+/** One entry of the pending set, as the Archive page lists them. */
+export interface PendingBucket {
+  key: string;
+  deviceId: string;
+  bucketStart: number;
+  /** LLEN */
+  readings: number;
+  stale: boolean;
+}
+
+/** GET /api/archive/pending?cursor=0&count=100: one SSCAN step. */
+export interface PendingBuckets {
+  buckets: PendingBucket[];
+  cursor: string;
+}
+
+/** GET /api/archive/objects?after=key: one ListObjectsV2 page under energy/. */
+export interface ArchivedObjects {
+  objects: Array<{ key: string; bytes: number; lastModified: number }>;
+  /** Pass as `after` for the next page; null on the last one. */
+  next: string | null;
+}
+
+export type S3CheckStep = 'config' | 'dns' | 'connect' | 'tls' | 'credentials' | 'bucket' | 'write' | 'read' | 'delete';
+
+/** POST /api/archive/test: each step until the first failure, which names the problem precisely. */
+export interface S3ConnectionCheck {
+  ok: boolean;
+  steps: Array<{ step: S3CheckStep; ok: boolean; detail: string; ms: number }>;
+  /** One sentence saying what is wrong and what to change; null when ok. */
+  problem: string | null;
+}

@@ -1,0 +1,42 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Config } from '../config/schema.js';
+import type { ArchiveTarget } from '../server/contract.js';
+
+export type S3Settings = Config['archive']['s3'];
+
+/**
+ * One client for AWS S3, MinIO or s3rver. Checksums are computed only where the operation requires
+ * them: newer SDKs otherwise add CRC32 headers that several S3-compatible servers reject, and the
+ * archive does its own verification (Content-MD5 plus a HeadObject or read-back).
+ */
+export function createS3Client(settings: S3Settings): S3Client {
+  return new S3Client({
+    region: settings.region,
+    ...(settings.endpoint !== undefined && { endpoint: settings.endpoint }),
+    forcePathStyle: settings.pathStyle,
+    ...(settings.accessKeyId !== undefined &&
+      settings.secretAccessKey !== undefined && {
+        credentials: {
+          accessKeyId: settings.accessKeyId,
+          secretAccessKey: settings.secretAccessKey,
+          ...(settings.sessionToken !== undefined && { sessionToken: settings.sessionToken }),
+        },
+      }),
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 2,
+  });
+}
+
+/** The settings as the UI may see them: everything but the secrets. */
+export function describeTarget(settings: S3Settings): ArchiveTarget | null {
+  if (settings.bucket === undefined) return null;
+  return {
+    endpoint: settings.endpoint ?? null,
+    region: settings.region,
+    bucket: settings.bucket,
+    keyPrefix: settings.keyPrefix,
+    pathStyle: settings.pathStyle,
+    credentials: settings.accessKeyId !== undefined ? 'explicit' : 'default-chain',
+  };
+}
