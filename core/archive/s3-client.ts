@@ -8,6 +8,8 @@ export type S3Settings = Config['archive']['s3'];
  * One client for AWS S3, MinIO or s3rver. Checksums are computed only where the operation requires
  * them: newer SDKs otherwise add CRC32 headers that several S3-compatible servers reject, and the
  * archive does its own verification (Content-MD5 plus a HeadObject or read-back).
+ * The SDK waits forever by default; an endpoint that swallows packets would then hang an archive
+ * pass (and the shutdown waiting for it), so connecting and each request have a deadline.
  */
 export function createS3Client(settings: S3Settings): S3Client {
   return new S3Client({
@@ -25,6 +27,7 @@ export function createS3Client(settings: S3Settings): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 2,
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 120_000, throwOnRequestTimeout: true },
   });
 }
 

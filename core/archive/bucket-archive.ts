@@ -1,0 +1,71 @@
+import type { Redis } from 'ioredis';
+import { finalizeArchivedBucket, forgetMissingBucket } from '../model/energy-archive-persist.js';
+import type { EnergyBucketRef, KeySchema } from '../model/keys.js';
+import { encodeBucket } from './energy-object.js';
+import type { EnergyObjectStore } from './energy-object-store.js';
+import { mergeReadings } from './merge-readings.js';
+import { redisRequest } from './redis-request-error.js';
+
+export interface BucketArchiveContext {
+  redis: Redis;
+  keys: KeySchema;
+  store: EnergyObjectStore;
+  log: (line: string) => void;
+  /** Runs between a verified upload and the Redis finalize; a seam for tests of what can happen there. */
+  afterUpload?: (bucket: EnergyBucketRef) => Promise<void>;
+}
+
+/** A bucket whose object S3 verifiably holds, with what it took from Redis. */
+export interface UploadedBucket {
+  etag: string;
+  /** LLEN of the list when it was read: the finalize only goes ahead if it is still that. */
+  listLength: number;
+  /** NDJSON and LZ4 bytes of the object (the merged one, for a bucket that got late readings). */
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export type BucketOutcome =
+  | ({ kind: 'archived' } & UploadedBucket)
+  /** A reading arrived during the upload: nothing was removed, the next pass takes the bucket again. */
+  | ({ kind: 'late' } & UploadedBucket)
+  /** The list was gone (archived by another pass or deleted); its pending entry was dropped. */
+  | { kind: 'missing' };
+
+/**
+ * Moves one bucket from Redis to S3. Redis is changed only after S3 verifiably holds every reading of
+ * the list, and only if the list did not grow meanwhile; a crash anywhere leaves the list and its
+ * pending entry in place, and the next pass uploads the same readings again over the same key.
+ */
+export async function archiveBucket(context: BucketArchiveContext, bucket: EnergyBucketRef): Promise<BucketOutcome> {
+  const uploaded = await uploadBucket(context, bucket);
+  if (uploaded === null) {
+    await redisRequest('EVAL (drop pending entry)', context.redis.call(...forgetMissingBucket(context.keys, bucket)));
+    return { kind: 'missing' };
+  }
+  await context.afterUpload?.(bucket);
+  const finalized = await redisRequest('EVAL (finalize bucket)', context.redis.call(...finalizeArchivedBucket(context.keys, bucket, uploaded.listLength, uploaded.etag)));
+  return { kind: finalized === 1 ? 'archived' : 'late', ...uploaded };
+}
+
+/**
+ * The S3 half of archiveBucket: reads the list and, when the bucket was archived before, merges
+ * the object's readings with the list's, then uploads and verifies. Null when the list is gone.
+ */
+export async function uploadBucket({ redis, keys, store, log }: BucketArchiveContext, bucket: EnergyBucketRef): Promise<UploadedBucket | null> {
+  const [listed, archivedMembers] = await Promise.all([
+    redisRequest('LRANGE', redis.lrange(keys.energyBucket(bucket.deviceId, bucket.bucketStart), 0, -1)),
+    redisRequest('ZRANGEBYSCORE', redis.zrangebyscore(keys.meterArchived(bucket.deviceId), bucket.bucketStart, bucket.bucketStart)),
+  ]);
+  if (listed.length === 0) return null;
+  let readings = listed;
+  if (archivedMembers.length > 0) {
+    const archived = await store.readReadings(bucket);
+    if (archived === null) log(`archive: ${store.objectKey(bucket)} is listed as archived but missing in S3; uploading the readings still in Redis`);
+    readings = mergeReadings(archived ?? [], listed);
+  }
+  await store.ensureBucket();
+  const encoded = encodeBucket(readings);
+  const etag = await store.write(bucket, encoded, readings.length);
+  return { etag, listLength: listed.length, bytesIn: encoded.rawBytes, bytesOut: encoded.body.length };
+}
