@@ -1,0 +1,489 @@
+import { GetObjectCommand, NoSuchKey, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import type { Redis } from 'ioredis';
+import { performance } from 'node:perf_hooks';
+import { CorruptObjectError, decodeBucket, energyObjectKey } from '../archive/energy-object.js';
+import { bucketStartOf, bucketsCovering } from '../model/energy-bucket.js';
+import type { KeySchema } from '../model/keys.js';
+import type { EnergyBucketRead, EnergyPoint, EnergyReadings, EnergySeries, EnergySource } from '../server/contract.js';
+import { ArchivedObjectCache } from './archived-object-cache.js';
+
+export interface EnergyS3Target {
+  client: S3Client;
+  bucket: string;
+  keyPrefix: string;
+}
+
+export interface EnergyQueryOptions {
+  redis: Redis;
+  keys: KeySchema;
+  bucketSeconds: number;
+  /** null when no S3 is configured: buckets the index calls archived then carry an error. */
+  s3: EnergyS3Target | null;
+  /** Bound of the cache of decoded objects; 64 MiB when not given. */
+  cacheBytes?: number;
+  /** GetObject requests one query keeps in flight; 8 when not given. */
+  s3Concurrency?: number;
+}
+
+/** Arguments no query should run with; the HTTP layer answers 400 with the message. */
+export class InvalidEnergyQuery extends Error {}
+
+const DAY_SECONDS = 86_400;
+const MAX_RANGE_DAYS = 366;
+const MAX_POINTS = 100_000;
+/** One LRANGE per bucket goes into a single MULTI; short buckets over a long range would make it huge. */
+const MAX_BUCKETS = 10_000;
+const MAX_LIMIT = 100_000;
+/** A stalled S3 endpoint fails its buckets instead of holding the answer forever. */
+const S3_TIMEOUT_MS = 20_000;
+/** Cache cost of a reading beyond its JSON: four 8-byte columns, its array slot and string header. */
+const READING_OVERHEAD_BYTES = 64;
+
+/**
+ * One bucket's readings sorted by timestamp, one per timestamp, with the per-reading sums a series
+ * needs precomputed: a warm query over cached objects touches no JSON at all.
+ */
+interface ReadingColumns {
+  timestamps: Float64Array;
+  /** Sums over the six channels of each reading. */
+  eReal: Float64Array;
+  eRealPositive: Float64Array;
+  eRealNegative: Float64Array;
+  /** Each reading's JSON exactly as stored. */
+  lines: string[];
+  /** Timestamps of copies dropped because a later copy of the same reading followed (usually none). */
+  shadowed: number[];
+}
+
+interface Row {
+  timestamp: number;
+  eReal: number;
+  eRealPositive: number;
+  eRealNegative: number;
+  line: string;
+}
+
+/** What one MULTI saw of a bucket. */
+interface BucketSnapshot {
+  bucketStart: number;
+  listKey: string;
+  /** The list's elements (empty when it does not exist), or why LRANGE failed. */
+  list: string[] | Error;
+  /** ETag of the archived object per the index, null when the bucket was never archived. */
+  etag: string | null;
+}
+
+type ArchivedPart = { columns: ReadingColumns; cached: boolean } | { error: string };
+
+/** Readings [start, end) of one source's columns, a run of the merged bucket. */
+interface Segment {
+  columns: ReadingColumns;
+  start: number;
+  end: number;
+}
+
+interface MergedBucket {
+  read: EnergyBucketRead;
+  /** The bucket's readings in the query range, oldest first. */
+  segments: Segment[];
+  duplicates: number;
+}
+
+interface RangeRead {
+  buckets: MergedBucket[];
+  readings: number;
+  duplicatesDropped: number;
+}
+
+/**
+ * The energy read side: a time range becomes buckets, each read from Redis, S3 or both, merged by
+ * timestamp without duplicates. A bucket that cannot be read reports why in its own `error`; the
+ * rest of the answer stands.
+ */
+export class EnergyQuery {
+  private readonly redis: Redis;
+  private readonly keys: KeySchema;
+  private readonly bucketSeconds: number;
+  private readonly s3: EnergyS3Target | null;
+  private readonly s3Concurrency: number;
+  private readonly cache: ArchivedObjectCache<ReadingColumns>;
+  /** Queries that miss on the same object at the same time share one download. */
+  private readonly downloads = new Map<string, Promise<ReadingColumns>>();
+
+  constructor(options: EnergyQueryOptions) {
+    this.redis = options.redis;
+    this.keys = options.keys;
+    this.bucketSeconds = options.bucketSeconds;
+    this.s3 = options.s3;
+    this.s3Concurrency = Math.max(1, options.s3Concurrency ?? 8);
+    this.cache = new ArchivedObjectCache(options.cacheBytes ?? 64 * 1024 * 1024);
+  }
+
+  /** The readings with fromSeconds ≤ timestamp ≤ toSeconds, oldest first, at most `limit`. */
+  async readings(deviceId: string, fromSeconds: number, toSeconds: number, limit: number): Promise<EnergyReadings> {
+    this.checkRange(deviceId, fromSeconds, toSeconds);
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+      throw new InvalidEnergyQuery(`limit must be a whole number from 1 to ${MAX_LIMIT}, got ${limit}`);
+    }
+    const range = await this.readRange(deviceId, fromSeconds, toSeconds);
+    return {
+      deviceId,
+      readings: firstReadings(range.buckets, limit),
+      truncated: range.readings > limit,
+      buckets: range.buckets.map((bucket) => bucket.read),
+      duplicatesDropped: range.duplicatesDropped,
+    };
+  }
+
+  /** Sums per interval of intervalSeconds (aligned to it); intervals without readings get no point. */
+  async series(deviceId: string, fromSeconds: number, toSeconds: number, intervalSeconds: number): Promise<EnergySeries> {
+    const started = performance.now();
+    this.checkRange(deviceId, fromSeconds, toSeconds);
+    if (!Number.isSafeInteger(intervalSeconds) || intervalSeconds < 1) {
+      throw new InvalidEnergyQuery(`interval must be a whole number of seconds ≥ 1, got ${intervalSeconds}`);
+    }
+    if ((toSeconds - fromSeconds) / intervalSeconds > MAX_POINTS) {
+      throw new InvalidEnergyQuery(`more than ${MAX_POINTS} intervals of ${intervalSeconds} s: choose a longer interval`);
+    }
+    const range = await this.readRange(deviceId, fromSeconds, toSeconds);
+    return {
+      deviceId,
+      from: fromSeconds,
+      to: toSeconds,
+      intervalSeconds,
+      points: pointsOf(range.buckets, intervalSeconds),
+      buckets: range.buckets.map((bucket) => bucket.read),
+      readings: range.readings,
+      duplicatesDropped: range.duplicatesDropped,
+      tookMs: performance.now() - started,
+    };
+  }
+
+  private checkRange(deviceId: string, from: number, to: number): void {
+    if (deviceId === '') throw new InvalidEnergyQuery('a meter id is required');
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to)) {
+      throw new InvalidEnergyQuery(`from and to must be whole Unix seconds, got from=${from} to=${to}`);
+    }
+    if (from > to) throw new InvalidEnergyQuery(`from (${from}) is after to (${to})`);
+    if (to - from > MAX_RANGE_DAYS * DAY_SECONDS) {
+      throw new InvalidEnergyQuery(`the range spans ${Math.ceil((to - from) / DAY_SECONDS)} days; at most ${MAX_RANGE_DAYS} per query`);
+    }
+    const buckets = Math.floor(to / this.bucketSeconds) - Math.floor(from / this.bucketSeconds) + 1;
+    if (buckets > MAX_BUCKETS) {
+      throw new InvalidEnergyQuery(`the range covers ${buckets} buckets of ${this.bucketSeconds} s; at most ${MAX_BUCKETS} per query`);
+    }
+  }
+
+  private async readRange(deviceId: string, from: number, to: number): Promise<RangeRead> {
+    const snapshots = await this.snapshot(deviceId, bucketsCovering(from, to, this.bucketSeconds));
+    const archived = await this.archivedParts(deviceId, snapshots);
+    const buckets = snapshots.map((snapshot) => this.mergeBucket(snapshot, archived.get(snapshot.bucketStart), from, to));
+    return {
+      buckets,
+      readings: buckets.reduce((sum, bucket) => sum + bucket.read.readings, 0),
+      duplicatesDropped: buckets.reduce((sum, bucket) => sum + bucket.duplicates, 0),
+    };
+  }
+
+  /**
+   * Every bucket list and the archived index in one MULTI: the archiver deletes a list and adds
+   * its index entry in one transaction, so a bucket is never seen in neither place.
+   */
+  private async snapshot(deviceId: string, starts: number[]): Promise<BucketSnapshot[]> {
+    const listKeys = starts.map((bucketStart) => this.keys.energyBucket(deviceId, bucketStart));
+    const indexKey = this.keys.meterArchived(deviceId);
+    const multi = this.redis.multi();
+    for (const key of listKeys) multi.lrange(key, 0, -1);
+    multi.zrangebyscore(indexKey, starts[0]!, starts.at(-1)!);
+    const replies = await multi.exec();
+    if (!replies) throw new Error(`the Redis transaction reading ${deviceId}'s buckets was aborted`);
+    const [indexError, members] = replies.at(-1)!;
+    if (indexError) throw new Error(`${indexKey} could not be read: ${indexError.message}`);
+    const etags = etagsByBucket(members as string[]);
+    return starts.map((bucketStart, index) => {
+      const [error, list] = replies[index]!;
+      return { bucketStart, listKey: listKeys[index]!, list: error ?? (list as string[]), etag: etags.get(bucketStart) ?? null };
+    });
+  }
+
+  private async archivedParts(deviceId: string, snapshots: BucketSnapshot[]): Promise<Map<number, ArchivedPart>> {
+    const parts = new Map<number, ArchivedPart>();
+    const { s3 } = this;
+    const misses: Array<{ bucketStart: number; objectKey: string; etag: string }> = [];
+    for (const { bucketStart, etag } of snapshots) {
+      if (etag === null) continue;
+      if (!s3) {
+        parts.set(bucketStart, { error: 'the archived index lists it, but no S3 bucket is configured to read it from' });
+        continue;
+      }
+      const objectKey = energyObjectKey(s3.keyPrefix, deviceId, bucketStart);
+      const columns = this.cache.get(objectKey, etag);
+      if (columns) parts.set(bucketStart, { columns, cached: true });
+      else misses.push({ bucketStart, objectKey, etag });
+    }
+    if (s3) {
+      await forEachBounded(misses, this.s3Concurrency, async ({ bucketStart, objectKey, etag }) => {
+        parts.set(bucketStart, await this.fetchPart(s3, objectKey, etag));
+      });
+    }
+    return parts;
+  }
+
+  private async fetchPart(s3: EnergyS3Target, objectKey: string, etag: string): Promise<ArchivedPart> {
+    const flight = `${objectKey}\n${etag}`;
+    let download = this.downloads.get(flight);
+    if (!download) {
+      download = this.download(s3, objectKey, etag).finally(() => this.downloads.delete(flight));
+      this.downloads.set(flight, download);
+    }
+    try {
+      return { columns: await download, cached: false };
+    } catch (error) {
+      return { error: failureReason(error, objectKey, s3.bucket) };
+    }
+  }
+
+  private async download(s3: EnergyS3Target, objectKey: string, etag: string): Promise<ReadingColumns> {
+    const response = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: objectKey }), {
+      abortSignal: AbortSignal.timeout(S3_TIMEOUT_MS),
+    });
+    if (!response.Body) throw new CorruptObjectError('the object has no body');
+    const lines = decodeBucket(await response.Body.transformToByteArray(), response.Metadata?.['raw-sha256']);
+    const { columns, invalidLines } = columnsOf(lines);
+    if (invalidLines.length > 0) {
+      throw new CorruptObjectError(`line ${invalidLines[0]! + 1} of ${lines.length} is not a JSON reading with a timestamp`);
+    }
+    const rawBytes = lines.reduce((sum, line) => sum + line.length + 1, 0);
+    // Filed under the ETag actually served: were the index behind a newer upload, the next query
+    // misses and reads again rather than the newer content being cached as the older ETag's.
+    this.cache.set(objectKey, response.ETag?.replaceAll('"', '') ?? etag, columns, rawBytes + lines.length * READING_OVERHEAD_BYTES);
+    return columns;
+  }
+
+  private mergeBucket(snapshot: BucketSnapshot, archived: ArchivedPart | undefined, from: number, to: number): MergedBucket {
+    const { bucketStart, list, listKey } = snapshot;
+    // Clamped to the bucket's own span so buckets never overlap: the merged answer stays sorted
+    // across buckets and a reading filed in the wrong list cannot come out twice.
+    const span = { from: Math.max(from, bucketStart), to, end: bucketStart + this.bucketSeconds };
+    const errors: string[] = [];
+    let redisPart: Segment | null = null;
+    if (list instanceof Error) {
+      errors.push(`Redis list ${listKey} could not be read: ${list.message}`);
+    } else if (list.length > 0) {
+      const { columns, invalidLines } = columnsOf(list);
+      if (invalidLines.length > 0) errors.push(`${invalidLines.length} element(s) of Redis list ${listKey} are not JSON readings with a timestamp and were skipped`);
+      redisPart = windowOf(columns, span);
+    }
+    let s3Part: Segment | null = null;
+    if (archived && 'error' in archived) errors.push(archived.error);
+    else if (archived) s3Part = windowOf(archived.columns, span);
+
+    const merged = mergeParts(redisPart, s3Part);
+    const duplicates = merged.duplicates + shadowedIn(redisPart, span) + shadowedIn(s3Part, span);
+    const inRedis = list instanceof Error || list.length > 0;
+    return {
+      read: {
+        bucketStart,
+        source: sourceOf(inRedis, snapshot.etag !== null),
+        readings: merged.segments.reduce((sum, segment) => sum + segment.end - segment.start, 0),
+        error: errors.length > 0 ? `${bucketLabel(bucketStart)}: ${errors.join('; ')}` : null,
+        cached: archived !== undefined && 'cached' in archived && archived.cached,
+      },
+      segments: merged.segments,
+      duplicates,
+    };
+  }
+}
+
+/**
+ * Index members are `<bucketStart>:<etag>`. Should a bucket appear twice (an archiver that adds the
+ * new member before removing the old), the last one ZRANGEBYSCORE returns wins; a wrong guess costs
+ * one download, never stale data, because the cache files objects under the ETag S3 served.
+ */
+function etagsByBucket(members: string[]): Map<number, string> {
+  const etags = new Map<number, string>();
+  for (const member of members) {
+    const separator = member.indexOf(':');
+    const bucketStart = Number(member.slice(0, separator));
+    if (separator > 0 && Number.isSafeInteger(bucketStart)) etags.set(bucketStart, member.slice(separator + 1));
+  }
+  return etags;
+}
+
+function sourceOf(inRedis: boolean, inS3: boolean): EnergySource {
+  if (inRedis) return inS3 ? 'both' : 'redis';
+  return inS3 ? 's3' : 'none';
+}
+
+/** "2026-11-02 (1793577600)", with the time of day for buckets shorter than a day. */
+function bucketLabel(bucketStart: number): string {
+  const iso = new Date(bucketStart * 1000).toISOString();
+  return `${bucketStart % DAY_SECONDS === 0 ? iso.slice(0, 10) : `${iso.slice(0, 16)}Z`} (${bucketStart})`;
+}
+
+function failureReason(error: unknown, objectKey: string, bucket: string): string {
+  if (error instanceof CorruptObjectError) return `object ${objectKey} is corrupt: ${error.message}`;
+  if (error instanceof NoSuchKey) return `object ${objectKey} is missing in bucket ${bucket}`;
+  if (error instanceof S3ServiceException) {
+    return `S3 answered ${error.name} (HTTP ${error.$metadata.httpStatusCode ?? '?'}) for object ${objectKey} in bucket ${bucket}`;
+  }
+  const { code, message } = error as Error & { code?: unknown };
+  return `S3 is unreachable (${[code, message].filter((part) => typeof part === 'string' && part !== '').join(': ') || String(error)})`;
+}
+
+/** Runs `task` over `items` with at most `limit` running at once; `task` reports its own failures. */
+async function forEachBounded<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * Sorted, one reading per timestamp: of several copies the one ingested last stays (Array sort is
+ * stable), as a meter's resend or correction is the newer word. Lines that are not a JSON object
+ * with a numeric timestamp are left out and their positions returned.
+ */
+function columnsOf(lines: readonly string[]): { columns: ReadingColumns; invalidLines: number[] } {
+  const rows: Row[] = [];
+  const invalidLines: number[] = [];
+  lines.forEach((line, position) => {
+    const row = rowOf(line);
+    if (row) rows.push(row);
+    else invalidLines.push(position);
+  });
+  rows.sort((a, b) => a.timestamp - b.timestamp);
+  const kept = rows.filter((row, index) => rows[index + 1]?.timestamp !== row.timestamp);
+  const shadowed = rows.filter((row, index) => rows[index + 1]?.timestamp === row.timestamp).map((row) => row.timestamp);
+  return {
+    columns: {
+      timestamps: Float64Array.from(kept, (row) => row.timestamp),
+      eReal: Float64Array.from(kept, (row) => row.eReal),
+      eRealPositive: Float64Array.from(kept, (row) => row.eRealPositive),
+      eRealNegative: Float64Array.from(kept, (row) => row.eRealNegative),
+      lines: kept.map((row) => row.line),
+      shadowed,
+    },
+    invalidLines,
+  };
+}
+
+function rowOf(line: string): Row | null {
+  let reading: unknown;
+  try {
+    reading = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof reading !== 'object' || reading === null) return null;
+  const { timestamp, eReal, eRealPositive, eRealNegative } = reading as Record<string, unknown>;
+  if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) return null;
+  return { timestamp, eReal: channelSum(eReal), eRealPositive: channelSum(eRealPositive), eRealNegative: channelSum(eRealNegative), line };
+}
+
+function channelSum(channels: unknown): number {
+  if (!Array.isArray(channels)) return 0;
+  let sum = 0;
+  for (const value of channels) if (typeof value === 'number') sum += value;
+  return sum;
+}
+
+interface Span {
+  from: number;
+  /** Inclusive. */
+  to: number;
+  /** Exclusive: the next bucket's start. */
+  end: number;
+}
+
+function windowOf(columns: ReadingColumns, span: Span): Segment {
+  const { timestamps } = columns;
+  const start = firstIndex(timestamps, (t) => t >= span.from);
+  const end = firstIndex(timestamps, (t) => t > span.to || t >= span.end);
+  return { columns, start, end: Math.max(start, end) };
+}
+
+/** Binary search on sorted values: the first index where `reached` holds (it must stay true after). */
+function firstIndex(values: Float64Array, reached: (value: number) => boolean): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (reached(values[middle]!)) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
+function shadowedIn(part: Segment | null, span: Span): number {
+  if (!part) return 0;
+  return part.columns.shadowed.filter((t) => t >= span.from && t <= span.to && t < span.end).length;
+}
+
+/** Two sorted parts into runs, oldest first; a timestamp in both comes from Redis, the newer word. */
+function mergeParts(redis: Segment | null, s3: Segment | null): { segments: Segment[]; duplicates: number } {
+  if (!hasReadings(redis) || !hasReadings(s3)) return { segments: [redis, s3].filter(hasReadings), duplicates: 0 };
+  const segments: Segment[] = [];
+  const take = (columns: ReadingColumns, index: number): void => {
+    const last = segments.at(-1);
+    if (last && last.columns === columns && last.end === index) last.end += 1;
+    else segments.push({ columns, start: index, end: index + 1 });
+  };
+  let duplicates = 0;
+  let r = redis.start;
+  let s = s3.start;
+  while (r < redis.end || s < s3.end) {
+    const redisTime = r < redis.end ? redis.columns.timestamps[r]! : Infinity;
+    const s3Time = s < s3.end ? s3.columns.timestamps[s]! : Infinity;
+    if (redisTime > s3Time) {
+      take(s3.columns, s++);
+      continue;
+    }
+    take(redis.columns, r++);
+    if (redisTime === s3Time) {
+      s += 1;
+      duplicates += 1;
+    }
+  }
+  return { segments, duplicates };
+}
+
+function hasReadings(part: Segment | null): part is Segment {
+  return part !== null && part.end > part.start;
+}
+
+function firstReadings(buckets: readonly MergedBucket[], limit: number): EnergyReadings['readings'] {
+  const readings: EnergyReadings['readings'] = [];
+  for (const { segments } of buckets) {
+    for (const { columns, start, end } of segments) {
+      for (let index = start; index < end; index++) {
+        if (readings.length === limit) return readings;
+        readings.push(JSON.parse(columns.lines[index]!) as EnergyReadings['readings'][number]);
+      }
+    }
+  }
+  return readings;
+}
+
+/** Readings arrive oldest first across buckets, so each interval's point is built in one pass. */
+function pointsOf(buckets: readonly MergedBucket[], intervalSeconds: number): EnergyPoint[] {
+  const points: EnergyPoint[] = [];
+  let point: EnergyPoint | undefined;
+  for (const { segments } of buckets) {
+    for (const { columns, start, end } of segments) {
+      for (let index = start; index < end; index++) {
+        const t = bucketStartOf(columns.timestamps[index]!, intervalSeconds);
+        if (point?.t !== t) {
+          point = { t, eReal: 0, eRealPositive: 0, eRealNegative: 0, readings: 0 };
+          points.push(point);
+        }
+        point.eReal += columns.eReal[index]!;
+        point.eRealPositive += columns.eRealPositive[index]!;
+        point.eRealNegative += columns.eRealNegative[index]!;
+        point.readings += 1;
+      }
+    }
+  }
+  return points;
+}

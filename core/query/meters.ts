@@ -1,0 +1,38 @@
+import type { Redis } from 'ioredis';
+import type { KeySchema } from '../model/keys.js';
+import type { MeterList, MeterSummary } from '../server/contract.js';
+
+const DEVICE_FIELDS = ['firstSeen', 'readings', 'transport'] as const;
+
+/**
+ * The most recently seen meters with their device hash and index sizes: two round trips however
+ * many meters, the second a pipeline of one HMGET and two ZCARDs per meter.
+ */
+export async function listMeters(redis: Redis, keys: KeySchema, limit: number): Promise<MeterList> {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`limit must be a whole number ≥ 1, got ${limit}`);
+  const [flat, total] = await Promise.all([redis.zrevrange(keys.meters, 0, limit - 1, 'WITHSCORES'), redis.zcard(keys.meters)]);
+  const seen: Array<{ deviceId: string; lastSeen: number }> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) seen.push({ deviceId: flat[i]!, lastSeen: Number(flat[i + 1]) });
+  if (seen.length === 0) return { meters: [], total };
+
+  const pipeline = redis.pipeline();
+  for (const { deviceId } of seen) {
+    pipeline.hmget(keys.meterDevice(deviceId), ...DEVICE_FIELDS).zcard(keys.meterBuckets(deviceId)).zcard(keys.meterArchived(deviceId));
+  }
+  const replies = (await pipeline.exec()) ?? [];
+  const failed = replies.find(([error]) => error !== null);
+  if (failed) throw failed[0]!;
+  const meters = seen.map(({ deviceId, lastSeen }, index): MeterSummary => {
+    const [firstSeen, readings, transport] = replies[index * 3]![1] as Array<string | null>;
+    return {
+      deviceId,
+      lastSeen,
+      firstSeen: firstSeen ? Number(firstSeen) : null,
+      readings: Number(readings ?? 0),
+      transport: transport === 'udp' || transport === 'mqtt' ? transport : null,
+      buckets: replies[index * 3 + 1]![1] as number,
+      archivedBuckets: replies[index * 3 + 2]![1] as number,
+    };
+  });
+  return { meters, total };
+}
