@@ -33,7 +33,7 @@ async function serve(argv: string[]): Promise<void> {
     clearInterval(reporter);
     log(`${signal}: stopping intake, flushing buffered readings, stopping Redis`);
     const report = await stack.stop();
-    log(report.unwritten === 0 ? 'stopped cleanly, nothing left unwritten' : `stopped; ${report.unwritten} readings saved to ${report.unwrittenFile}`);
+    log(report.unwritten === 0 ? 'stopped cleanly, nothing left unwritten' : `stopped; ${report.unwritten} readings saved to ${report.unwrittenFiles.join(' and ')}`);
     process.exit(0);
   };
   process.on('SIGINT', (signal) => void shutdown(signal));
@@ -45,13 +45,15 @@ function reportFiguresPeriodically(stack: Stack): NodeJS.Timeout {
   let lastReceived = -1;
   const timer = setInterval(() => {
     const { ingest, rates, latencyMs } = stack.status().figures;
-    if (ingest.received === lastReceived && ingest.buffered === 0) return;
-    lastReceived = ingest.received;
+    const received = ingest.received + ingest.meterReadingsReceived;
+    if (received === lastReceived && ingest.buffered === 0) return;
+    lastReceived = received;
     const perSec = (value: number | undefined) => (value ?? 0).toFixed(1);
     const ms = (value: number | null) => (value === null ? '–' : value.toFixed(1));
     log(
       `figures: received ${ingest.received} (${perSec(rates?.receivedPerSec)}/s), written ${ingest.written} (${perSec(rates?.writtenPerSec)}/s), ` +
-        `buffered ${ingest.buffered}, rejected ${ingest.rejected}, dropped ${ingest.dropped}, latency p50 ${ms(latencyMs.p50)} ms p99 ${ms(latencyMs.p99)} ms`,
+        `meter readings ${ingest.meterReadingsWritten} (${perSec(rates?.meterWrittenPerSec)}/s), ` +
+        `buffered ${ingest.buffered}, rejected ${ingest.rejected}, dropped ${ingest.dropped + ingest.meterDatagramsDropped}, latency p50 ${ms(latencyMs.p50)} ms p99 ${ms(latencyMs.p99)} ms`,
     );
   }, 10_000);
   timer.unref();

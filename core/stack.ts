@@ -1,31 +1,54 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
+import { Archiver } from './archive/archiver.js';
+import { createS3Client, describeTarget } from './archive/s3-client.js';
 import { startBroker, type Broker } from './broker/broker.js';
 import type { Config } from './config/schema.js';
+import { MeterEmulator } from './emulator/meter-emulator.js';
 import { ThermostatEmulator } from './emulator/thermostat-emulator.js';
 import { FiguresSampler } from './figures/figures-sampler.js';
 import { IngestThread } from './ingest/ingest-thread.js';
 import { THERMOSTAT_TOPIC } from './ingest/thermostat-rule.js';
 import { openRedis, redactUrl } from './redis/connect.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
-import type { EmulatorCommand, EmulatorStatus, PartStatus, StackStatus } from './server/contract.js';
+import type {
+  ArchivedObjects,
+  ArchiveStatus,
+  ArchiveTarget,
+  EmulatorCommand,
+  EmulatorStatus,
+  EnergyReadings,
+  EnergySeries,
+  MeterEmulatorCommand,
+  MeterEmulatorStatus,
+  MeterList,
+  PartStatus,
+  PendingBuckets,
+  S3ConnectionCheck,
+  StackStatus,
+} from './server/contract.js';
 import { startHttpServer, type ApiBackend, type HttpServer } from './server/http-server.js';
 import { EMULATOR_PRESETS } from './emulator/presets.js';
 import { createKeySchema, type KeySchema } from './model/keys.js';
 import { DataModelInspector } from './query/data-model.js';
+import { EnergyQuery } from './query/energy-query.js';
+import { listMeters } from './query/meters.js';
 import { WarningsFeed } from './query/warnings-feed.js';
 
 export interface StackAddresses {
   http: string;
   mqtt: string;
   redis: string;
+  /** The meter datagram listener; absent in read-only mode, where nothing is ingested. */
+  udp?: string;
 }
 
 export interface StopReport {
-  /** Readings Redis did not take before the flush deadline, saved to this file (null when none). */
-  unwrittenFile: string | null;
+  /** Readings Redis did not take before the flush deadline, saved to these files (none when all were written). */
+  unwrittenFiles: string[];
   unwritten: number;
 }
 
@@ -48,6 +71,9 @@ interface StackParts {
   broker: Broker;
   ingest: IngestThread | null;
   figures: FiguresSampler;
+  archiver: Archiver;
+  energy: EnergyQuery;
+  s3: S3Client | null;
   log: Log;
 }
 
@@ -57,6 +83,7 @@ interface StackParts {
  */
 export class Stack implements ApiBackend {
   private emulator: ThermostatEmulator | null = null;
+  private meterEmulator: MeterEmulator | null = null;
   private readonly startedAt = Date.now();
   private http: HttpServer | null = null;
   readonly config: Config;
@@ -96,8 +123,19 @@ export class Stack implements ApiBackend {
       cleanup.push(() => broker.close());
       const ingest = config.readOnly
         ? null
-        : await IngestThread.start({ source: broker, redisUrl, keyPrefix: config.model.keyPrefix, settings: config.ingest, log });
+        : await IngestThread.start({ source: broker, redisUrl, model: config.model, settings: config.ingest, energy: config.energy, listenUdp: true, log });
       if (ingest) cleanup.push(() => ingest.stop());
+      const s3 = config.archive.s3.bucket === undefined ? null : createS3Client(config.archive.s3);
+      if (s3) cleanup.push(async () => s3.destroy());
+      const archiver = new Archiver({ redis, keys, energy: config.energy, archive: config.archive, log });
+      if (!config.readOnly) archiver.start();
+      cleanup.push(() => archiver.stop());
+      const energy = new EnergyQuery({
+        redis,
+        keys,
+        bucketSeconds: config.energy.bucketSeconds,
+        s3: s3 && { client: s3, bucket: config.archive.s3.bucket!, keyPrefix: config.archive.s3.keyPrefix },
+      });
       const figures = new FiguresSampler({
         ingest,
         redis,
@@ -105,9 +143,11 @@ export class Stack implements ApiBackend {
         mqttClients: () => broker.connectedClients(),
       });
       figures.start();
-      const stack = new Stack({ config, keys, redisUrl, embeddedRedis, redis, warnings, broker, ingest, figures, log });
+      const stack = new Stack({ config, keys, redisUrl, embeddedRedis, redis, warnings, broker, ingest, figures, archiver, energy, s3, log });
       stack.http = await startHttpServer({ backend: stack, host: config.http.host, port: config.http.port, token: stack.token, rendererDir, log });
-      if (config.emulator.mode === 'thermostats') await stack.controlEmulator({ action: 'start' });
+      const { mode } = config.emulator;
+      if (mode === 'thermostats' || mode === 'all') await stack.controlEmulator({ action: 'start' });
+      if (mode === 'meters' || mode === 'all') await stack.controlMeterEmulator({ action: 'start' });
       return stack;
     } catch (error) {
       for (const step of cleanup.reverse()) await step().catch(() => undefined);
@@ -116,16 +156,21 @@ export class Stack implements ApiBackend {
   }
 
   addresses(): StackAddresses {
+    const udp = this.parts.ingest?.udpUrl;
     return {
       http: `${this.http!.url}/?token=${this.token}`,
       mqtt: this.parts.broker.url,
       redis: redactUrl(this.parts.redisUrl),
+      ...(udp && { udp }),
     };
   }
 
   status(): StackStatus {
     const running = (address: string | null, detail: string | null = null): PartStatus => ({ state: 'running', address, detail });
     const emulator = this.emulator?.status() ?? null;
+    const meterEmulator = this.meterEmulator?.status() ?? null;
+    const udp = this.parts.ingest?.udpUrl ?? null;
+    const archive = describeTarget(this.config.archive.s3);
     return {
       startedAt: this.startedAt,
       readOnly: this.config.readOnly,
@@ -143,8 +188,16 @@ export class Stack implements ApiBackend {
         emulator: emulator?.running
           ? running(this.parts.broker.url, `thermostats on ${this.parts.broker.url}`)
           : { state: 'stopped', address: null, detail: null },
+        udp: udp
+          ? running(udp, `meter datagrams → energy buckets of ${this.config.energy.bucketSeconds} s in ${this.keys.namespace}`)
+          : { state: 'stopped', address: null, detail: 'read-only mode: nothing is written to Redis' },
+        meterEmulator: meterEmulator?.running
+          ? running(meterEmulator.transport === 'udp' ? udp : this.parts.broker.url, `${meterEmulator.meters} meters over ${meterEmulator.transport}`)
+          : { state: 'stopped', address: null, detail: null },
+        archive: this.archivePart(archive),
       },
       emulator,
+      meterEmulator,
       figures: this.parts.figures.snapshot(),
     };
   }
@@ -167,22 +220,114 @@ export class Stack implements ApiBackend {
     return this.emulator.status();
   }
 
+  async controlMeterEmulator(command: MeterEmulatorCommand): Promise<MeterEmulatorStatus | null> {
+    if (command.action !== 'stop' && this.config.readOnly) throw new Error('read-only mode: the meter emulator cannot write');
+    const changes = {
+      ...(command.meters !== undefined && { meters: command.meters }),
+      ...(command.speed !== undefined && { speed: command.speed }),
+      ...(command.historyDays !== undefined && { historyDays: command.historyDays }),
+      ...(command.transport !== undefined && { transport: command.transport }),
+    };
+    if (command.action === 'stop') {
+      await this.meterEmulator?.stop();
+      return this.meterEmulator?.status() ?? null;
+    }
+    this.meterEmulator ??= this.createMeterEmulator();
+    await this.meterEmulator.reconfigure(changes);
+    if (command.action === 'start') await this.meterEmulator.start();
+    return this.meterEmulator.status();
+  }
+
+  listMeters(limit: number): Promise<MeterList> {
+    return listMeters(this.redis, this.keys, limit);
+  }
+
+  energySeries(deviceId: string, fromSeconds: number, toSeconds: number, intervalSeconds: number): Promise<EnergySeries> {
+    return this.parts.energy.series(deviceId, fromSeconds, toSeconds, intervalSeconds);
+  }
+
+  energyReadings(deviceId: string, fromSeconds: number, toSeconds: number, limit: number): Promise<EnergyReadings> {
+    return this.parts.energy.readings(deviceId, fromSeconds, toSeconds, limit);
+  }
+
+  archiveStatus(): Promise<ArchiveStatus> {
+    return this.parts.archiver.status();
+  }
+
+  async startArchiveRun(): Promise<ArchiveStatus> {
+    if (this.config.readOnly) throw new Error('read-only mode: archiving deletes archived buckets from Redis, so it is off');
+    const status = await this.parts.archiver.status();
+    if (!status.configured) throw new Error(status.reason ?? 'the archive is not configured');
+    void this.parts.archiver.runNow('manual').catch(() => undefined);
+    return this.parts.archiver.status();
+  }
+
+  pendingBuckets(cursor: string, count: number): Promise<PendingBuckets> {
+    return this.parts.archiver.pending(cursor, count);
+  }
+
+  archivedObjects(after: string | null): Promise<ArchivedObjects> {
+    return this.parts.archiver.objects(after);
+  }
+
+  testS3Connection(): Promise<S3ConnectionCheck> {
+    return this.parts.archiver.checkConnection();
+  }
+
   /** Stop taking readings, flush them, then stop the servers and the embedded Redis. */
   async stop(): Promise<StopReport> {
     await this.emulator?.stop();
+    await this.meterEmulator?.stop();
     await this.parts.broker.close();
-    const unwritten = (await this.parts.ingest?.stop()) ?? [];
+    const unwritten = (await this.parts.ingest?.stop()) ?? { thermostats: [], meters: [] };
+    await this.parts.archiver.stop();
+    this.parts.s3?.destroy();
     this.parts.figures.stop();
     await this.http?.close();
     await this.warnings.stop();
     await this.redis.quit().catch(() => this.redis.disconnect());
     await this.parts.embeddedRedis?.stop();
-    if (unwritten.length === 0) return { unwrittenFile: null, unwritten: 0 };
+    const files = [
+      await this.saveUnwritten('thermostats', unwritten.thermostats.map(({ receivedAt: _receivedAt, ...reading }) => JSON.stringify(reading))),
+      await this.saveUnwritten('meters', unwritten.meters.map(({ deviceId, json }) => `{"deviceId":${JSON.stringify(deviceId)},"reading":${json}}`)),
+    ].filter((file) => file !== null);
+    return { unwrittenFiles: files, unwritten: unwritten.thermostats.length + unwritten.meters.length };
+  }
+
+  private async saveUnwritten(kind: string, lines: string[]): Promise<string | null> {
+    if (lines.length === 0) return null;
     const dir = join(this.config.dataDir, 'unwritten');
     await mkdir(dir, { recursive: true });
-    const file = join(dir, `thermostats-${new Date().toISOString().replaceAll(':', '-')}.ndjson`);
-    await writeFile(file, unwritten.map(({ receivedAt: _receivedAt, ...reading }) => JSON.stringify(reading)).join('\n') + '\n');
-    this.parts.log(`Redis did not take ${unwritten.length} readings before shutdown; they are saved in ${file}`);
-    return { unwrittenFile: file, unwritten: unwritten.length };
+    const file = join(dir, `${kind}-${new Date().toISOString().replaceAll(':', '-')}.ndjson`);
+    await writeFile(file, lines.join('\n') + '\n');
+    this.parts.log(`Redis did not take ${lines.length} ${kind} readings before shutdown; they are saved in ${file}`);
+    return file;
   }
+
+  private createMeterEmulator(): MeterEmulator {
+    const udp = this.parts.ingest?.udpUrl;
+    const { meters, meterIntervalSeconds, meterSpeed, meterHistoryDays, meterTransport } = this.config.emulator;
+    return new MeterEmulator({
+      udp: udp ? udpTarget(udp) : null,
+      brokerUrl: this.parts.broker.url,
+      meters,
+      intervalSeconds: meterIntervalSeconds,
+      speed: meterSpeed,
+      historyDays: meterHistoryDays,
+      transport: meterTransport,
+    });
+  }
+
+  private archivePart(target: ArchiveTarget | null): PartStatus {
+    if (this.config.readOnly) return { state: 'stopped', address: null, detail: 'read-only mode: nothing is archived' };
+    if (!target) return { state: 'stopped', address: null, detail: 'no S3 bucket set (--s3-bucket)' };
+    const where = `s3://${target.bucket}/${target.keyPrefix}energy/`;
+    const every = this.config.archive.intervalSeconds > 0 ? `every ${this.config.archive.intervalSeconds} s` : 'on demand';
+    return { state: 'running', address: target.endpoint ?? `AWS S3 ${target.region}`, detail: `stale buckets → ${where}, ${every}` };
+  }
+}
+
+function udpTarget(url: string): { host: string; port: number } {
+  const { hostname, port } = new URL(url);
+  return { host: hostname.replace(/^\[|\]$/g, ''), port: Number(port) };
 }

@@ -12,7 +12,13 @@ import { createKeySchema, type KeySchema } from '../model/keys.js';
 import { openRedis } from '../redis/connect.js';
 import { startEmbeddedRedis } from '../redis/embedded-redis.js';
 import { runPublisher } from './publisher-runner.js';
+import { redisCpuSeconds } from './redis-cpu.js';
 import { runUiLoad } from './ui-load.js';
+import { archivePhase, fillEnergyBuckets, meterIngestPhase, queryPhase, startBenchS3, type EnergyBenchContext } from './energy-bench.js';
+import { meterId, meterReading } from '../emulator/meter-generator.js';
+import { bucketStartOf } from '../model/energy-bucket.js';
+
+const DAY = 86_400;
 
 interface PhaseResult {
   name: string;
@@ -56,6 +62,11 @@ export async function runBench(argv: string[]): Promise<void> {
       'ui-minutes': { type: 'string', default: '5' },
       'ui-rate': { type: 'string', default: '50000' },
       chromium: { type: 'string', default: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' },
+      suite: { type: 'string', default: 'all' },
+      'meter-rate': { type: 'string', default: '30000' },
+      'meter-senders': { type: 'string', default: '2' },
+      'archive-meters': { type: 'string', default: '20' },
+      'query-runs': { type: 'string', default: '30' },
     },
   });
   if (values.ui) {
@@ -76,33 +87,24 @@ export async function runBench(argv: string[]): Promise<void> {
     latencyRate: Number(values['latency-rate']),
     client: values.client === 'mqtt.js' ? 'mqtt.js' : 'raw',
   };
+  const suite = values.suite;
+  if (!['all', 'thermostats', 'energy'].includes(suite)) throw new Error(`--suite must be all, thermostats or energy, not ${suite}`);
   const dataDir = await mkdtemp(join(tmpdir(), 'sw-bench-'));
   const embedded = await startEmbeddedRedis({ dataDir, port: 0, persistence: true });
   const redis = await openRedis(embedded.url, { connectionName: 'sensor-workbench:bench' });
   const broker = await startBroker({ host: '127.0.0.1', port: 0 });
   const keys = createKeySchema({ keyPrefix: '' });
-  log(`bench: ${settings.publishers} publisher processes (${settings.client} client), QoS ${settings.qos}, ${settings.measureMs / 1000} s measured after ${settings.warmupMs / 1000} s warm-up; redis ${embedded.binary} (AOF everysec)`);
+  log(`bench: redis ${embedded.binary} (AOF everysec); ${settings.measureMs / 1000} s measured after ${settings.warmupMs / 1000} s warm-up per ingest phase`);
   try {
-    const context = { settings, broker, redis, redisUrl: embedded.url, keys };
-    const ingest = await phase(context, 'ingest (batched script)', 'batched', 'max');
-    const baseline = await phase(context, 'baseline (MULTI per reading, awaited)', 'per-reading', 'max');
-    const atRate = await phase(context, `ingest at ${settings.latencyRate} readings/s`, 'batched', settings.latencyRate);
     const figures = {
-      ingest_readings_per_s: Math.round(ingest.writtenPerSec),
-      baseline_readings_per_s: Math.round(baseline.writtenPerSec),
-      ratio: round(ingest.writtenPerSec / baseline.writtenPerSec, 2),
-      latency_p50_ms: atRate.latencyP50Ms === null ? null : round(atRate.latencyP50Ms, 2),
-      latency_p99_ms: atRate.latencyP99Ms === null ? null : round(atRate.latencyP99Ms, 2),
-      latency_at_rate: settings.latencyRate,
-      qos: settings.qos,
-      publishers: settings.publishers,
-      publisher_client: settings.client,
-      cpu_cores_ingest_process: ingest.cpu.ingestProcess,
-      cpu_cores_redis: ingest.cpu.redis,
-      cpu_cores_publishers: ingest.cpu.publishers,
-      cpu_cores_baseline_process: baseline.cpu.ingestProcess,
-      cpu_cores_baseline_redis: baseline.cpu.redis,
-      ingest_latency_p99_at_max_ms: ingest.latencyP99Ms === null ? null : round(ingest.latencyP99Ms, 1),
+      ...(suite !== 'energy' && (await thermostatSuite({ settings, broker, redis, redisUrl: embedded.url, keys }))),
+      ...(suite !== 'thermostats' &&
+        (await energySuite({ redis, redisUrl: embedded.url, keys, log }, settings, {
+          offeredRate: Number(values['meter-rate']),
+          senders: Number(values['meter-senders']),
+          archiveMeters: Number(values['archive-meters']),
+          queryRuns: Number(values['query-runs']),
+        }))),
     };
     log(JSON.stringify(figures));
   } finally {
@@ -111,6 +113,99 @@ export async function runBench(argv: string[]): Promise<void> {
     await embedded.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+async function thermostatSuite(context: PhaseContext): Promise<Record<string, unknown>> {
+  const { settings } = context;
+  log(`thermostats: ${settings.publishers} publisher processes (${settings.client} client), QoS ${settings.qos}`);
+  const ingest = await phase(context, 'ingest (batched script)', 'batched', 'max');
+  const baseline = await phase(context, 'baseline (MULTI per reading, awaited)', 'per-reading', 'max');
+  const atRate = await phase(context, `ingest at ${settings.latencyRate} readings/s`, 'batched', settings.latencyRate);
+  return {
+    ingest_readings_per_s: Math.round(ingest.writtenPerSec),
+    baseline_readings_per_s: Math.round(baseline.writtenPerSec),
+    ratio: round(ingest.writtenPerSec / baseline.writtenPerSec, 2),
+    latency_p50_ms: atRate.latencyP50Ms === null ? null : round(atRate.latencyP50Ms, 2),
+    latency_p99_ms: atRate.latencyP99Ms === null ? null : round(atRate.latencyP99Ms, 2),
+    latency_at_rate: settings.latencyRate,
+    qos: settings.qos,
+    publishers: settings.publishers,
+    publisher_client: settings.client,
+    cpu_cores_ingest_process: ingest.cpu.ingestProcess,
+    cpu_cores_redis: ingest.cpu.redis,
+    cpu_cores_publishers: ingest.cpu.publishers,
+    cpu_cores_baseline_process: baseline.cpu.ingestProcess,
+    cpu_cores_baseline_redis: baseline.cpu.redis,
+    ingest_latency_p99_at_max_ms: ingest.latencyP99Ms === null ? null : round(ingest.latencyP99Ms, 1),
+  };
+}
+
+interface EnergySuiteSettings {
+  offeredRate: number;
+  senders: number;
+  archiveMeters: number;
+  queryRuns: number;
+}
+
+/**
+ * The energy path: UDP meter ingest against one MULTI per reading, an archive pass into s3rver
+ * against one bucket at a time, and a 30-day query with its cache against downloading every object.
+ */
+async function energySuite(context: EnergyBenchContext, bench: BenchSettings, energy: EnergySuiteSettings): Promise<Record<string, unknown>> {
+  const ingestSettings = { offeredRate: energy.offeredRate, senders: energy.senders, meters: 100_000, warmupMs: bench.warmupMs, measureMs: bench.measureMs };
+  log(`meters: ${energy.senders} sender processes, one reading per datagram, ${energy.offeredRate.toLocaleString('en')} datagrams/s offered, 100,000 meter ids`);
+  const ingest = await meterIngestPhase(context, 'meter ingest (batched)', 'batched', ingestSettings);
+  const baseline = await meterIngestPhase(context, 'meter baseline (MULTI per reading, awaited)', 'per-reading', ingestSettings);
+
+  const s3 = await startBenchS3();
+  try {
+    const today = bucketStartOf(Math.floor(Date.now() / 1000), DAY);
+    const fill = async () => {
+      await context.redis.flushall();
+      return fillEnergyBuckets(context.redis, context.keys, energy.archiveMeters, 30, today - 30 * DAY);
+    };
+    const filled = await fill();
+    log(`archive: ${energy.archiveMeters} meters × 30 days = ${filled.readings.toLocaleString('en')} readings, ${(filled.bytes / 1e6).toFixed(1)} MB of NDJSON, all stale`);
+    const archived = await archivePhase(context, 'archive (4 buckets at a time)', s3.settings('bench-archive'), 4);
+    await fill();
+    const archiveBaseline = await archivePhase(context, 'archive baseline (one bucket at a time)', s3.settings('bench-archive-baseline'), 1);
+
+    const deviceId = meterId(1);
+    const now = Math.floor(Date.now() / 1000);
+    await fillToday(context, deviceId, today, now);
+    const query = await queryPhase(context, s3.settings('bench-archive-baseline'), deviceId, now, energy.queryRuns);
+    return {
+      meter_ingest_readings_per_s: Math.round(ingest.writtenPerSec),
+      meter_baseline_readings_per_s: Math.round(baseline.writtenPerSec),
+      meter_ratio: round(ingest.writtenPerSec / baseline.writtenPerSec, 2),
+      meter_offered_per_s: energy.offeredRate,
+      meter_not_written: ingest.lost,
+      meter_baseline_not_written: baseline.lost,
+      meter_latency_p99_ms: ingest.latencyP99Ms === null ? null : round(ingest.latencyP99Ms, 1),
+      cpu_cores_meter_ingest_process: ingest.cpuIngestProcess,
+      cpu_cores_meter_redis: ingest.cpuRedis,
+      archive_mb_per_s: round(archived.mbPerSec, 1),
+      archive_baseline_mb_per_s: round(archiveBaseline.mbPerSec, 1),
+      archive_ratio: round(archived.mbPerSec / archiveBaseline.mbPerSec, 2),
+      archive_compression_ratio: archived.ratio === null ? null : round(archived.ratio, 2),
+      archive_buckets: archived.buckets,
+      query_30d_cold_ms: round(query.coldMs, 1),
+      query_30d_warm_p50_ms: round(query.warmP50Ms, 1),
+      query_30d_warm_p95_ms: round(query.warmP95Ms, 1),
+      query_30d_baseline_p50_ms: round(query.baselineP50Ms, 1),
+    };
+  } finally {
+    await s3.stop();
+  }
+}
+
+/** Today's readings so far for one meter, live in Redis, so the query spans S3 and Redis. */
+async function fillToday({ redis, keys }: EnergyBenchContext, deviceId: string, today: number, now: number): Promise<void> {
+  const lines: string[] = [];
+  for (let timestamp = today; timestamp + 300 <= now; timestamp += 300) lines.push(JSON.stringify(meterReading(deviceId, timestamp, 300)));
+  if (lines.length === 0) return;
+  const list = keys.energyBucket(deviceId, today);
+  await redis.multi().rpush(list, ...lines).sadd(keys.energyPending, list).exec();
 }
 
 interface PhaseContext {
@@ -129,11 +224,14 @@ async function phase(
   totalRate: number | 'max',
 ): Promise<PhaseResult> {
   await redis.flushall();
+  const config = configSchema.parse({});
   const ingest = await IngestThread.start({
     source: broker,
     redisUrl,
-    keyPrefix: '',
-    settings: configSchema.parse({}).ingest,
+    model: config.model,
+    settings: config.ingest,
+    energy: config.energy,
+    listenUdp: false,
     strategy,
     log: (line) => log(`  ingest: ${line}`),
   });
@@ -178,13 +276,6 @@ async function phase(
   );
   if (counted !== final.written) throw new Error(`climate counters (${counted}) do not add up to written readings (${final.written})`);
   return result;
-}
-
-async function redisCpuSeconds(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
-  const user = Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0);
-  const system = Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0);
-  return user + system;
 }
 
 async function climateTotal(redis: Redis, keys: KeySchema): Promise<number> {

@@ -49,7 +49,7 @@ export const configSchema = z.strictObject({
       /** Device ids run 1..devices; the document uses 5000. */
       devices: z.int().min(1).max(10_000_000).default(5000),
       qos: z.union([z.literal(0), z.literal(1)]).default(1),
-      /** Emulated smart meters, ids D7042060000001…; each sends one reading per meterIntervalSeconds of emulated time. */
+      /** Emulated smart meters, ids D704206000001…; each sends one reading per meterIntervalSeconds of emulated time. */
       meters: z.int().min(1).max(1_000_000).default(20),
       /** The source document's cadence: one 300-second reading per meter every 5 minutes. */
       meterIntervalSeconds: z.int().min(1).max(DAY_SECONDS).default(300),

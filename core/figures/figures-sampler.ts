@@ -17,7 +17,7 @@ export interface FiguresSources {
 export class FiguresSampler {
   private readonly history: RateSample[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private last = { received: 0, written: 0, rejected: 0, redisCommands: null as number | null, at: 0 };
+  private last = { received: 0, written: 0, rejected: 0, meterWritten: 0, redisCommands: null as number | null, at: 0 };
 
   constructor(private readonly sources: FiguresSources) {}
 
@@ -49,8 +49,8 @@ export class FiguresSampler {
   }
 
   private countersNow() {
-    const { received, written, rejected } = this.ingestNow();
-    return { received, written, rejected };
+    const { received, written, rejected, meterReadingsWritten } = this.ingestNow();
+    return { received, written, rejected, meterWritten: meterReadingsWritten };
   }
 
   private async sample(): Promise<void> {
@@ -63,6 +63,7 @@ export class FiguresSampler {
       receivedPerSec: (current.received - this.last.received) / seconds,
       writtenPerSec: (current.written - this.last.written) / seconds,
       rejectedPerSec: (current.rejected - this.last.rejected) / seconds,
+      meterWrittenPerSec: (current.meterWritten - this.last.meterWritten) / seconds,
       redisCommandsPerSec:
         redisCommands !== null && this.last.redisCommands !== null ? (redisCommands - this.last.redisCommands) / seconds : null,
     };

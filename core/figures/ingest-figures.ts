@@ -8,6 +8,12 @@ export class IngestCounters {
   rejected = 0;
   dropped = 0;
   writeErrors = 0;
+  /** Smart-meter readings; a datagram or MQTT payload carries one or more. */
+  meterReadingsReceived = 0;
+  meterReadingsWritten = 0;
+  meterPayloadsRejected = 0;
+  /** Datagrams dropped while the buffer was full: UDP has no way to hold a sender back. */
+  meterDatagramsDropped = 0;
   /** Redis transactions sent; written / batches is the mean batch size. */
   batches = 0;
   readonly rejectedByReason: Record<RejectionReason, number> = Object.fromEntries(

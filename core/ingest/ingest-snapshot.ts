@@ -14,6 +14,10 @@ export interface IngestSnapshot {
   waitingPublishers: number;
   lastError: string | null;
   latency: { p50: number | null; p99: number | null; samples: number };
+  meterReadingsReceived: number;
+  meterReadingsWritten: number;
+  meterPayloadsRejected: number;
+  meterDatagramsDropped: number;
 }
 
 export const EMPTY_INGEST_SNAPSHOT: IngestSnapshot = {
@@ -29,6 +33,10 @@ export const EMPTY_INGEST_SNAPSHOT: IngestSnapshot = {
   waitingPublishers: 0,
   lastError: null,
   latency: { p50: null, p99: null, samples: 0 },
+  meterReadingsReceived: 0,
+  meterReadingsWritten: 0,
+  meterPayloadsRejected: 0,
+  meterDatagramsDropped: 0,
 };
 
 export interface BufferState {
@@ -52,5 +60,9 @@ export function snapshotOf(counters: IngestCounters, buffer: BufferState): Inges
     waitingPublishers: buffer.waitingPublishers,
     lastError: buffer.lastError,
     latency: counters.latency.percentilesMs(),
+    meterReadingsReceived: counters.meterReadingsReceived,
+    meterReadingsWritten: counters.meterReadingsWritten,
+    meterPayloadsRejected: counters.meterPayloadsRejected,
+    meterDatagramsDropped: counters.meterDatagramsDropped,
   };
 }

@@ -5,13 +5,16 @@ import { TOPIC_FILTERS, type WriteStrategy } from './ingest.js';
 import type { FromIngestWorker, MessageBatch, ToIngestWorker } from './ingest-worker-protocol.js';
 import type { IngestWorkerData } from './ingest-worker.js';
 import type { InboundMessage, MessageSource } from './message-source.js';
-import type { QueuedReading } from './queued-reading.js';
+import type { UnwrittenReadings } from './write-buffer.js';
 
 export interface IngestThreadOptions {
   source: MessageSource;
   redisUrl: string;
-  keyPrefix: string;
+  model: Config['model'];
   settings: Config['ingest'];
+  energy: Config['energy'];
+  /** Open the meter datagram listener (in the worker) at energy.udpHost:udpPort. */
+  listenUdp: boolean;
   strategy?: WriteStrategy;
   log: (line: string) => void;
 }
@@ -20,7 +23,7 @@ export interface IngestThreadOptions {
 /** Runs from source (.ts, through tsx) and from the electron-vite bundle (.js beside main.js). */
 const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_URL = new URL(RUNNING_FROM_SOURCE ? './ingest-worker-from-source.mjs' : './ingest-worker.js', import.meta.url);
-
+const NOTHING_UNWRITTEN: UnwrittenReadings = { thermostats: [], meters: [] };
 
 /** One batch being gathered on the broker's thread until the next turn of the event loop. */
 class PendingBatch {
@@ -86,9 +89,11 @@ export class IngestThread {
   private unaccepted = 0;
   private latest: IngestSnapshot = EMPTY_INGEST_SNAPSHOT;
   private unsubscribers: Array<() => Promise<void>> = [];
-  private drained: ((unwritten: QueuedReading[]) => void) | null = null;
-  private stopping: Promise<QueuedReading[]> | null = null;
+  private drained: ((unwritten: UnwrittenReadings) => void) | null = null;
+  private stopping: Promise<UnwrittenReadings> | null = null;
   failure: string | null = null;
+  /** Where meters send datagrams; null when not listening. */
+  udpUrl: string | null = null;
   private readonly strategy: WriteStrategy;
 
   private constructor(
@@ -101,8 +106,10 @@ export class IngestThread {
   static async start(options: IngestThreadOptions): Promise<IngestThread> {
     const workerData: IngestWorkerData = {
       redisUrl: options.redisUrl,
-      keyPrefix: options.keyPrefix,
+      model: options.model,
       settings: options.settings,
+      energy: options.energy,
+      listenUdp: options.listenUdp,
       strategy: options.strategy ?? 'batched',
       topicFilters: TOPIC_FILTERS,
     };
@@ -124,20 +131,20 @@ export class IngestThread {
   }
 
   /** Stops taking messages, lets the worker write what it holds, and returns what Redis did not take. */
-  stop(): Promise<QueuedReading[]> {
+  stop(): Promise<UnwrittenReadings> {
     this.stopping ??= this.drainAndEnd();
     return this.stopping;
   }
 
-  private async drainAndEnd(): Promise<QueuedReading[]> {
+  private async drainAndEnd(): Promise<UnwrittenReadings> {
     await Promise.all(this.unsubscribers.map((unsubscribe) => unsubscribe()));
     this.unsubscribers = [];
     this.flush();
     if (this.failure) {
       await this.worker.terminate();
-      return [];
+      return NOTHING_UNWRITTEN;
     }
-    const unwritten = new Promise<QueuedReading[]>((resolve) => (this.drained = resolve));
+    const unwritten = new Promise<UnwrittenReadings>((resolve) => (this.drained = resolve));
     this.post({ type: 'drain' });
     const result = await unwritten;
     await this.worker.terminate();
@@ -147,11 +154,14 @@ export class IngestThread {
   private whenReady(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.worker.on('message', (message: FromIngestWorker) => {
-        if (message.type === 'ready') resolve();
+        if (message.type === 'ready') {
+          this.udpUrl = message.udpUrl;
+          resolve();
+        }
         else if (message.type === 'failed') reject(new Error(message.error));
         else this.handle(message);
       });
-      this.worker.on('exit', () => this.drained?.([]));
+      this.worker.on('exit', () => this.drained?.(NOTHING_UNWRITTEN));
       this.worker.on('error', (error) => {
         this.failure = error.message;
         this.options.log(`INGEST FAILED: the ingest worker crashed (${error.message}); readings are held back, restart the stack`);

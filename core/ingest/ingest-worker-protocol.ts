@@ -1,5 +1,5 @@
 import type { IngestSnapshot } from './ingest-snapshot.js';
-import type { QueuedReading } from './queued-reading.js';
+import type { UnwrittenReadings } from './write-buffer.js';
 
 /**
  * Messages between the broker's thread and the ingest worker. Payloads travel as one transferred
@@ -26,10 +26,10 @@ export type ToIngestWorker =
   | { type: 'reset-latency' };
 
 export type FromIngestWorker =
-  | { type: 'ready' }
+  | { type: 'ready'; udpUrl: string | null }
   | { type: 'failed'; error: string }
   | { type: 'log'; line: string }
   /** Every message of batch `seq` is held by ingest: its publishers may go on. */
   | { type: 'accepted'; seq: number }
   | { type: 'snapshot'; snapshot: IngestSnapshot }
-  | { type: 'drained'; unwritten: QueuedReading[] };
+  | { type: 'drained'; unwritten: UnwrittenReadings };

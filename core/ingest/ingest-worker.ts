@@ -8,8 +8,10 @@ import type { FromIngestWorker, ToIngestWorker } from './ingest-worker-protocol.
 
 export interface IngestWorkerData {
   redisUrl: string;
-  keyPrefix: string;
+  model: Config['model'];
   settings: Config['ingest'];
+  energy: Config['energy'];
+  listenUdp: boolean;
   strategy: WriteStrategy;
   /** Topic filters in the order the main thread numbers them in each message batch. */
   topicFilters: string[];
@@ -17,7 +19,8 @@ export interface IngestWorkerData {
 
 /**
  * Ingest on its own thread: validation, batching and Redis writes run here, so the broker and the
- * HTTP API keep the main thread. Messages arrive in batches (see ingest-worker-protocol.ts).
+ * HTTP API keep the main thread. MQTT messages arrive in batches (see ingest-worker-protocol.ts);
+ * meter datagrams arrive here directly, on a UDP socket this thread owns.
  */
 const port = parentPort!;
 const data = workerData as IngestWorkerData;
@@ -36,7 +39,16 @@ const source: MessageSource = {
 async function main(): Promise<void> {
   const redis = await openRedis(data.redisUrl, { connectionName: 'sensor-workbench:ingest' });
   const log = (line: string) => post({ type: 'log', line });
-  const ingest = new Ingest(source, redis, createKeySchema({ keyPrefix: data.keyPrefix }), data.settings, log, undefined, data.strategy);
+  const ingest = new Ingest({
+    source,
+    redis,
+    keys: createKeySchema(data.model),
+    settings: data.settings,
+    energy: data.energy,
+    listenUdp: data.listenUdp,
+    log,
+    strategy: data.strategy,
+  });
   await ingest.start();
   const ruleHandlers = data.topicFilters.map((filter) => handlers.get(filter)!);
   const snapshots = setInterval(() => post({ type: 'snapshot', snapshot: ingest.snapshot() }), 250);
@@ -76,7 +88,7 @@ async function main(): Promise<void> {
       );
     }
   });
-  post({ type: 'ready' });
+  post({ type: 'ready', udpUrl: ingest.udpUrl });
 }
 
 main().catch((error: Error) => post({ type: 'failed', error: error.message }));

@@ -4,6 +4,8 @@ import type { IngestCounters } from '../figures/ingest-figures.js';
 import { preciseNow } from '../figures/precise-clock.js';
 import { deadLetterWrites, type DeadLetter } from '../model/dead-letter-persist.js';
 import type { KeySchema } from '../model/keys.js';
+import { meterWrites } from '../model/meter-persist.js';
+import type { MeterReading } from '../model/meter-reading.js';
 import type { RedisCommand } from '../model/redis-command.js';
 import { thermostatWrites } from '../model/thermostat-persist.js';
 import type { QueuedReading } from './queued-reading.js';
@@ -16,13 +18,22 @@ export interface WriteBufferOptions {
   bufferLimit: number;
   maxBatch: number;
   deadLetterCap: number;
+  /** Length of one energy bucket, which decides the list a meter reading goes to. */
+  bucketSeconds: number;
   log: (line: string) => void;
+}
+
+/** What Redis had not taken when a drain gave up. */
+export interface UnwrittenReadings {
+  thermostats: QueuedReading[];
+  meters: MeterReading[];
 }
 
 interface Batch {
   seq: number;
   id: string;
   readings: QueuedReading[];
+  meterReadings: MeterReading[];
   deadLetters: DeadLetter[];
   rejectedCounts: Map<string, number>;
 }
@@ -60,6 +71,7 @@ const MAX_IN_FLIGHT = 2;
  */
 export class WriteBuffer {
   private readings: QueuedReading[] = [];
+  private meterReadings: MeterReading[] = [];
   private deadLetters: DeadLetter[] = [];
   private rejectedCounts = new Map<string, number>();
   private waiting: Array<() => void> = [];
@@ -78,9 +90,13 @@ export class WriteBuffer {
   constructor(private readonly options: WriteBufferOptions) {}
 
   get buffered(): number {
-    let count = this.readings.length;
-    for (const batch of this.inFlight) count += batch.readings.length;
+    let count = this.readings.length + this.meterReadings.length;
+    for (const batch of this.inFlight) count += batch.readings.length + batch.meterReadings.length;
     return count;
+  }
+
+  get hasRoom(): boolean {
+    return this.buffered < this.options.bufferLimit;
   }
 
   get waitingPublishers(): number {
@@ -97,8 +113,18 @@ export class WriteBuffer {
    */
   offerReading(reading: QueuedReading, release: () => void): void {
     this.readings.push(reading);
-    if (this.buffered < this.options.bufferLimit) release();
+    if (this.hasRoom) release();
     else this.holdPublisher(release);
+    this.scheduleFlush();
+  }
+
+  /** Like offerReading, for the readings of one meter payload; `release` null: the sender cannot be held (UDP). */
+  offerMeterReadings(readings: readonly MeterReading[], release: (() => void) | null): void {
+    for (const reading of readings) this.meterReadings.push(reading);
+    if (release) {
+      if (this.hasRoom) release();
+      else this.holdPublisher(release);
+    }
     this.scheduleFlush();
   }
 
@@ -110,13 +136,16 @@ export class WriteBuffer {
   }
 
   /** Resolves once everything offered so far is in Redis, or with what is left after timeoutMs. */
-  async drain(timeoutMs: number): Promise<QueuedReading[]> {
-    if (this.isEmpty()) return [];
+  async drain(timeoutMs: number): Promise<UnwrittenReadings> {
+    if (this.isEmpty()) return { thermostats: [], meters: [] };
     const drained = new Promise<void>((resolve) => this.drainedListeners.push(resolve));
     const timedOut = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
     await Promise.race([drained, timedOut]);
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    return [...this.inFlight.flatMap((batch) => batch.readings), ...this.readings];
+    return {
+      thermostats: [...this.inFlight.flatMap((batch) => batch.readings), ...this.readings],
+      meters: [...this.inFlight.flatMap((batch) => batch.meterReadings), ...this.meterReadings],
+    };
   }
 
   private isEmpty(): boolean {
@@ -124,7 +153,7 @@ export class WriteBuffer {
   }
 
   private hasUnsent(): boolean {
-    return this.readings.length > 0 || this.deadLetters.length > 0 || this.rejectedCounts.size > 0;
+    return this.readings.length > 0 || this.meterReadings.length > 0 || this.deadLetters.length > 0 || this.rejectedCounts.size > 0;
   }
 
   private holdPublisher(release: () => void): void {
@@ -138,7 +167,7 @@ export class WriteBuffer {
   }
 
   private releasePublishers(): void {
-    while (this.waiting.length > 0 && this.buffered < this.options.bufferLimit) this.waiting.shift()!();
+    while (this.waiting.length > 0 && this.hasRoom) this.waiting.shift()!();
     if (this.fullSince === null || this.waiting.length > 0) return;
     this.options.log(`ingest buffer has room again after ${((Date.now() - this.fullSince) / 1000).toFixed(1)} s`);
     this.fullSince = null;
@@ -168,6 +197,7 @@ export class WriteBuffer {
       seq,
       id: `${this.instanceId}:${seq}`,
       readings: this.readings.splice(0, this.options.maxBatch),
+      meterReadings: this.meterReadings.splice(0, this.options.maxBatch),
       deadLetters: this.deadLetters,
       rejectedCounts: this.rejectedCounts,
     };
@@ -189,6 +219,7 @@ export class WriteBuffer {
     const { keys, deadLetterCap } = this.options;
     return [
       ...thermostatWrites(batch.readings, keys),
+      ...meterWrites(batch.meterReadings, keys, this.options.bucketSeconds, Date.now()),
       ...deadLetterWrites(batch.deadLetters, batch.rejectedCounts, keys, deadLetterCap),
       ['set', keys.lastAppliedBatch, batch.id],
     ];
@@ -204,7 +235,9 @@ export class WriteBuffer {
     const { counters } = this.options;
     const now = preciseNow();
     for (const reading of batch.readings) counters.latency.recordMs(now - reading.receivedAt);
+    for (const reading of batch.meterReadings) counters.latency.recordMs(now - reading.receivedAt);
     counters.written += batch.readings.length;
+    counters.meterReadingsWritten += batch.meterReadings.length;
     counters.batches += 1;
     if (commandErrors.length > 0) {
       counters.writeErrors += commandErrors.length;
@@ -228,9 +261,10 @@ export class WriteBuffer {
 
   /** Redis refused the whole transaction for a reason a retry cannot fix: say so, and move on. */
   private dropped(batch: Batch, error: Error): void {
-    this.options.counters.dropped += batch.readings.length;
+    const count = batch.readings.length + batch.meterReadings.length;
+    this.options.counters.dropped += count;
     this.lastError = error.message;
-    this.options.log(`DROPPED ${batch.readings.length} readings: Redis refused their batch (${error.message})`);
+    this.options.log(`DROPPED ${count} readings: Redis refused their batch (${error.message})`);
     this.settle(batch);
   }
 

@@ -1,5 +1,14 @@
 import type {
   ApiError,
+  ArchivedObjects,
+  ArchiveStatus,
+  EnergyReadings,
+  EnergySeries,
+  MeterEmulatorCommand,
+  MeterEmulatorStatus,
+  MeterList,
+  PendingBuckets,
+  S3ConnectionCheck,
   ClimateCounters,
   DataModel,
   DeviceDetail,
@@ -60,6 +69,45 @@ export class ApiClient {
 
   dataModel(): Promise<DataModel> {
     return this.request('GET', '/api/model');
+  }
+
+  meters(limit = 200): Promise<MeterList> {
+    return this.request('GET', `/api/meters?limit=${limit}`);
+  }
+
+  /** Energy sums per interval over [from, to] (Unix seconds), read from Redis, S3 or both. */
+  meterEnergy(deviceId: string, from: number, to: number, intervalSeconds: number): Promise<EnergySeries> {
+    return this.request('GET', `/api/meters/${encodeURIComponent(deviceId)}/energy?from=${from}&to=${to}&interval=${intervalSeconds}`);
+  }
+
+  meterReadings(deviceId: string, from: number, to: number, limit = 500): Promise<EnergyReadings> {
+    return this.request('GET', `/api/meters/${encodeURIComponent(deviceId)}/readings?from=${from}&to=${to}&limit=${limit}`);
+  }
+
+  /** Null when the meter emulator has never been started and the command was stop. */
+  meterEmulator(command: MeterEmulatorCommand): Promise<MeterEmulatorStatus | null> {
+    return this.request('POST', '/api/emulator/meters', command);
+  }
+
+  archive(): Promise<ArchiveStatus> {
+    return this.request('GET', '/api/archive');
+  }
+
+  /** Starts an archive pass (or joins the running one) and answers at once; follow it with archive(). */
+  runArchive(): Promise<ArchiveStatus> {
+    return this.request('POST', '/api/archive/run', {});
+  }
+
+  pendingBuckets(cursor = '0', count = 100): Promise<PendingBuckets> {
+    return this.request('GET', `/api/archive/pending?cursor=${encodeURIComponent(cursor)}&count=${count}`);
+  }
+
+  archivedObjects(after: string | null = null): Promise<ArchivedObjects> {
+    return this.request('GET', `/api/archive/objects${after === null ? '' : `?after=${encodeURIComponent(after)}`}`);
+  }
+
+  testS3Connection(): Promise<S3ConnectionCheck> {
+    return this.request('POST', '/api/archive/test', {});
   }
 
   /** Opens the live channel; `onFrame` gets at most four frames a second. Returns a handle to change topics or close. */

@@ -24,6 +24,13 @@ export interface IngestFigures {
   dropped: number;
   writeErrors: number;
   lastError: string | null;
+  /** Smart-meter readings (one datagram or MQTT payload carries several). */
+  meterReadingsReceived: number;
+  meterReadingsWritten: number;
+  /** Meter datagrams and payloads rejected (their reasons are counted in rejectedByReason too). */
+  meterPayloadsRejected: number;
+  /** Datagrams dropped because the ingest buffer was full (UDP cannot be held back). */
+  meterDatagramsDropped: number;
 }
 
 export interface RateSample {
@@ -33,6 +40,7 @@ export interface RateSample {
   writtenPerSec: number;
   rejectedPerSec: number;
   redisCommandsPerSec: number | null;
+  meterWrittenPerSec: number;
 }
 
 export interface LiveFigures {
@@ -60,8 +68,18 @@ export interface EmulatorStatus {
 export interface StackStatus {
   startedAt: number;
   readOnly: boolean;
-  parts: { redis: PartStatus; broker: PartStatus; ingest: PartStatus; emulator: PartStatus };
+  parts: {
+    redis: PartStatus;
+    broker: PartStatus;
+    ingest: PartStatus;
+    emulator: PartStatus;
+    /** The meter datagram listener. */
+    udp: PartStatus;
+    meterEmulator: PartStatus;
+    archive: PartStatus;
+  };
   emulator: EmulatorStatus | null;
+  meterEmulator: MeterEmulatorStatus | null;
   figures: LiveFigures;
 }
 

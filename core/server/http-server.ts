@@ -13,10 +13,12 @@ import { deviceDetail, eventRange, recentEvents, searchEvents } from '../query/s
 import type { WarningsFeed } from '../query/warnings-feed.js';
 import type { EmulatorCommand, EmulatorStatus, StackStatus } from './contract.js';
 import type { ApiError } from './contract.js';
+import { registerEnergyRoutes, type EnergyBackend } from './energy-routes.js';
 import { LiveHub } from './live-hub.js';
+import { BadRequest, parseRequest, UpstreamFailure } from './request-validation.js';
 
 /** What the HTTP API serves; the Stack provides it. */
-export interface ApiBackend {
+export interface ApiBackend extends EnergyBackend {
   status(): StackStatus;
   controlEmulator(command: EmulatorCommand): Promise<EmulatorStatus | null>;
   redis: Redis;
@@ -65,14 +67,7 @@ const rejectedQuery = z.object({ limit: limitSchema(10_000, 100) });
 /** Routes @fastify/static registers for the built UI. */
 const STATIC_ROUTES = new Set(['/', '/*']);
 
-class BadRequest extends Error {}
-
-function parse<T>(schema: z.ZodType<T>, input: unknown): T {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  throw new BadRequest(`${issue.path.join('.') || 'request'}: ${issue.message}`);
-}
+const parse = parseRequest;
 
 /** The UI's one door: the JSON API and the live WebSocket behind a per-launch token, and the built UI. */
 export async function startHttpServer({ backend, host, port, token, rendererDir, log }: HttpServerOptions): Promise<HttpServer> {
@@ -102,6 +97,7 @@ export async function startHttpServer({ backend, host, port, token, rendererDir,
   });
   app.setErrorHandler(async (error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
     if (error instanceof BadRequest) return reply.code(400).send({ error: error.message } satisfies ApiError);
+    if (error instanceof UpstreamFailure) return reply.code(502).send({ error: error.message } satisfies ApiError);
     if (error.statusCode && error.statusCode < 500) return reply.code(error.statusCode).send({ error: error.message } satisfies ApiError);
     // Redis answered, but refused (e.g. WRONGTYPE: the key exists with another type): not an outage.
     if (error instanceof ReplyError) return reply.code(409).send({ error: `Redis refused: ${error.message}` } satisfies ApiError);
@@ -132,6 +128,7 @@ export async function startHttpServer({ backend, host, port, token, rendererDir,
   app.get('/api/climate', async () => climateCounters(redis, keys));
   app.get('/api/rejected', async (request) => rejectedPayloads(redis, keys, parse(rejectedQuery, request.query).limit));
   app.get('/api/model', async () => backend.dataModel.inspect());
+  registerEnergyRoutes(app, backend);
 
   if (rendererDir && existsSync(rendererDir)) await app.register(fastifyStatic, { root: rendererDir });
 

@@ -6,10 +6,12 @@ import { Banner } from './components.js';
 import { WorkbenchContext, useLive } from './context.js';
 import { LiveStore } from './live-store.js';
 import { PAGES, topicsFor, type PageId } from './pages.js';
+import { ArchivePage } from './pages/ArchivePage.js';
 import { ClimatePage } from './pages/ClimatePage.js';
 import { DataModelPage } from './pages/DataModelPage.js';
 import { EmulatorPage } from './pages/EmulatorPage.js';
 import { EventsPage } from './pages/EventsPage.js';
+import { MetersPage } from './pages/MetersPage.js';
 import { OverviewPage } from './pages/OverviewPage.js';
 import { RejectedPage } from './pages/RejectedPage.js';
 import { WarningsPage } from './pages/WarningsPage.js';
@@ -30,6 +32,8 @@ const PAGE_VIEWS: Record<PageId, () => JSX.Element> = {
   climate: ClimatePage,
   warnings: WarningsPage,
   emulator: EmulatorPage,
+  meters: MetersPage,
+  archive: ArchivePage,
   model: DataModelPage,
   rejected: RejectedPage,
 };
@@ -188,7 +192,13 @@ const PART_NAMES: Record<keyof StackStatus['parts'], string> = {
   broker: 'MQTT broker',
   ingest: 'Ingest',
   emulator: 'Emulator',
+  udp: 'UDP listener',
+  meterEmulator: 'Meter emulator',
+  archive: 'Archive',
 };
+
+/** Parts whose stopped state is a choice (not started, or not configured), never a fault. */
+const MAY_REST_STOPPED: ReadonlySet<keyof StackStatus['parts']> = new Set(['emulator', 'meterEmulator', 'udp', 'archive']);
 
 /** Which parts are in trouble: failed anywhere, or stopped where they should run. */
 export function troubledParts(status: StackStatus): Array<{ name: string; state: string; detail: string | null }> {
@@ -197,7 +207,7 @@ export function troubledParts(status: StackStatus): Array<{ name: string; state:
       const { state } = status.parts[key];
       if (state === 'failed') return true;
       if (state !== 'stopped') return false;
-      if (key === 'emulator') return false; // stopped is its resting state
+      if (MAY_REST_STOPPED.has(key)) return false;
       if (key === 'ingest' && status.readOnly) return false; // read-only mode never ingests
       return true;
     })

@@ -13,6 +13,7 @@ import {
   type ChartConfiguration,
 } from 'chart.js';
 import { createContext, useContext, useEffect, useRef } from 'react';
+import { backgroundBands, type ChartBand } from './chart-bands.js';
 import type { Theme } from './theme.js';
 
 Chart.register(BarController, BarElement, CategoryScale, Filler, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
@@ -21,13 +22,30 @@ export const ThemeContext = createContext<Theme>('light');
 
 export interface ChartSeries {
   label: string;
-  values: number[];
+  /** null leaves a gap in a line. */
+  values: Array<number | null>;
   color: string;
+}
+
+/** A numeric x axis (e.g. Unix seconds) with one x per value, for series whose points are not evenly spaced labels. */
+export interface NumericAxis {
+  values: number[];
+  min: number;
+  max: number;
+  /** Where to put the tick labels; Chart.js's own steps when absent. */
+  ticks?: number[];
+  tickLabel: (value: number) => string;
+  /** The tooltip's heading for a point. */
+  pointLabel: (value: number) => string;
 }
 
 interface ChartProps {
   kind: 'line' | 'bar';
-  labels: string[];
+  /** Category x axis: one label per value. Ignored when `x` is given. */
+  labels?: string[];
+  x?: NumericAxis;
+  /** Spans of a numeric x axis shaded behind the data. */
+  bands?: ChartBand[];
   series: ChartSeries[];
   /** Describes the chart for screen readers; the figures are also shown as text beside it. */
   label: string;
@@ -48,20 +66,28 @@ const number = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
  * A Chart.js chart drawn on a canvas. The chart is made once per kind and theme; new data is
  * written into it and drawn without animation, so four updates a second cost little.
  */
-export function ChartView({ kind, labels, series, label, yTitle, testId, barColors }: ChartProps) {
+export function ChartView({ kind, labels = [], x, bands, series, label, yTitle, testId, barColors }: ChartProps) {
   const theme = useContext(ThemeContext);
   const canvasRef = useRef<HTMLCanvasElement | null>(null);
   const chartRef = useRef<Chart | null>(null);
   const seriesCount = series.length;
+  const numericX = x !== undefined;
+  // The chart outlives renders; its callbacks read the newest axis and bands through these.
+  const xRef = useRef(x);
+  xRef.current = x;
+  const bandsRef = useRef(bands);
+  bandsRef.current = bands;
 
   useEffect(() => {
     const canvas = canvasRef.current;
     // No 2D context (e.g. a test DOM without canvas): the text figures beside the chart still show.
     if (!canvas || !canvas.getContext('2d')) return;
     const axes = AXES[theme];
+    const xTicks = { color: axes.text, maxRotation: 0, autoSkip: true, maxTicksLimit: 8 };
     const config: ChartConfiguration = {
       type: kind,
       data: { labels: [], datasets: [] },
+      plugins: [backgroundBands(() => bandsRef.current ?? [])],
       options: {
         animation: false,
         responsive: true,
@@ -70,10 +96,26 @@ export function ChartView({ kind, labels, series, label, yTitle, testId, barColo
         interaction: { mode: 'index', intersect: false },
         plugins: {
           legend: { labels: { color: axes.text, boxWidth: 12 }, display: kind === 'line' || seriesCount > 1 },
-          tooltip: { callbacks: { label: (item) => `${item.dataset.label ?? ''}: ${number.format(Number(item.raw))}` } },
+          tooltip: {
+            callbacks: {
+              label: (item) => `${item.dataset.label ?? ''}: ${number.format(item.parsed.y ?? Number.NaN)}`,
+              ...(numericX && { title: (items) => (items[0] ? (xRef.current?.pointLabel(items[0].parsed.x ?? Number.NaN) ?? '') : '') }),
+            },
+          },
         },
         scales: {
-          x: { ticks: { color: axes.text, maxRotation: 0, autoSkip: true, maxTicksLimit: 8 }, grid: { color: axes.grid } },
+          x: numericX
+            ? {
+                type: 'linear',
+                bounds: 'data',
+                ticks: { ...xTicks, callback: (value) => xRef.current?.tickLabel(Number(value)) ?? String(value) },
+                afterBuildTicks: (axis) => {
+                  const ticks = xRef.current?.ticks;
+                  if (ticks) axis.ticks = ticks.map((value) => ({ value }));
+                },
+                grid: { color: axes.grid },
+              }
+            : { ticks: xTicks, grid: { color: axes.grid } },
           y: {
             beginAtZero: true,
             ticks: { color: axes.text, callback: (value) => number.format(Number(value)) },
@@ -90,19 +132,20 @@ export function ChartView({ kind, labels, series, label, yTitle, testId, barColo
       chart.destroy();
       chartRef.current = null;
     };
-  }, [kind, theme, yTitle, seriesCount]);
+  }, [kind, theme, yTitle, seriesCount, numericX]);
 
   useEffect(() => {
     const chart = chartRef.current;
     if (!chart) return;
-    chart.data.labels = labels;
+    chart.data.labels = x ? [] : labels;
+    if (x) Object.assign(chart.options.scales?.x ?? {}, { min: x.min, max: x.max });
     chart.data.datasets = series.map((one, index) => {
       const existing = chart.data.datasets[index];
       const colors = kind === 'bar' && barColors ? barColors : one.color;
       const dataset = existing ?? { label: one.label, data: [] };
       Object.assign(dataset, {
         label: one.label,
-        data: one.values,
+        data: x ? one.values.map((y, index) => ({ x: x.values[index] ?? Number.NaN, y })) : one.values,
         borderColor: colors,
         backgroundColor: kind === 'bar' ? colors : `${one.color}22`,
         fill: false,
@@ -112,7 +155,7 @@ export function ChartView({ kind, labels, series, label, yTitle, testId, barColo
       return dataset;
     });
     chart.update('none');
-  }, [labels, series, kind, barColors, theme]);
+  }, [labels, x, bands, series, kind, barColors, theme]);
 
   return (
     <div className="chart" data-testid={testId}>

@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import type { EmulatorCommand, EmulatorStatus } from '../../core/server/contract.js';
+import type { EmulatorCommand, EmulatorStatus, MeterEmulatorCommand, MeterEmulatorStatus } from '../../core/server/contract.js';
 import type { WorkbenchClient } from './client.js';
 import type { LiveSnapshot, LiveStore } from './live-store.js';
 import type { PageId } from './pages.js';
@@ -24,24 +24,40 @@ export function useLive(): LiveSnapshot {
   return useSyncExternalStore(store.subscribe, store.getSnapshot);
 }
 
-/** Sends emulator commands and folds the answer into the live status at once. */
-export function useEmulatorControl(): {
-  send: (command: EmulatorCommand) => Promise<EmulatorStatus | null>;
-  pending: EmulatorCommand['action'] | null;
+export interface Control<C extends { action: string }, S> {
+  send: (command: C) => Promise<S | null>;
+  pending: C['action'] | null;
   error: string | null;
-} {
+}
+
+/** Sends thermostat emulator commands and folds the answer into the live status at once. */
+export function useEmulatorControl(): Control<EmulatorCommand, EmulatorStatus> {
   const { client, store } = useWorkbench();
-  const [pending, setPending] = useState<EmulatorCommand['action'] | null>(null);
+  const request = useCallback((command: EmulatorCommand) => client.emulator(command), [client]);
+  const fold = useCallback((status: EmulatorStatus | null) => store.setEmulator(status), [store]);
+  return useControl(request, fold);
+}
+
+/** Sends meter emulator commands and folds the answer into the live status at once. */
+export function useMeterEmulatorControl(): Control<MeterEmulatorCommand, MeterEmulatorStatus> {
+  const { client, store } = useWorkbench();
+  const request = useCallback((command: MeterEmulatorCommand) => client.meterEmulator(command), [client]);
+  const fold = useCallback((status: MeterEmulatorStatus | null) => store.setMeterEmulator(status), [store]);
+  return useControl(request, fold);
+}
+
+function useControl<C extends { action: string }, S>(request: (command: C) => Promise<S | null>, fold: (status: S | null) => void): Control<C, S> {
+  const [pending, setPending] = useState<C['action'] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const mounted = useMounted();
   const send = useCallback(
-    async (command: EmulatorCommand) => {
+    async (command: C) => {
       setPending(command.action);
       setError(null);
       try {
-        const status = await client.emulator(command);
-        store.setEmulator(status ?? null);
-        return status ?? null;
+        const status = (await request(command)) ?? null;
+        fold(status);
+        return status;
       } catch (failure) {
         if (mounted.current) setError((failure as Error).message);
         return null;
@@ -49,7 +65,7 @@ export function useEmulatorControl(): {
         if (mounted.current) setPending(null);
       }
     },
-    [client, store, mounted],
+    [request, fold, mounted],
   );
   return { send, pending, error };
 }
@@ -59,6 +75,8 @@ export interface Polled<T> {
   error: string | null;
   loading: boolean;
   refresh: () => void;
+  /** Shows an answer obtained another way (e.g. from a POST) as the latest one. */
+  accept: (next: T) => void;
 }
 
 /** Fetches now and then every `intervalMs` while mounted; keeps the last good answer on errors. */
@@ -97,7 +115,48 @@ export function usePolling<T>(fetcher: () => Promise<T>, intervalMs: number): Po
     return () => clearInterval(timer);
   }, [refresh, intervalMs]);
 
-  return { data, error, loading, refresh };
+  const accept = useCallback((next: T) => {
+    setData(next);
+    setError(null);
+    setLoading(false);
+  }, []);
+
+  return { data, error, loading, refresh, accept };
+}
+
+export interface Fetched<T> {
+  data: T | null;
+  error: string | null;
+  loading: boolean;
+  retry: () => void;
+}
+
+/**
+ * Fetches whenever `fetcher` changes (callers memoise it on what it asks for) and on retry. An
+ * answer for an earlier fetcher is never shown, so a slow reply for a previous choice cannot
+ * replace the current one; a retry keeps the last answer on screen until the new one arrives.
+ * A null fetcher asks for nothing.
+ */
+export function useFetch<T>(fetcher: (() => Promise<T>) | null): Fetched<T> {
+  const [attempt, setAttempt] = useState(0);
+  const [answer, setAnswer] = useState<{ fetcher: unknown; attempt: number; data: T | null; error: string | null } | null>(null);
+
+  useEffect(() => {
+    if (!fetcher) return;
+    let current = true;
+    fetcher().then(
+      (data) => current && setAnswer({ fetcher, attempt, data, error: null }),
+      (failure: Error) => current && setAnswer((last) => ({ fetcher, attempt, data: last?.fetcher === fetcher ? last.data : null, error: failure.message || 'no answer' })),
+    );
+    return () => {
+      current = false;
+    };
+  }, [fetcher, attempt]);
+
+  const retry = useCallback(() => setAttempt((n) => n + 1), []);
+  const mine = answer?.fetcher === fetcher ? answer : null;
+  const loading = fetcher !== null && (mine === null || mine.attempt !== attempt);
+  return { data: mine?.data ?? null, error: loading ? null : (mine?.error ?? null), loading, retry };
 }
 
 export function useMounted(): { current: boolean } {

@@ -3,6 +3,7 @@ import type {
   ClimateName,
   EmulatorStatus,
   LiveFrame,
+  MeterEmulatorStatus,
   RecentEvents,
   StackStatus,
   WarningMessage,
@@ -123,6 +124,12 @@ export class LiveStore {
     const { status } = this.snapshot;
     if (!status || !emulator) return;
     this.set({ ...this.snapshot, status: { ...status, emulator } });
+  }
+
+  setMeterEmulator(meterEmulator: MeterEmulatorStatus | null): void {
+    const { status } = this.snapshot;
+    if (!status || !meterEmulator) return;
+    this.set({ ...this.snapshot, status: { ...status, meterEmulator } });
   }
 
   /** A token for seedEvents: answers requested before a live frame are older than it. */

@@ -1,6 +1,6 @@
 import type { LiveTopic } from '../../core/server/contract.js';
 
-export type PageId = 'overview' | 'events' | 'climate' | 'warnings' | 'emulator' | 'model' | 'rejected';
+export type PageId = 'overview' | 'events' | 'climate' | 'warnings' | 'emulator' | 'meters' | 'archive' | 'model' | 'rejected';
 
 export interface PageInfo {
   id: PageId;
@@ -15,6 +15,8 @@ export const PAGES: readonly PageInfo[] = [
   { id: 'climate', title: 'Climate', topics: ['climate'] },
   { id: 'warnings', title: 'Warnings', topics: ['warnings'] },
   { id: 'emulator', title: 'Emulator', topics: [] },
+  { id: 'meters', title: 'Meters', topics: [] },
+  { id: 'archive', title: 'Archive', topics: [] },
   { id: 'model', title: 'Data model', topics: [] },
   { id: 'rejected', title: 'Rejected', topics: [] },
 ];

@@ -12,7 +12,7 @@ export default async function globalSetup(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sw-e2e-'));
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'core', 'cli.ts'), 'serve', '--data-dir', dataDir, '--http-port', '0', '--mqtt-port', '0'],
+    ['--import', 'tsx', join(ROOT, 'core', 'cli.ts'), 'serve', '--data-dir', dataDir, '--http-port', '0', '--mqtt-port', '0', '--udp-port', '0'],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], detached: true },
   );
   const ready = await new Promise<Omit<ServeUnderTest, 'pid' | 'dataDir'>>((resolve, reject) => {

@@ -16,17 +16,35 @@ export interface IngestPipeline {
   stop(): Promise<void>;
 }
 
+export interface IngestPipelineOptions {
+  /** Open the meter datagram listener on 127.0.0.1 at a free port (see `udpUrl`). */
+  listenUdp?: boolean;
+  energy?: Partial<Config['energy']>;
+}
+
 /**
  * The stack's middle as Stack.start wires it: the real aedes broker on 127.0.0.1:0 feeding the real
  * Ingest, writing to the Redis at `redisUrl` with the default config unless overridden.
  */
-export async function startIngestPipeline(redisUrl: string, ingestOverrides: Partial<Config['ingest']> = {}): Promise<IngestPipeline> {
-  const config = configSchema.parse({});
+export async function startIngestPipeline(
+  redisUrl: string,
+  ingestOverrides: Partial<Config['ingest']> = {},
+  { listenUdp = false, energy = {} }: IngestPipelineOptions = {},
+): Promise<IngestPipeline> {
+  const config = configSchema.parse({ energy: { udpPort: 0, ...energy } });
   const ingestRedis = await openRedis(redisUrl, { connectionName: 'sensor-workbench:test-ingest' });
   const broker = await startBroker({ host: '127.0.0.1', port: 0 });
   const keys = createKeySchema(config.model);
   const log: string[] = [];
-  const ingest = new Ingest(broker, ingestRedis, keys, { ...config.ingest, shutdownFlushMs: 2000, ...ingestOverrides }, (line) => log.push(line));
+  const ingest = new Ingest({
+    source: broker,
+    redis: ingestRedis,
+    keys,
+    settings: { ...config.ingest, shutdownFlushMs: 2000, ...ingestOverrides },
+    energy: config.energy,
+    listenUdp,
+    log: (line) => log.push(line),
+  });
   await ingest.start();
   return {
     broker,

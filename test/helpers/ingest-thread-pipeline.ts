@@ -2,13 +2,15 @@ import { startBroker, type Broker } from '../../core/broker/broker.js';
 import { configSchema, type Config } from '../../core/config/schema.js';
 import type { WriteStrategy } from '../../core/ingest/ingest.js';
 import { IngestThread } from '../../core/ingest/ingest-thread.js';
-import type { QueuedReading } from '../../core/ingest/queued-reading.js';
+import type { UnwrittenReadings } from '../../core/ingest/write-buffer.js';
 import { createKeySchema, type KeySchema } from '../../core/model/keys.js';
 
 export interface IngestThreadPipelineOptions {
   keyPrefix?: string;
   strategy?: WriteStrategy;
   settings?: Partial<Config['ingest']>;
+  /** Open the worker's meter datagram listener on 127.0.0.1 at a free port (see ingest.udpUrl). */
+  listenUdp?: boolean;
 }
 
 export interface IngestThreadPipeline {
@@ -19,7 +21,7 @@ export interface IngestThreadPipeline {
   /** Lines the worker logged (relayed to the main thread), for tests that check what is reported loudly. */
   log: string[];
   /** Closes the broker, then stops ingest; resolves with the readings Redis did not take. Idempotent. */
-  stop(): Promise<QueuedReading[]>;
+  stop(): Promise<UnwrittenReadings>;
 }
 
 /**
@@ -29,9 +31,9 @@ export interface IngestThreadPipeline {
  */
 export async function startIngestThreadPipeline(
   redisUrl: string,
-  { keyPrefix = '', strategy, settings = {} }: IngestThreadPipelineOptions = {},
+  { keyPrefix = '', strategy, settings = {}, listenUdp = false }: IngestThreadPipelineOptions = {},
 ): Promise<IngestThreadPipeline> {
-  const config = configSchema.parse({ model: { keyPrefix } });
+  const config = configSchema.parse({ model: { keyPrefix }, energy: { udpPort: 0 } });
   const broker = await startBroker({ host: '127.0.0.1', port: 0 });
   const log: string[] = [];
   let ingest: IngestThread;
@@ -39,7 +41,9 @@ export async function startIngestThreadPipeline(
     ingest = await IngestThread.start({
       source: broker,
       redisUrl,
-      keyPrefix,
+      model: config.model,
+      energy: config.energy,
+      listenUdp,
       settings: { ...config.ingest, shutdownFlushMs: 2000, ...settings },
       ...(strategy && { strategy }),
       log: (line) => log.push(line),
@@ -48,7 +52,7 @@ export async function startIngestThreadPipeline(
     await broker.close();
     throw error;
   }
-  let stopped: Promise<QueuedReading[]> | null = null;
+  let stopped: Promise<UnwrittenReadings> | null = null;
   return {
     broker,
     ingest,

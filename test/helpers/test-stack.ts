@@ -9,6 +9,8 @@ export interface TestStack {
   token: string;
   mqttUrl: string;
   redisUrl: string;
+  /** udp://127.0.0.1:<port> of the meter datagram listener; null in read-only mode. */
+  udpUrl: string | null;
   /** Lines the stack logged. */
   log: string[];
   /** Stops the stack (and its embedded redis-server) and removes its data dir. Idempotent. */
@@ -31,6 +33,7 @@ export async function startTestStack({ rendererDir = null, config = {} }: { rend
         http: { port: 0, ...config.http },
         mqtt: { port: 0, ...config.mqtt },
         redis: { port: 0, ...config.redis },
+        energy: { udpPort: 0, ...config.energy },
       }),
       { log: (line) => log.push(line), rendererDir },
     );
@@ -46,6 +49,7 @@ export async function startTestStack({ rendererDir = null, config = {} }: { rend
     token: stack.token,
     mqttUrl: addresses.mqtt,
     redisUrl: addresses.redis,
+    udpUrl: addresses.udp ?? null,
     log,
     stop: () =>
       (stopped ??= (async () => {

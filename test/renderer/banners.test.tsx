@@ -81,6 +81,19 @@ describe('when something is down', () => {
     expect(screen.getByText('read-only')).toBeTruthy();
   });
 
+  it('names a failed meter part, but not the meter parts resting stopped', async () => {
+    const fake = fakeClient();
+    renderApp(fake);
+    await screen.findByTestId('part-redis');
+    const base = stackStatus();
+    const stopped = { state: 'stopped' as const, address: null, detail: 'not configured' };
+    fake.emit({ status: { ...base, parts: { ...base.parts, udp: stopped, meterEmulator: stopped, archive: stopped } } });
+    expect(screen.queryAllByTestId('part-banner')).toHaveLength(0);
+
+    fake.emit({ status: { ...base, parts: { ...base.parts, archive: { state: 'failed', address: null, detail: 'bucket energy-archive: AccessDenied' } } } });
+    expect(screen.getByTestId('part-banner').textContent).toContain('Archive is failed.bucket energy-archive: AccessDenied');
+  });
+
   it('shouts when the ingest buffer is full', async () => {
     const fake = fakeClient();
     renderApp(fake);

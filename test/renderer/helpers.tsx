@@ -1,17 +1,26 @@
 import { act, cleanup, render } from '@testing-library/react';
 import { afterEach, beforeEach, vi } from 'vitest';
 import type {
+  ArchivedObjects,
+  ArchiveStatus,
   ClimateCounters,
   DataModel,
   DeviceDetail,
   EmulatorCommand,
   EmulatorStatus,
+  EnergyReadings,
+  EnergySeries,
   EventRange,
   EventSearch,
   LiveFrame,
   LiveTopic,
+  MeterEmulatorCommand,
+  MeterEmulatorStatus,
+  MeterList,
+  PendingBuckets,
   RecentEvents,
   RejectedPayloads,
+  S3ConnectionCheck,
   StackStatus,
   WarningMessage,
 } from '../../core/server/contract.js';
@@ -47,6 +56,56 @@ export function emulatorStatus(overrides: Partial<EmulatorStatus> = {}): Emulato
   };
 }
 
+export function meterEmulatorStatus(overrides: Partial<MeterEmulatorStatus> = {}): MeterEmulatorStatus {
+  return {
+    running: false,
+    meters: 20,
+    transport: 'udp',
+    intervalSeconds: 300,
+    speed: 1,
+    emulatedNow: Date.now(),
+    caughtUp: true,
+    sent: 0,
+    ratePerSec: 0,
+    sendErrors: 0,
+    lastError: null,
+    ...overrides,
+  };
+}
+
+export function archiveStatus(overrides: Partial<ArchiveStatus> = {}): ArchiveStatus {
+  return {
+    configured: true,
+    reason: null,
+    target: { endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', bucket: 'energy-archive', keyPrefix: '', pathStyle: true, credentials: 'default-chain' },
+    bucketSeconds: 86_400,
+    graceSeconds: 900,
+    intervalSeconds: 300,
+    nextRunAt: Date.now() + 120_000,
+    pending: 3,
+    running: null,
+    lastRun: null,
+    failing: null,
+    ...overrides,
+  };
+}
+
+/** An energy series as the API answers, buckets of a day from `from` on. */
+export function energySeries(overrides: Partial<EnergySeries> = {}): EnergySeries {
+  return {
+    deviceId: 'D704206006772',
+    from: 1_790_000_000,
+    to: 1_790_086_400,
+    intervalSeconds: 300,
+    points: [],
+    buckets: [],
+    readings: 0,
+    duplicatesDropped: 0,
+    tookMs: 4.5,
+    ...overrides,
+  };
+}
+
 export function stackStatus(overrides: Partial<StackStatus> = {}): StackStatus {
   return {
     startedAt: Date.now() - 60_000,
@@ -56,8 +115,12 @@ export function stackStatus(overrides: Partial<StackStatus> = {}): StackStatus {
       broker: { state: 'running', address: 'mqtt://127.0.0.1:1883', detail: null },
       ingest: { state: 'running', address: null, detail: 'rule temp_readings' },
       emulator: { state: 'stopped', address: null, detail: null },
+      udp: { state: 'running', address: 'udp://127.0.0.1:41234', detail: null },
+      meterEmulator: { state: 'stopped', address: null, detail: null },
+      archive: { state: 'running', address: 's3://energy-archive', detail: null },
     },
     emulator: emulatorStatus(),
+    meterEmulator: meterEmulatorStatus(),
     figures: {
       ingest: {
         received: 1234,
@@ -71,8 +134,12 @@ export function stackStatus(overrides: Partial<StackStatus> = {}): StackStatus {
         dropped: 0,
         writeErrors: 0,
         lastError: null,
+        meterReadingsReceived: 5760,
+        meterReadingsWritten: 5750,
+        meterPayloadsRejected: 0,
+        meterDatagramsDropped: 0,
       },
-      rates: { at: Date.now(), receivedPerSec: 200, writtenPerSec: 199, rejectedPerSec: 0, redisCommandsPerSec: 12 },
+      rates: { at: Date.now(), receivedPerSec: 200, writtenPerSec: 199, rejectedPerSec: 0, redisCommandsPerSec: 12, meterWrittenPerSec: 48 },
       history: [],
       latencyMs: { p50: 1.5, p99: 12.25, samples: 1000, windowSeconds: 10 },
       mqttClients: 2,
@@ -139,6 +206,23 @@ export function fakeClient(overrides: Partial<Record<keyof WorkbenchClient, unkn
     climate: vi.fn(async (): Promise<ClimateCounters> => ({ counters: { hot: 0, warm: 0, cool: 0, cold: 0 }, at: Date.now() })),
     rejected: vi.fn(async (): Promise<RejectedPayloads> => ({ letters: [], countsByReason: {}, total: 0 })),
     dataModel: vi.fn(async (): Promise<DataModel> => ({ entries: [], totalKeys: 0, usedMemoryBytes: 1024, at: Date.now() })),
+    meters: vi.fn(async (): Promise<MeterList> => ({ meters: [], total: 0 })),
+    meterEnergy: vi.fn(
+      async (deviceId: string, from: number, to: number, intervalSeconds: number): Promise<EnergySeries> =>
+        energySeries({ deviceId, from, to, intervalSeconds }),
+    ),
+    meterReadings: vi.fn(
+      async (deviceId: string): Promise<EnergyReadings> => ({ deviceId, readings: [], truncated: false, buckets: [], duplicatesDropped: 0 }),
+    ),
+    meterEmulator: vi.fn(
+      async (command: MeterEmulatorCommand): Promise<MeterEmulatorStatus> =>
+        meterEmulatorStatus({ running: command.action !== 'stop', ...(command.meters && { meters: command.meters }) }),
+    ),
+    archive: vi.fn(async (): Promise<ArchiveStatus> => archiveStatus()),
+    runArchive: vi.fn(async (): Promise<ArchiveStatus> => archiveStatus()),
+    pendingBuckets: vi.fn(async (): Promise<PendingBuckets> => ({ buckets: [], cursor: '0' })),
+    archivedObjects: vi.fn(async (): Promise<ArchivedObjects> => ({ objects: [], next: null })),
+    testS3Connection: vi.fn(async (): Promise<S3ConnectionCheck> => ({ ok: true, steps: [], problem: null })),
     live: vi.fn((topics: LiveTopic[], onFrame: (frame: LiveFrame) => void, onState: (connected: boolean) => void) => {
       const connection: FakeLive = {
         topics,

@@ -29,12 +29,30 @@ describe('Overview page', () => {
     expect(fake.client.emulator).toHaveBeenCalledWith({ action: 'start' });
   });
 
+  it('shows the smart-meter parts and figures beside the thermostat ones', async () => {
+    const user = userEvent.setup();
+    const fake = fakeClient();
+    renderApp(fake);
+    const udp = await screen.findByTestId('part-udp');
+    expect(udp.textContent).toContain('UDP listener');
+    expect(udp.textContent).toContain('udp://127.0.0.1:41234');
+    expect(screen.getByTestId('part-meterEmulator').textContent).toContain('stopped');
+    expect(screen.getByTestId('part-archive').textContent).toContain('s3://energy-archive');
+    expect(screen.getByTestId('rate-meter-written').textContent).toBe('48');
+    expect(screen.getByText(`${format(5750)} in all, ${format(5760)} received`)).toBeTruthy();
+    expect(screen.getByTestId('meter-dropped').textContent).toBe('0');
+
+    await user.click(within(screen.getByTestId('part-meterEmulator')).getByRole('button', { name: 'Start' }));
+    expect(fake.client.meterEmulator).toHaveBeenCalledWith({ action: 'start' });
+    expect(fake.client.emulator).not.toHaveBeenCalled();
+  });
+
   it('says how to get readings flowing when the throughput history is idle', async () => {
     const fake = fakeClient();
     renderApp(fake);
     expect(await screen.findByText('No readings flowing yet.')).toBeTruthy();
     const base = stackStatus();
-    const sample = { at: Date.now(), receivedPerSec: 10, writtenPerSec: 10, rejectedPerSec: 0, redisCommandsPerSec: 3 };
+    const sample = { at: Date.now(), receivedPerSec: 10, writtenPerSec: 10, rejectedPerSec: 0, redisCommandsPerSec: 3, meterWrittenPerSec: 0 };
     fake.emit({ status: { ...base, figures: { ...base.figures, history: [sample] } } });
     expect(screen.queryByText('No readings flowing yet.')).toBeNull();
   });

@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import type { PartStatus, StackStatus } from '../../../core/server/contract.js';
 import { ChartView, type ChartSeries } from '../Chart.js';
 import { EmptyState, Figure, InlineError, Loading, PageHeader, StateBadge } from '../components.js';
-import { useEmulatorControl, useLive, useWorkbench } from '../context.js';
+import { useEmulatorControl, useLive, useMeterEmulatorControl, useWorkbench } from '../context.js';
 import { formatClock, formatDuration, formatInt, formatMs, formatPercent, formatRate } from '../format.js';
 
 const PARTS: Array<{ key: keyof StackStatus['parts']; name: string }> = [
@@ -10,9 +10,12 @@ const PARTS: Array<{ key: keyof StackStatus['parts']; name: string }> = [
   { key: 'broker', name: 'MQTT broker' },
   { key: 'ingest', name: 'Ingest' },
   { key: 'emulator', name: 'Emulator' },
+  { key: 'udp', name: 'UDP listener (meters)' },
+  { key: 'meterEmulator', name: 'Meter emulator' },
+  { key: 'archive', name: 'Archive' },
 ];
 
-export const SERIES_COLORS = { received: '#3b82f6', written: '#16a34a', rejected: '#dc2626' };
+export const SERIES_COLORS = { received: '#3b82f6', written: '#16a34a', rejected: '#dc2626', meterWritten: '#f59e0b' };
 
 /** The stack at a glance: its parts, throughput, buffer, latency, clients. */
 export function OverviewPage() {
@@ -42,6 +45,12 @@ function OverviewBody({ status }: { status: StackStatus }) {
           hint={`${formatInt(ingest.rejected)} in all`}
           tone={(rates?.rejectedPerSec ?? 0) > 0 ? 'alert' : undefined}
           testId="rate-rejected"
+        />
+        <Figure
+          label="Meter readings written /s"
+          value={formatRate(rates?.meterWrittenPerSec)}
+          hint={`${formatInt(ingest.meterReadingsWritten)} in all, ${formatInt(ingest.meterReadingsReceived)} received`}
+          testId="rate-meter-written"
         />
         <Figure label="Redis commands /s" value={formatRate(rates?.redisCommandsPerSec)} />
       </dl>
@@ -87,6 +96,20 @@ function OverviewBody({ status }: { status: StackStatus }) {
           hint={ingest.lastError ?? undefined}
           testId="write-errors"
         />
+        <Figure
+          label="Meter payloads rejected"
+          value={formatInt(ingest.meterPayloadsRejected)}
+          tone={ingest.meterPayloadsRejected > 0 ? 'alert' : undefined}
+          hint="reasons on the Rejected page"
+          testId="meter-rejected"
+        />
+        <Figure
+          label="Meter datagrams dropped"
+          value={formatInt(ingest.meterDatagramsDropped)}
+          tone={ingest.meterDatagramsDropped > 0 ? 'alert' : undefined}
+          hint="UDP cannot wait while the buffer is full"
+          testId="meter-dropped"
+        />
       </dl>
       <p className="muted small">
         Up {formatDuration(Date.now() - status.startedAt)}
@@ -97,8 +120,8 @@ function OverviewBody({ status }: { status: StackStatus }) {
 }
 
 function PartsTable({ status }: { status: StackStatus }) {
-  const control = useEmulatorControl();
-  const running = status.emulator?.running ?? status.parts.emulator.state === 'running';
+  const emulator = useEmulatorControl();
+  const meterEmulator = useMeterEmulatorControl();
   return (
     <>
       <h2>Stack</h2>
@@ -128,28 +151,22 @@ function PartsTable({ status }: { status: StackStatus }) {
                   <td className="detail">{part.detail ?? ''}</td>
                   <td className="actions">
                     {key === 'emulator' && (
-                      <span className="button-row">
-                        <button
-                          type="button"
-                          className="button button-primary"
-                          disabled={status.readOnly || control.pending !== null}
-                          onClick={() => void control.send({ action: 'start' })}
-                          aria-describedby="emulator-state"
-                        >
-                          Start
-                        </button>
-                        <button
-                          type="button"
-                          className="button"
-                          disabled={control.pending !== null || !running}
-                          onClick={() => void control.send({ action: 'stop' })}
-                        >
-                          Stop
-                        </button>
-                        <span id="emulator-state" className="visually-hidden">
-                          emulator {running ? 'running' : 'stopped'}
-                        </span>
-                      </span>
+                      <StartStop
+                        id="emulator-state"
+                        what="emulator"
+                        control={emulator}
+                        running={status.emulator?.running ?? part.state === 'running'}
+                        readOnly={status.readOnly}
+                      />
+                    )}
+                    {key === 'meterEmulator' && (
+                      <StartStop
+                        id="meter-emulator-state"
+                        what="meter emulator"
+                        control={meterEmulator}
+                        running={status.meterEmulator?.running ?? part.state === 'running'}
+                        readOnly={status.readOnly}
+                      />
                     )}
                   </td>
                 </tr>
@@ -158,8 +175,44 @@ function PartsTable({ status }: { status: StackStatus }) {
           </tbody>
         </table>
       </div>
-      {control.error && <InlineError>Emulator: {control.error}</InlineError>}
+      {emulator.error && <InlineError>Emulator: {emulator.error}</InlineError>}
+      {meterEmulator.error && <InlineError>Meter emulator: {meterEmulator.error}</InlineError>}
     </>
+  );
+}
+
+/** Start and Stop with the stack's defaults; the emulator pages have the settings. */
+function StartStop({
+  id,
+  what,
+  control,
+  running,
+  readOnly,
+}: {
+  id: string;
+  what: string;
+  control: { send: (command: { action: 'start' | 'stop' }) => Promise<unknown>; pending: string | null };
+  running: boolean;
+  readOnly: boolean;
+}) {
+  return (
+    <span className="button-row">
+      <button
+        type="button"
+        className="button button-primary"
+        disabled={readOnly || control.pending !== null}
+        onClick={() => void control.send({ action: 'start' })}
+        aria-describedby={id}
+      >
+        Start
+      </button>
+      <button type="button" className="button" disabled={control.pending !== null || !running} onClick={() => void control.send({ action: 'stop' })}>
+        Stop
+      </button>
+      <span id={id} className="visually-hidden">
+        {what} {running ? 'running' : 'stopped'}
+      </span>
+    </span>
   );
 }
 
@@ -171,17 +224,18 @@ function ThroughputChart({ status }: { status: StackStatus }) {
       { label: 'received /s', color: SERIES_COLORS.received, values: history.map((s) => s.receivedPerSec) },
       { label: 'written /s', color: SERIES_COLORS.written, values: history.map((s) => s.writtenPerSec) },
       { label: 'rejected /s', color: SERIES_COLORS.rejected, values: history.map((s) => s.rejectedPerSec) },
+      { label: 'meter readings written /s', color: SERIES_COLORS.meterWritten, values: history.map((s) => s.meterWrittenPerSec) },
     ];
     return { labels: history.map((s) => formatClock(s.at)), series };
   }, [history]);
-  const idle = history.length === 0 || history.every((s) => s.receivedPerSec === 0 && s.writtenPerSec === 0);
+  const idle = history.length === 0 || history.every((s) => s.receivedPerSec === 0 && s.writtenPerSec === 0 && s.meterWrittenPerSec === 0);
   return (
     <div className="panel">
       <ChartView
         kind="line"
         labels={labels}
         series={series}
-        label="Readings received, written and rejected per second over the last two minutes"
+        label="Readings received, written and rejected, and meter readings written, per second over the last two minutes"
         yTitle="readings /s"
         testId="throughput-chart"
       />
@@ -191,7 +245,11 @@ function ThroughputChart({ status }: { status: StackStatus }) {
           <button type="button" className="link-button" onClick={() => navigate('emulator')}>
             Emulator page
           </button>
-          , or publish to <code>temp_readings</code> on {status.parts.broker.address ?? 'the broker'}.
+          , or publish to <code>temp_readings</code> on {status.parts.broker.address ?? 'the broker'}. For smart meters, see the{' '}
+          <button type="button" className="link-button" onClick={() => navigate('meters')}>
+            Meters page
+          </button>
+          .
         </EmptyState>
       )}
     </div>

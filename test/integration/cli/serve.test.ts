@@ -22,7 +22,7 @@ let ready: ReadyAddresses;
 
 beforeAll(async () => {
   dataDir = await makeTempDir('sw-serve-');
-  serve = runCli(['serve', '--data-dir', dataDir.path, '--mqtt-port', '0', '--http-port', '0', '--emulate', 'thermostats', '--rate', '50']);
+  serve = runCli(['serve', '--data-dir', dataDir.path, '--mqtt-port', '0', '--http-port', '0', '--udp-port', '0', '--emulate', 'thermostats', '--rate', '50']);
   ready = await serve.ready();
 });
 
@@ -32,9 +32,10 @@ afterAll(async () => {
 });
 
 describe('npm run serve -- --emulate thermostats --rate 50', () => {
-  it('prints one ready line with http (carrying the token), mqtt and redis addresses on 127.0.0.1', () => {
+  it('prints one ready line with http (carrying the token), mqtt, redis and udp addresses on 127.0.0.1', () => {
     expect(serve.stdout().split('\n').filter((line) => line.startsWith('ready '))).toHaveLength(1);
-    expect(Object.keys(ready).sort()).toEqual(['http', 'mqtt', 'redis']);
+    expect(Object.keys(ready).sort()).toEqual(['http', 'mqtt', 'redis', 'udp']);
+    expect(ready.udp).toMatch(/^udp:\/\/127\.0\.0\.1:\d+$/);
     const http = new URL(ready.http);
     expect(http.protocol).toBe('http:');
     expect(http.hostname).toBe('127.0.0.1');

@@ -213,7 +213,7 @@ describe('IngestThread on a Redis that stays up', () => {
         await publishAll(publisher!, TOPIC, readings);
         await snapshotWhen(`${strategy}: ${readings.length} written`, (s) => s.written === readings.length);
         expect(pipeline!.ingest.snapshot()).toMatchObject({ received: readings.length, rejected: 0, dropped: 0 });
-        expect(await pipeline!.stop()).toEqual([]);
+        expect(await pipeline!.stop()).toEqual({ thermostats: [], meters: [] });
         await cleanUp();
         // Redis delivers a channel's messages in order: once END is here, every warning of the run is too.
         await redis.publish(`${keyPrefix}Warnings`, 'END');
@@ -358,7 +358,7 @@ describe('IngestThread on a redis-server the test stops', () => {
     publisher = null;
 
     const started = Date.now();
-    const unwritten = await within(shutdownFlushMs + 4000, 'IngestThread.stop() with Redis gone', pipeline!.stop());
+    const { thermostats: unwritten } = await within(shutdownFlushMs + 4000, 'IngestThread.stop() with Redis gone', pipeline!.stop());
     const tookMs = Date.now() - started;
     expect(tookMs).toBeGreaterThanOrEqual(shutdownFlushMs - 50);
 

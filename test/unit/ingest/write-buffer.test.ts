@@ -63,6 +63,7 @@ function bufferWith(redis: ScriptedRedis, bufferLimit = 100) {
     bufferLimit,
     maxBatch: 1000,
     deadLetterCap: 10,
+    bucketSeconds: 86_400,
     log: (line) => lines.push(line),
   });
   return { buffer, counters, lines };
@@ -113,7 +114,26 @@ describe('WriteBuffer', () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(redis.transactions).toHaveLength(1);
     expect(counters.written).toBe(1);
-    expect(await buffer.drain(1000)).toEqual([]);
+    expect(await buffer.drain(1000)).toEqual({ thermostats: [], meters: [] });
+  });
+
+  it('writes meter readings in the same transactions, counts them, and holds an MQTT meter publisher when full', async () => {
+    const redis = new ScriptedRedis();
+    const { buffer, counters } = bufferWith(redis, 2);
+    const meter = (timestamp: number) => ({ deviceId: 'D704206000001', timestamp, json: `{"timestamp":${timestamp}}`, transport: 'mqtt' as const, receivedAt: 0 });
+    const released: string[] = [];
+    buffer.offerMeterReadings([meter(1_793_577_600), meter(1_793_577_900)], () => released.push('first'));
+    buffer.offerMeterReadings([meter(1_793_578_200)], () => released.push('second'));
+    await tick();
+    expect(released).toEqual([]);
+    expect(buffer.isFull).toBe(true);
+    const rpush = redis.transactions[0]!.find((command) => command[0] === 'rpush');
+    expect(rpush).toEqual(['rpush', 'backend:dev:energy:D704206000001:1793577600', '{"timestamp":1793577600}', '{"timestamp":1793577900}', '{"timestamp":1793578200}']);
+    redis.apply({ loseReply: true });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(redis.transactions).toHaveLength(1);
+    expect(counters.meterReadingsWritten).toBe(3);
+    expect(released).toEqual(['first', 'second']);
   });
 
   it('keeps the batch through a Redis outage and writes it once Redis answers', async () => {
@@ -137,6 +157,7 @@ describe('WriteBuffer', () => {
     buffer.offerReading(reading('7'), () => undefined);
     await tick();
     const left = await buffer.drain(50);
-    expect(left.map((r) => r.deviceId)).toEqual(['7']);
+    expect(left.thermostats.map((r) => r.deviceId)).toEqual(['7']);
+    expect(left.meters).toEqual([]);
   });
 });

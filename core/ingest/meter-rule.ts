@@ -1,0 +1,70 @@
+import type { RemoteInfo } from 'node:dgram';
+import type { IngestCounters } from '../figures/ingest-figures.js';
+import { preciseNow } from '../figures/precise-clock.js';
+import { deadLetterFrom } from '../model/dead-letter-persist.js';
+import type { MeterReading, MeterTransport } from '../model/meter-reading.js';
+import type { ParseResult } from './json-payload.js';
+import type { MessageHandler } from './message-source.js';
+import { parseMeterDatagram, parseMeterMqttPayload, type MeterPayload } from './meter-payload.js';
+import type { WriteBuffer } from './write-buffer.js';
+
+export interface MeterRuleOptions {
+  buffer: WriteBuffer;
+  counters: IngestCounters;
+  maxPayloadBytes: number;
+  log: (line: string) => void;
+}
+
+/** The energy path's MQTT rule: `meters/<deviceId>/energy` carrying the document's JSON array. */
+export function meterMqttRule({ buffer, counters, maxPayloadBytes }: MeterRuleOptions): MessageHandler {
+  return (message, done) => {
+    const parsed = parseMeterMqttPayload(message.topic, message.payload, maxPayloadBytes);
+    if (!parsed.ok) {
+      counters.meterPayloadsRejected += 1;
+      counters.countRejected(parsed.rejection.reason);
+      buffer.offerDeadLetter(deadLetterFrom(parsed.rejection, message.topic, message.clientId, message.payload));
+      done();
+      return;
+    }
+    buffer.offerMeterReadings(meterReadings(parsed.value, 'mqtt', message.receivedAt, counters), done);
+  };
+}
+
+export type DatagramHandler = (datagram: Buffer, sender: RemoteInfo) => void;
+
+/**
+ * The source document's UDP server: one datagram is `{"deviceId", "readings": [...]}`. A sender
+ * cannot be held back, so while the buffer is full datagrams are dropped, counted and logged once
+ * per episode rather than queued without bound.
+ */
+export function meterDatagramHandler({ buffer, counters, maxPayloadBytes, log }: MeterRuleOptions): DatagramHandler {
+  let droppingSince: number | null = null;
+  return (datagram, sender) => {
+    const receivedAt = preciseNow();
+    if (!buffer.hasRoom) {
+      counters.meterDatagramsDropped += 1;
+      if (droppingSince === null) {
+        droppingSince = Date.now();
+        log(`meter datagrams DROPPED: the ingest buffer is full (Redis is behind or away); UDP senders cannot be slowed down`);
+      }
+      return;
+    }
+    if (droppingSince !== null) {
+      log(`meter datagrams accepted again after ${((Date.now() - droppingSince) / 1000).toFixed(1)} s (${counters.meterDatagramsDropped} dropped so far)`);
+      droppingSince = null;
+    }
+    const parsed: ParseResult<MeterPayload> = parseMeterDatagram(datagram, maxPayloadBytes);
+    if (!parsed.ok) {
+      counters.meterPayloadsRejected += 1;
+      counters.countRejected(parsed.rejection.reason);
+      buffer.offerDeadLetter(deadLetterFrom(parsed.rejection, `udp://${sender.address}:${sender.port}`, null, datagram));
+      return;
+    }
+    buffer.offerMeterReadings(meterReadings(parsed.value, 'udp', receivedAt, counters), null);
+  };
+}
+
+function meterReadings({ deviceId, readings }: MeterPayload, transport: MeterTransport, receivedAt: number, counters: IngestCounters): MeterReading[] {
+  counters.meterReadingsReceived += readings.length;
+  return readings.map((reading) => ({ deviceId, timestamp: reading.timestamp, json: JSON.stringify(reading), transport, receivedAt }));
+}
