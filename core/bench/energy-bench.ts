@@ -31,8 +31,9 @@ export interface EnergyBenchContext {
 }
 
 export interface MeterIngestSettings {
-  /** Datagrams (one reading each) per second offered by all sender processes together. */
+  /** Readings per second offered by all sender processes together. */
   offeredRate: number;
+  readingsPerDatagram: number;
   senders: number;
   meters: number;
   warmupMs: number;
@@ -80,6 +81,7 @@ export async function meterIngestPhase(
       firstMeter: 1 + index * metersPerSender,
       meters: metersPerSender,
       startTimestamp,
+      readingsPerDatagram: settings.readingsPerDatagram,
     }),
   );
   await sleep(settings.warmupMs);

@@ -2,23 +2,26 @@ import { createSocket } from 'node:dgram';
 import { readingsDue } from '../emulator/publish-schedule.js';
 
 /**
- * A benchmark meter fleet in its own process: one datagram per reading, as the source document's
- * meters send them, at a fixed offered rate. UDP has no backpressure, so the bench offers a rate
+ * A benchmark meter fleet in its own process: datagrams of one or more readings, in the source
+ * document's structure, at a fixed offered rate of readings. UDP has no backpressure, so the bench offers a rate
  * and counts what arrived rather than pushing "as fast as possible".
  */
 export interface MeterSenderJob {
   udpUrl: string;
-  /** Datagrams per second from this process. */
+  /** Readings per second from this process. */
   rate: number;
   durationMs: number;
   /** Meter ids this process cycles through: D704206<first+i>. */
   firstMeter: number;
   meters: number;
-  /** Unix seconds of the first reading; each full cycle over the meters moves 300 s on. */
+  /** Unix seconds of the first reading; each full cycle over the meters moves on by readingsPerDatagram × 300 s. */
   startTimestamp: number;
+  /** Consecutive 5-minute readings of one meter per datagram (the document's array form). */
+  readingsPerDatagram: number;
 }
 
 export interface MeterSenderResult {
+  /** Readings sent. */
   sent: number;
   sendErrors: number;
   cpuSeconds: number;
@@ -42,7 +45,13 @@ async function send(job: MeterSenderJob): Promise<MeterSenderResult> {
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   socket.connect(Number(port), hostname);
   await new Promise<void>((resolve) => socket.once('connect', resolve));
-  const prefixes = Array.from({ length: job.meters }, (_, i) => `{"deviceId":"${benchMeterId(job.firstMeter + i)}","readings":[{${READING_BODY},"timestamp":`);
+  const prefixes = Array.from({ length: job.meters }, (_, i) => `{"deviceId":"${benchMeterId(job.firstMeter + i)}","readings":[`);
+  const perDatagram = job.readingsPerDatagram;
+  const datagram = (meter: number, firstTimestamp: number) => {
+    let readings = '';
+    for (let i = 0; i < perDatagram; i++) readings += `${i ? ',' : ''}{${READING_BODY},"timestamp":${firstTimestamp + i * 300},"duration":300}`;
+    return `${prefixes[meter]}${readings}]}`;
+  };
   let sent = 0;
   let sendErrors = 0;
   const onSent = (error: Error | null) => {
@@ -54,12 +63,12 @@ async function send(job: MeterSenderJob): Promise<MeterSenderResult> {
     const tick = () => {
       const now = performance.now();
       if (now >= started + job.durationMs) return resolve();
-      const due = readingsDue(job.rate, now - started, sent);
+      const due = Math.floor(readingsDue(job.rate, now - started, sent) / perDatagram);
       for (let i = 0; i < due; i++) {
-        const meter = sent % job.meters;
-        const timestamp = job.startTimestamp + Math.floor(sent / job.meters) * 300;
-        socket.send(`${prefixes[meter]}${timestamp},"duration":300}]}`, onSent);
-        sent += 1;
+        const datagrams = sent / perDatagram;
+        const meter = datagrams % job.meters;
+        socket.send(datagram(meter, job.startTimestamp + Math.floor(datagrams / job.meters) * perDatagram * 300), onSent);
+        sent += perDatagram;
       }
       setTimeout(tick, TICK_MS);
     };

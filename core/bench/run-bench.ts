@@ -65,6 +65,7 @@ export async function runBench(argv: string[]): Promise<void> {
       suite: { type: 'string', default: 'all' },
       'meter-rate': { type: 'string', default: '30000' },
       'meter-senders': { type: 'string', default: '2' },
+      'meter-batch': { type: 'string', default: '12' },
       'archive-meters': { type: 'string', default: '20' },
       'query-runs': { type: 'string', default: '30' },
     },
@@ -102,6 +103,7 @@ export async function runBench(argv: string[]): Promise<void> {
         (await energySuite({ redis, redisUrl: embedded.url, keys, log }, settings, {
           offeredRate: Number(values['meter-rate']),
           senders: Number(values['meter-senders']),
+          readingsPerDatagram: Number(values['meter-batch']),
           archiveMeters: Number(values['archive-meters']),
           queryRuns: Number(values['query-runs']),
         }))),
@@ -143,6 +145,8 @@ async function thermostatSuite(context: PhaseContext): Promise<Record<string, un
 interface EnergySuiteSettings {
   offeredRate: number;
   senders: number;
+  /** Readings per datagram of the second ingest measurement (the first sends one per datagram). */
+  readingsPerDatagram: number;
   archiveMeters: number;
   queryRuns: number;
 }
@@ -153,9 +157,13 @@ interface EnergySuiteSettings {
  */
 async function energySuite(context: EnergyBenchContext, bench: BenchSettings, energy: EnergySuiteSettings): Promise<Record<string, unknown>> {
   const ingestSettings = { offeredRate: energy.offeredRate, senders: energy.senders, meters: 100_000, warmupMs: bench.warmupMs, measureMs: bench.measureMs };
-  log(`meters: ${energy.senders} sender processes, one reading per datagram, ${energy.offeredRate.toLocaleString('en')} datagrams/s offered, 100,000 meter ids`);
-  const ingest = await meterIngestPhase(context, 'meter ingest (batched)', 'batched', ingestSettings);
-  const baseline = await meterIngestPhase(context, 'meter baseline (MULTI per reading, awaited)', 'per-reading', ingestSettings);
+  const single = { ...ingestSettings, readingsPerDatagram: 1 };
+  const batched = { ...ingestSettings, readingsPerDatagram: energy.readingsPerDatagram };
+  log(`meters: ${energy.senders} sender processes, ${energy.offeredRate.toLocaleString('en')} readings/s offered over UDP, 100,000 meter ids`);
+  const ingest = await meterIngestPhase(context, 'meter ingest, 1 reading per datagram', 'batched', single);
+  const baseline = await meterIngestPhase(context, 'meter baseline (MULTI per reading, awaited), 1 reading per datagram', 'per-reading', single);
+  const ingestMulti = await meterIngestPhase(context, `meter ingest, ${energy.readingsPerDatagram} readings per datagram`, 'batched', batched);
+  const baselineMulti = await meterIngestPhase(context, `meter baseline, ${energy.readingsPerDatagram} readings per datagram`, 'per-reading', batched);
 
   const s3 = await startBenchS3();
   try {
@@ -175,15 +183,19 @@ async function energySuite(context: EnergyBenchContext, bench: BenchSettings, en
     await fillToday(context, deviceId, today, now);
     const query = await queryPhase(context, s3.settings('bench-archive-baseline'), deviceId, now, energy.queryRuns);
     return {
+      meter_offered_per_s: energy.offeredRate,
       meter_ingest_readings_per_s: Math.round(ingest.writtenPerSec),
       meter_baseline_readings_per_s: Math.round(baseline.writtenPerSec),
       meter_ratio: round(ingest.writtenPerSec / baseline.writtenPerSec, 2),
-      meter_offered_per_s: energy.offeredRate,
       meter_not_written: ingest.lost,
-      meter_baseline_not_written: baseline.lost,
       meter_latency_p99_ms: ingest.latencyP99Ms === null ? null : round(ingest.latencyP99Ms, 1),
       cpu_cores_meter_ingest_process: ingest.cpuIngestProcess,
       cpu_cores_meter_redis: ingest.cpuRedis,
+      meter_readings_per_datagram: energy.readingsPerDatagram,
+      meter_batched_datagram_ingest_readings_per_s: Math.round(ingestMulti.writtenPerSec),
+      meter_batched_datagram_baseline_readings_per_s: Math.round(baselineMulti.writtenPerSec),
+      meter_batched_datagram_ratio: round(ingestMulti.writtenPerSec / baselineMulti.writtenPerSec, 2),
+      meter_batched_datagram_not_written: ingestMulti.lost,
       archive_mb_per_s: round(archived.mbPerSec, 1),
       archive_baseline_mb_per_s: round(archiveBaseline.mbPerSec, 1),
       archive_ratio: round(archived.mbPerSec / archiveBaseline.mbPerSec, 2),

@@ -4,11 +4,18 @@ import type { Rejection, RejectionReason } from './rejection.js';
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; rejection: Rejection };
 
 export function parseJsonPayload(payload: Buffer, maxBytes: number): ParseResult<unknown> {
+  const decoded = decodeJsonPayload(payload, maxBytes);
+  return decoded.ok ? { ok: true, value: decoded.value.value } : decoded;
+}
+
+/** The payload's text and its parsed value, for callers that also need the text. */
+export function decodeJsonPayload(payload: Buffer, maxBytes: number): ParseResult<{ text: string; value: unknown }> {
   if (payload.length > maxBytes) {
     return reject('too-large', `payload is ${payload.length} bytes, the limit is ${maxBytes}`);
   }
+  const text = payload.toString('utf8');
   try {
-    return { ok: true, value: JSON.parse(payload.toString('utf8')) };
+    return { ok: true, value: { text, value: JSON.parse(text) } };
   } catch (error) {
     return reject('not-json', (error as Error).message);
   }

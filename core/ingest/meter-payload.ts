@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { MeterChannelField, MeterReadingBody } from '../model/meter-reading.js';
-import { parseJsonPayload, reject, rejectionFromIssues, type ParseResult } from './json-payload.js';
+import { arrayObjectTexts, topLevelValueStart } from './json-array-elements.js';
+import { decodeJsonPayload, reject, rejectionFromIssues, type ParseResult } from './json-payload.js';
 import { DEVICE_ID_PATTERN } from './thermostat-payload.js';
 
 const value = z.number();
@@ -74,25 +75,31 @@ export interface MeterPayload {
    * re-serialising the originals keeps the device's key order and extra fields in the stored JSON.
    */
   readings: MeterReadingBody[];
+  /** Each reading as one line of JSON to store: its text as sent, or re-serialised when that spans lines. */
+  texts: string[];
 }
 
 /** MQTT `meters/<deviceId>/energy` carries the document's JSON array; the id comes from the topic. */
 export function parseMeterMqttPayload(topic: string, payload: Buffer, maxBytes: number): ParseResult<MeterPayload> {
   const deviceId = meterIdFromTopic(topic);
   if (deviceId === null) return reject('unknown-topic', `${topic}: expected meters/<deviceId>/energy with an id of A-Z a-z 0-9 _ . -`);
-  const json = parseJsonPayload(payload, maxBytes);
+  const json = decodeJsonPayload(payload, maxBytes);
   if (!json.ok) return json;
-  const result = readingsSchema.safeParse(json.value);
-  if (!result.success) return rejectionFromIssues(result.error.issues, json.value, 'meter readings');
-  return { ok: true, value: { deviceId, readings: json.value as MeterReadingBody[] } };
+  const { text, value } = json.value;
+  const result = readingsSchema.safeParse(value);
+  if (!result.success) return rejectionFromIssues(result.error.issues, value, 'meter readings');
+  const readings = value as MeterReadingBody[];
+  return { ok: true, value: { deviceId, readings, texts: readingTexts(text, nextNonSpace(text, 0), readings) } };
 }
 
 export function parseMeterDatagram(datagram: Buffer, maxBytes: number): ParseResult<MeterPayload> {
-  const json = parseJsonPayload(datagram, maxBytes);
+  const json = decodeJsonPayload(datagram, maxBytes);
   if (!json.ok) return json;
-  const result = meterDatagramSchema.safeParse(json.value);
-  if (!result.success) return rejectionFromIssues(result.error.issues, json.value, 'meter datagram');
-  return { ok: true, value: { deviceId: result.data.deviceId, readings: (json.value as { readings: MeterReadingBody[] }).readings } };
+  const { text, value } = json.value;
+  const result = meterDatagramSchema.safeParse(value);
+  if (!result.success) return rejectionFromIssues(result.error.issues, value, 'meter datagram');
+  const { readings } = value as { readings: MeterReadingBody[] };
+  return { ok: true, value: { deviceId: result.data.deviceId, readings, texts: readingTexts(text, topLevelValueStart(text, 'readings'), readings) } };
 }
 
 export const METER_TOPIC_FILTER = 'meters/+/energy';
@@ -101,4 +108,20 @@ function meterIdFromTopic(topic: string): string | null {
   const parts = topic.split('/');
   if (parts.length !== 3 || parts[0] !== 'meters' || parts[2] !== 'energy') return null;
   return DEVICE_ID_PATTERN.test(parts[1]!) ? parts[1]! : null;
+}
+
+function nextNonSpace(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && /\s/.test(text[i]!)) i += 1;
+  return i;
+}
+
+/**
+ * The readings' own text when it can be cut out of the payload cleanly (one object per reading, no
+ * line breaks, which NDJSON cannot hold); otherwise JSON.stringify of the parsed reading.
+ */
+function readingTexts(text: string, arrayStart: number, readings: readonly MeterReadingBody[]): string[] {
+  const texts = arrayStart >= 0 && text[arrayStart] === '[' ? arrayObjectTexts(text, arrayStart) : [];
+  if (texts.length !== readings.length) return readings.map((reading) => JSON.stringify(reading));
+  return texts.map((readingText, index) => (/[\r\n]/.test(readingText) ? JSON.stringify(readings[index]) : readingText));
 }

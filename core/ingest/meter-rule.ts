@@ -64,7 +64,7 @@ export function meterDatagramHandler({ buffer, counters, maxPayloadBytes, log }:
   };
 }
 
-function meterReadings({ deviceId, readings }: MeterPayload, transport: MeterTransport, receivedAt: number, counters: IngestCounters): MeterReading[] {
+function meterReadings({ deviceId, readings, texts }: MeterPayload, transport: MeterTransport, receivedAt: number, counters: IngestCounters): MeterReading[] {
   counters.meterReadingsReceived += readings.length;
-  return readings.map((reading) => ({ deviceId, timestamp: reading.timestamp, json: JSON.stringify(reading), transport, receivedAt }));
+  return readings.map((reading, index) => ({ deviceId, timestamp: reading.timestamp, json: texts[index]!, transport, receivedAt }));
 }

@@ -32,14 +32,14 @@ export function perReadingMeterRules({ redis, keys, counters, maxPayloadBytes, b
   let writing = false;
 
   async function persist(payload: MeterPayload, transport: MeterTransport, receivedAt: number): Promise<void> {
-    for (const reading of payload.readings) {
+    for (const [index, reading] of payload.readings.entries()) {
       const bucketStart = bucketStartOf(reading.timestamp, bucketSeconds);
       const list = keys.energyBucket(payload.deviceId, bucketStart);
       const deviceKey = keys.meterDevice(payload.deviceId);
       const now = Date.now();
       await redis
         .multi()
-        .rpush(list, JSON.stringify(reading))
+        .rpush(list, payload.texts[index]!)
         .sadd(keys.energyPending, list)
         .hset(deviceKey, 'kind', 'meter', 'lastSeen', now, 'transport', transport)
         .hsetnx(deviceKey, 'firstSeen', now)

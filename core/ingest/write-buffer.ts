@@ -46,13 +46,13 @@ function isPermanent(error: Error): boolean {
 }
 
 /**
- * Errors of the transaction's commands, plus those the batch script reports for its own writes:
- * the script's reply is its list of refused writes (see THERMOSTAT_BATCH_SCRIPT).
+ * Errors of the transaction's commands, plus those the batch scripts report for their own writes:
+ * a script's reply is its list of refused writes (see THERMOSTAT_BATCH_SCRIPT, METER_BATCH_SCRIPT).
  */
-function refusedCommands(replies: Array<[error: Error | null, result: unknown]>, scriptIndex: number | null): string[] {
+function refusedCommands(replies: Array<[error: Error | null, result: unknown]>, commands: readonly RedisCommand[]): string[] {
   return replies.flatMap(([error, result], index) => {
     if (error) return [error.message];
-    return index === scriptIndex && Array.isArray(result) ? result.map(String) : [];
+    return commands[index]![0] === 'eval' && Array.isArray(result) ? result.map(String) : [];
   });
 }
 
@@ -226,9 +226,10 @@ export class WriteBuffer {
   }
 
   private async apply(batch: Batch): Promise<string[]> {
-    const replies = await this.options.redis.multi(this.commandsFor(batch)).exec();
+    const commands = this.commandsFor(batch);
+    const replies = await this.options.redis.multi(commands).exec();
     if (replies === null) throw new Error('transaction aborted');
-    return refusedCommands(replies, batch.readings.length > 0 ? 0 : null);
+    return refusedCommands(replies, commands);
   }
 
   private completed(batch: Batch, commandErrors: string[]): void {

@@ -92,6 +92,19 @@ describe('meter datagrams over UDP', () => {
   });
 });
 
+describe('a meter whose keys clash with other data on a shared Redis', () => {
+  it('still gets its readings stored, and the refused write is counted and logged', async () => {
+    const deviceId = 'D704206000999';
+    await redis.set(`backend:dev:devices:${deviceId}`, 'not a hash');
+    const errorsBefore = pipeline.ingest.counters.writeErrors;
+    await sendDatagrams(pipeline.ingest.udpUrl!, [JSON.stringify({ deviceId, readings: [meterReading(NOV_1 + 1200)] })]);
+    await waitUntil('the reading in its bucket', async () => (await redis.llen(bucketKey(deviceId, NOV_1))) === 1);
+    await waitUntil('the refused writes counted', () => pipeline.ingest.counters.writeErrors > errorsBefore);
+    expect(pipeline.log.some((line) => line.includes('WRONGTYPE'))).toBe(true);
+    expect(await redis.get(`backend:dev:devices:${deviceId}`)).toBe('not a hash');
+  });
+});
+
 describe('meter readings over MQTT', () => {
   it('takes the document array on meters/<deviceId>/energy from mosquitto_pub and rejects a bad topic id', async () => {
     const deviceId = 'D704206000100';

@@ -3,6 +3,8 @@ import { parseMeterDatagram, parseMeterMqttPayload } from '../../../core/ingest/
 import { meterReading } from '../../helpers/meter-readings.js';
 
 const NOV_1 = 1_793_577_600;
+/** The document's example reading without timestamp and duration, as JSON members. */
+const BODY = JSON.stringify(meterReading(NOV_1)).slice(1).replace(/,"timestamp".*$/, '');
 const datagram = (body: unknown) => Buffer.from(JSON.stringify(body));
 const withReading = (change: Record<string, unknown>) => datagram({ deviceId: 'D704206006772', readings: [{ ...meterReading(NOV_1), ...change }] });
 
@@ -10,8 +12,21 @@ describe('meter payloads', () => {
   it('accepts the source document example and keeps the readings exactly as sent', () => {
     const reading = { ...meterReading(NOV_1), firmware: '2.1' };
     const parsed = parseMeterDatagram(datagram({ deviceId: 'D704206006772', readings: [reading] }), 65_507);
-    expect(parsed).toEqual({ ok: true, value: { deviceId: 'D704206006772', readings: [reading] } });
+    expect(parsed).toEqual({ ok: true, value: { deviceId: 'D704206006772', readings: [reading], texts: [JSON.stringify(reading)] } });
     expect(parseMeterMqttPayload('meters/D704206006772/energy', datagram([reading]), 65_507)).toMatchObject({ ok: true, value: { deviceId: 'D704206006772' } });
+  });
+
+  it('stores each reading as the device wrote it, on one line, whatever the key order, spacing or duplicate keys', () => {
+    const a = '{ "timestamp": 1793577600, "duration": 300, "note": "a } and a \\" inside", ' + BODY + ' }';
+    const b = '{' + BODY + ',"timestamp":1793577900,"duration":300}';
+    const sent = `{"readings": [{"decoy": 1}], "deviceId":"D1",  "readings" : [ ${a} ,\t${b} ]}`;
+    const parsed = parseMeterDatagram(Buffer.from(sent), 65_507);
+    expect(parsed.ok && parsed.value.texts).toEqual([a, b]);
+    expect(parsed.ok && parsed.value.texts.map((text) => JSON.parse(text))).toEqual(parsed.ok && parsed.value.readings);
+
+    const pretty = JSON.stringify([meterReading(NOV_1)], null, 2);
+    const fromMqtt = parseMeterMqttPayload('meters/D1/energy', Buffer.from(`\n ${pretty}`), 65_507);
+    expect(fromMqtt.ok && fromMqtt.value.texts).toEqual([JSON.stringify(meterReading(NOV_1))]);
   });
 
   it.each([

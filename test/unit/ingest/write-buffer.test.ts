@@ -127,8 +127,9 @@ describe('WriteBuffer', () => {
     await tick();
     expect(released).toEqual([]);
     expect(buffer.isFull).toBe(true);
-    const rpush = redis.transactions[0]!.find((command) => command[0] === 'rpush');
-    expect(rpush).toEqual(['rpush', 'backend:dev:energy:D704206000001:1793577600', '{"timestamp":1793577600}', '{"timestamp":1793577900}', '{"timestamp":1793578200}']);
+    const script = redis.transactions[0]!.find((command) => command[0] === 'eval')!;
+    expect(script).toContain('backend:dev:energy:D704206000001:1793577600');
+    expect(script.slice(-3)).toEqual(['{"timestamp":1793577600}', '{"timestamp":1793577900}', '{"timestamp":1793578200}']);
     redis.apply({ loseReply: true });
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(redis.transactions).toHaveLength(1);
