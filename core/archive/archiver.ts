@@ -70,7 +70,18 @@ export class Archiver {
   start(): void {
     if (this.started || this.stopped) return;
     this.started = true;
+    this.prepareBucket();
     this.schedule();
+  }
+
+  /**
+   * Creates a missing bucket at start-up (when allowed) rather than at the first upload, so the
+   * Archive page can list objects and test the connection on a fresh setup. A failure here is only
+   * logged: the first pass asks again and reports it.
+   */
+  private prepareBucket(): void {
+    if (this.store === null || !this.options.archive.s3.createBucket) return;
+    this.store.ensureBucket().catch((error: unknown) => this.options.log(`archive: could not prepare the bucket yet: ${(error as Error).message}`));
   }
 
   /** Starts no further bucket and resolves once the buckets in progress are done. */

@@ -1,4 +1,5 @@
 import { expect, type APIRequestContext, type Locator, type Page } from '@playwright/test';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import mqtt from 'mqtt';
 import type { EmulatorCommand, EmulatorStatus, StackStatus } from '../../core/server/contract.js';
@@ -156,4 +157,19 @@ export const CLIMATES = ['hot', 'warm', 'cool', 'cold'] as const;
 export async function climateFromPage(page: Page): Promise<Record<(typeof CLIMATES)[number], number>> {
   const values = await Promise.all(CLIMATES.map((name) => page.getByTestId(`climate-${name}`).getAttribute('data-value')));
   return { hot: Number(values[0]), warm: Number(values[1]), cool: Number(values[2]), cold: Number(values[3]) };
+}
+
+/**
+ * Full-page screenshots with real data in them go to test-results/screenshots/; with
+ * SW_UPDATE_SCREENSHOTS=1 to resources/screenshots/ (the ones README shows).
+ */
+const ROOT = join(import.meta.dirname, '..', '..');
+export const SHOTS_DIR = process.env.SW_UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'resources', 'screenshots') : join(ROOT, 'test-results', 'screenshots');
+
+export async function shoot(page: Page, name: string): Promise<void> {
+  await expect(page.getByRole('alert')).toHaveCount(0); // no error banner in a picture
+  await page.mouse.move(0, 0); // no hover highlight
+  await page.evaluate(() => window.scrollTo(0, 0)); // the sticky bar and nav where they belong
+  await page.evaluate(() => document.fonts.ready);
+  await page.screenshot({ path: join(SHOTS_DIR, `${name}.png`), fullPage: true, animations: 'disabled', caret: 'hide' });
 }

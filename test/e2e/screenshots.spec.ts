@@ -1,7 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import {
+  SHOTS_DIR,
+  shoot,
   emulatorCommand,
   openDashboard,
   openPage,
@@ -12,21 +13,6 @@ import {
   waitForIngestIdle,
   type PageTitle,
 } from './e2e-helpers.js';
-
-/**
- * A full-page screenshot of every page with real data in it. They go to test-results/screenshots/;
- * with SW_UPDATE_SCREENSHOTS=1 to resources/screenshots/ (the ones README shows).
- */
-const ROOT = join(import.meta.dirname, '..', '..');
-const SHOTS_DIR = process.env.SW_UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'resources', 'screenshots') : join(ROOT, 'test-results', 'screenshots');
-
-async function shoot(page: Page, name: string): Promise<void> {
-  await expect(page.getByRole('alert')).toHaveCount(0); // no error banner in a picture
-  await page.mouse.move(0, 0); // no hover highlight
-  await page.evaluate(() => window.scrollTo(0, 0)); // the sticky bar and nav where they belong
-  await page.evaluate(() => document.fonts.ready);
-  await page.screenshot({ path: join(SHOTS_DIR, `${name}.png`), fullPage: true, animations: 'disabled', caret: 'hide' });
-}
 
 async function visit(page: Page, title: PageTitle): Promise<void> {
   await openPage(page, title);

@@ -7,8 +7,11 @@ export interface ServeUnderTest {
   http: string;
   mqtt: string;
   redis: string;
+  udp: string;
   pid: number;
   dataDir: string;
+  /** The s3rver serve archives to (credentials S3RVER/S3RVER). */
+  s3: { pid: number; endpoint: string; bucket: string };
 }
 
 /**
