@@ -58,13 +58,15 @@ export async function uploadBucket({ redis, keys, store, log }: BucketArchiveCon
     redisRequest('ZRANGEBYSCORE', redis.zrangebyscore(keys.meterArchived(bucket.deviceId), bucket.bucketStart, bucket.bucketStart)),
   ]);
   if (listed.length === 0) return null;
+  // Before the merge read too: a bucket listed as archived in a bucket that is gone (switched,
+  // emptied) must be recreated, not reported as missing to a user who allowed creating it.
+  await store.ensureBucket();
   let readings = listed;
   if (archivedMembers.length > 0) {
     const archived = await store.readReadings(bucket);
     if (archived === null) log(`archive: ${store.objectKey(bucket)} is listed as archived but missing in S3; uploading the readings still in Redis`);
     readings = mergeReadings(archived ?? [], listed);
   }
-  await store.ensureBucket();
   const encoded = encodeBucket(readings);
   const etag = await store.write(bucket, encoded, readings.length);
   return { etag, listLength: listed.length, bytesIn: encoded.rawBytes, bytesOut: encoded.body.length };

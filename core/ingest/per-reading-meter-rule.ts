@@ -15,7 +15,7 @@ export interface PerReadingMeterRuleOptions {
   counters: IngestCounters;
   maxPayloadBytes: number;
   bucketSeconds: number;
-  /** Datagrams waiting beyond this are dropped, as the batched path drops them when its buffer is full. */
+  /** Datagrams are dropped while this many readings wait, as the batched path drops them when its buffer is full. */
   queueLimit: number;
 }
 
@@ -30,6 +30,7 @@ export function perReadingMeterRules({ redis, keys, counters, maxPayloadBytes, b
 } {
   const queue: Array<{ parsed: ParseResult<MeterPayload>; transport: MeterTransport; receivedAt: number; done: () => void }> = [];
   let writing = false;
+  let queuedReadings = 0;
 
   async function persist(payload: MeterPayload, transport: MeterTransport, receivedAt: number): Promise<void> {
     for (const [index, reading] of payload.readings.entries()) {
@@ -56,6 +57,7 @@ export function perReadingMeterRules({ redis, keys, counters, maxPayloadBytes, b
     writing = true;
     for (let next = queue.shift(); next; next = queue.shift()) {
       if (next.parsed.ok) {
+        queuedReadings -= next.parsed.value.readings.length;
         await persist(next.parsed.value, next.transport, next.receivedAt).catch(() => (counters.dropped += 1));
       } else {
         counters.meterPayloadsRejected += 1;
@@ -67,7 +69,10 @@ export function perReadingMeterRules({ redis, keys, counters, maxPayloadBytes, b
   }
 
   function enqueue(parsed: ParseResult<MeterPayload>, transport: MeterTransport, receivedAt: number, done: () => void): void {
-    if (parsed.ok) counters.meterReadingsReceived += parsed.value.readings.length;
+    if (parsed.ok) {
+      counters.meterReadingsReceived += parsed.value.readings.length;
+      queuedReadings += parsed.value.readings.length;
+    }
     queue.push({ parsed, transport, receivedAt, done });
     if (!writing) void writeInOrder();
   }
@@ -75,7 +80,7 @@ export function perReadingMeterRules({ redis, keys, counters, maxPayloadBytes, b
   return {
     mqtt: (message, done) => enqueue(parseMeterMqttPayload(message.topic, message.payload, maxPayloadBytes), 'mqtt', message.receivedAt, done),
     datagram: (datagram) => {
-      if (queue.length >= queueLimit) {
+      if (queuedReadings >= queueLimit) {
         counters.meterDatagramsDropped += 1;
         return;
       }

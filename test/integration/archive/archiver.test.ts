@@ -250,6 +250,22 @@ describe('archiving a stale bucket', () => {
     expect(await bucketInRedis('late-2', DAY_1)).toEqual({ length: 0, pending: false, archived: [`${DAY_1}:${after.etag}`] });
   });
 
+  it('recreates the S3 bucket when a late reading belongs to a bucket archived to a bucket that is gone', async () => {
+    await s3.createBucket(s3Bucket);
+    await fillBucket('late-3', DAY_1, 3);
+    await makeArchiver().runNow('manual');
+    // The user points the archive at a fresh, not yet existing bucket; the index still says "archived".
+    s3Bucket = `${s3Bucket}-moved`;
+    const late = meterReading(DAY_1 + 3600 * 20);
+    await pushReadings('late-3', [late]);
+    const summary = await makeArchiver().runNow('manual');
+
+    expect(summary).toMatchObject({ bucketsDone: 1, bucketsFailed: 0, error: null });
+    // The first three stay in the old bucket's object; the new bucket gets what Redis still held.
+    expect(await cliDecodedLines('late-3', DAY_1)).toEqual([late]);
+    expect(await bucketInRedis('late-3', DAY_1)).toMatchObject({ length: 0, pending: false });
+  });
+
   it('keeps late readings in Redis when the archived object cannot be read, and goes on with other buckets', async () => {
     await s3.createBucket(s3Bucket);
     await fillBucket('K1', DAY_1, 3);
