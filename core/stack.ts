@@ -11,6 +11,7 @@ import { MeterEmulator } from './emulator/meter-emulator.js';
 import { ThermostatEmulator } from './emulator/thermostat-emulator.js';
 import { FiguresSampler } from './figures/figures-sampler.js';
 import { IngestThread } from './ingest/ingest-thread.js';
+import { METER_TOPIC_FILTER } from './ingest/meter-payload.js';
 import { THERMOSTAT_TOPIC } from './ingest/thermostat-rule.js';
 import { openRedis, redactUrl } from './redis/connect.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
@@ -183,7 +184,7 @@ export class Stack implements ApiBackend {
         ingest: this.parts.ingest?.failure
           ? { state: 'failed', address: null, detail: this.parts.ingest.failure }
           : this.parts.ingest
-          ? running(null, `rule ${THERMOSTAT_TOPIC} → thermostat persist (worker thread)`)
+          ? running(null, `rules ${THERMOSTAT_TOPIC} → thermostat persist, ${METER_TOPIC_FILTER} and UDP → energy buckets (worker thread)`)
           : { state: 'stopped', address: null, detail: 'read-only mode: nothing is written to Redis' },
         emulator: emulator?.running
           ? running(this.parts.broker.url, `thermostats on ${this.parts.broker.url}`)
