@@ -6,8 +6,12 @@ export default defineConfig({
   main: {
     build: {
       rollupOptions: {
-        // The ingest worker is its own entry so core/ingest/ingest-thread.ts finds it beside main.js.
-        input: { main: resolve('electron/main.ts'), 'ingest-worker': resolve('core/ingest/ingest-worker.ts') },
+        // The workers are entries of their own so ingest-thread.ts and bucket-encoder.ts find them beside main.js.
+        input: {
+          main: resolve('electron/main.ts'),
+          'ingest-worker': resolve('core/ingest/ingest-worker.ts'),
+          'bucket-encoder-worker': resolve('core/archive/bucket-encoder-worker.ts'),
+        },
       },
     },
   },

@@ -14,6 +14,7 @@ import type {
 } from '../server/contract.js';
 import { bucketOf, runArchivePass } from './archive-pass.js';
 import { archiveBucket } from './bucket-archive.js';
+import { BucketEncoder } from './bucket-encoder.js';
 import { EnergyObjectStore } from './energy-object-store.js';
 import { FailureBackoff } from './failure-backoff.js';
 import { RedisRequestError } from './redis-request-error.js';
@@ -49,6 +50,7 @@ export class Archiver {
   private readonly client: S3Client | null;
   private readonly store: EnergyObjectStore | null;
   private readonly backoff: FailureBackoff;
+  private readonly encoder: BucketEncoder;
   private readonly now: () => number;
   /** Pending entries that are not bucket lists of this namespace, each logged once. */
   private readonly foreignEntries = new Set<string>();
@@ -61,6 +63,7 @@ export class Archiver {
   constructor(private readonly options: ArchiverOptions) {
     this.now = options.now ?? Date.now;
     this.backoff = new FailureBackoff(options.retryDelaysMs);
+    this.encoder = new BucketEncoder(options.log);
     const { s3 } = options.archive;
     this.client = s3.bucket !== undefined ? createS3Client(s3) : null;
     this.store = this.client !== null && s3.bucket !== undefined ? new EnergyObjectStore(this.client, { ...s3, bucket: s3.bucket }) : null;
@@ -75,12 +78,14 @@ export class Archiver {
   }
 
   /**
-   * Creates a missing bucket at start-up (when allowed) rather than at the first upload, so the
-   * Archive page can list objects and test the connection on a fresh setup. A failure here is only
-   * logged: the first pass asks again and reports it.
+   * Starts the LZ4 worker and creates a missing bucket at start-up (when allowed) rather than at the
+   * first upload, so the Archive page can list objects and test the connection on a fresh setup. A
+   * failure here is only logged: the first pass asks again and reports it.
    */
   private prepareBucket(): void {
-    if (this.store === null || !this.options.archive.s3.createBucket) return;
+    if (this.store === null) return;
+    this.encoder.warmUp();
+    if (!this.options.archive.s3.createBucket) return;
     this.store.ensureBucket().catch((error: unknown) => this.options.log(`archive: could not prepare the bucket yet: ${(error as Error).message}`));
   }
 
@@ -90,6 +95,7 @@ export class Archiver {
     this.clearTimer();
     await this.running?.done;
     this.client?.destroy();
+    await this.encoder.close();
   }
 
   /** Runs a pass, or joins the one already running. */
@@ -168,7 +174,7 @@ export class Archiver {
         scanCount: archive.scanCount,
         concurrency: archive.concurrency,
         progress,
-        archiveOne: (bucket) => archiveBucket({ redis, keys, store, log, afterUpload }, bucket),
+        archiveOne: (bucket) => archiveBucket({ redis, keys, store, encoder: this.encoder, log, afterUpload }, bucket),
         stopping: () => this.stopped,
         onForeignEntry: (name) => this.logForeignEntry(name),
         log,

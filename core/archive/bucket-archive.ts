@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { finalizeArchivedBucket, forgetMissingBucket } from '../model/energy-archive-persist.js';
 import type { EnergyBucketRef, KeySchema } from '../model/keys.js';
-import { encodeBucket } from './energy-object.js';
+import type { BucketEncoder } from './bucket-encoder.js';
 import type { EnergyObjectStore } from './energy-object-store.js';
 import { mergeReadings } from './merge-readings.js';
 import { redisRequest } from './redis-request-error.js';
@@ -10,6 +10,7 @@ export interface BucketArchiveContext {
   redis: Redis;
   keys: KeySchema;
   store: EnergyObjectStore;
+  encoder: BucketEncoder;
   log: (line: string) => void;
   /** Runs between a verified upload and the Redis finalize; a seam for tests of what can happen there. */
   afterUpload?: (bucket: EnergyBucketRef) => Promise<void>;
@@ -52,7 +53,7 @@ export async function archiveBucket(context: BucketArchiveContext, bucket: Energ
  * The S3 half of archiveBucket: reads the list and, when the bucket was archived before, merges
  * the object's readings with the list's, then uploads and verifies. Null when the list is gone.
  */
-export async function uploadBucket({ redis, keys, store, log }: BucketArchiveContext, bucket: EnergyBucketRef): Promise<UploadedBucket | null> {
+export async function uploadBucket({ redis, keys, store, encoder, log }: BucketArchiveContext, bucket: EnergyBucketRef): Promise<UploadedBucket | null> {
   const [listed, archivedMembers] = await Promise.all([
     redisRequest('LRANGE', redis.lrange(keys.energyBucket(bucket.deviceId, bucket.bucketStart), 0, -1)),
     redisRequest('ZRANGEBYSCORE', redis.zrangebyscore(keys.meterArchived(bucket.deviceId), bucket.bucketStart, bucket.bucketStart)),
@@ -67,7 +68,7 @@ export async function uploadBucket({ redis, keys, store, log }: BucketArchiveCon
     if (archived === null) log(`archive: ${store.objectKey(bucket)} is listed as archived but missing in S3; uploading the readings still in Redis`);
     readings = mergeReadings(archived ?? [], listed);
   }
-  const encoded = encodeBucket(readings);
+  const encoded = await encoder.encode(readings);
   const etag = await store.write(bucket, encoded, readings.length);
   return { etag, listLength: listed.length, bytesIn: encoded.rawBytes, bytesOut: encoded.body.length };
 }

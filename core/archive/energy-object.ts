@@ -27,11 +27,20 @@ export function energyObjectKey(keyPrefix: string, deviceId: string, bucketStart
 }
 
 export function encodeBucket(readings: readonly string[]): EncodedBucket {
-  const raw = Buffer.from(readings.length === 0 ? '' : readings.join('\n') + '\n', 'utf8');
-  const body = Buffer.from(compress(raw));
+  return encodeNdjson(ndjsonOf(readings));
+}
+
+/** The readings as NDJSON: one per line, each line ended. */
+export function ndjsonOf(readings: readonly string[]): string {
+  return readings.length === 0 ? '' : readings.join('\n') + '\n';
+}
+
+export function encodeNdjson(ndjson: string): EncodedBucket {
+  const raw = Buffer.from(ndjson, 'utf8');
+  const body = compress(raw);
   const md5 = createHash('md5').update(body).digest();
   return {
-    body,
+    body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
     rawBytes: raw.length,
     rawSha256: createHash('sha256').update(raw).digest('hex'),
     md5Base64: md5.toString('base64'),

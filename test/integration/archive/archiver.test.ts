@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Archiver, type ArchiverOptions } from '../../../core/archive/archiver.js';
 import { uploadBucket } from '../../../core/archive/bucket-archive.js';
+import { BucketEncoder } from '../../../core/archive/bucket-encoder.js';
 import { EnergyObjectStore } from '../../../core/archive/energy-object-store.js';
 import { energyObjectKey } from '../../../core/archive/energy-object.js';
 import { createS3Client, type S3Settings } from '../../../core/archive/s3-client.js';
@@ -405,7 +406,7 @@ describe('crash between upload and finalize', () => {
     const settings = s3.settings(s3Bucket);
     const client = createS3Client(settings);
     const store = new EnergyObjectStore(client, { ...settings, bucket: s3Bucket });
-    return { client, context: { redis, keys, store, log: () => undefined } };
+    return { client, context: { redis, keys, store, encoder: new BucketEncoder(() => undefined), log: () => undefined } };
   }
 
   it('leaves Redis as it was, and the next pass re-uploads and finalizes: every reading once', async () => {
@@ -416,6 +417,7 @@ describe('crash between upload and finalize', () => {
     // The upload alone, as if the process died right after it.
     const uploaded = await uploadBucket(context, bucket);
     client.destroy();
+    await context.encoder.close();
 
     expect(uploaded).toMatchObject({ listLength: 50 });
     expect(await objectExists('C1', DAY_1)).toBe(true);
@@ -439,6 +441,7 @@ describe('crash between upload and finalize', () => {
     const { client, context } = uploadContext();
     await uploadBucket(context, { deviceId: 'C2', bucketStart: DAY_1 });
     client.destroy();
+    await context.encoder.close();
 
     await makeArchiver().runNow('manual');
 
