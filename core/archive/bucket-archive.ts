@@ -55,18 +55,19 @@ export async function archiveBucket(context: BucketArchiveContext, bucket: Energ
  */
 export async function uploadBucket({ redis, keys, store, encoder, log }: BucketArchiveContext, bucket: EnergyBucketRef): Promise<UploadedBucket | null> {
   const [listed, archivedMembers] = await Promise.all([
-    redisRequest('LRANGE', redis.lrange(keys.energyBucket(bucket.deviceId, bucket.bucketStart), 0, -1)),
+    // As bytes: the common case uploads them as they are, without decoding 100+ KB to text and back.
+    redisRequest('LRANGE', redis.lrangeBuffer(keys.energyBucket(bucket.deviceId, bucket.bucketStart), 0, -1)),
     redisRequest('ZRANGEBYSCORE', redis.zrangebyscore(keys.meterArchived(bucket.deviceId), bucket.bucketStart, bucket.bucketStart)),
   ]);
   if (listed.length === 0) return null;
   // Before the merge read too: a bucket listed as archived in a bucket that is gone (switched,
   // emptied) must be recreated, not reported as missing to a user who allowed creating it.
   await store.ensureBucket();
-  let readings = listed;
+  let readings: ReadonlyArray<string | Buffer> = listed;
   if (archivedMembers.length > 0) {
     const archived = await store.readReadings(bucket);
     if (archived === null) log(`archive: ${store.objectKey(bucket)} is listed as archived but missing in S3; uploading the readings still in Redis`);
-    readings = mergeReadings(archived ?? [], listed);
+    readings = mergeReadings(archived ?? [], listed.map((line) => line.toString('utf8')));
   }
   const encoded = await encoder.encode(readings);
   const etag = await store.write(bucket, encoded, readings.length);

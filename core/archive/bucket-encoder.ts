@@ -3,7 +3,8 @@ import { encodeBucket, ndjsonOf, type EncodedBucket } from './energy-object.js';
 
 export interface EncodeRequest {
   id: number;
-  ndjson: string;
+  /** The NDJSON bytes, transferred (not copied) to the worker. */
+  ndjson: Uint8Array;
 }
 
 export type EncodeReply = Omit<EncodedBucket, 'body'> & { id: number; body: Uint8Array };
@@ -26,14 +27,17 @@ export class BucketEncoder {
 
   constructor(private readonly log: (line: string) => void) {}
 
-  encode(readings: readonly string[]): Promise<EncodedBucket> {
+  encode(readings: ReadonlyArray<string | Buffer>): Promise<EncodedBucket> {
     if (this.failed) return Promise.resolve(encodeBucket(readings));
     const worker = this.startedWorker();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      const request: EncodeRequest = { id, ndjson: ndjsonOf(readings) };
-      worker.postMessage(request);
+      // Buffer.concat of more than a pool's worth (4 KB) owns its memory, so it can be transferred;
+      // a tiny bucket is copied into its own array first.
+      const ndjson = ownedBytes(ndjsonOf(readings));
+      const request: EncodeRequest = { id, ndjson };
+      worker.postMessage(request, [ndjson.buffer as ArrayBuffer]);
     });
   }
 
@@ -69,4 +73,9 @@ export class BucketEncoder {
     for (const waiter of this.waiting.values()) waiter.reject(error);
     this.waiting.clear();
   }
+}
+
+/** The bytes in an ArrayBuffer of their own, which can be transferred without taking others along. */
+function ownedBytes(bytes: Buffer): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
 }

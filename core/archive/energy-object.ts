@@ -26,22 +26,25 @@ export function energyObjectKey(keyPrefix: string, deviceId: string, bucketStart
   return `${keyPrefix}energy/${deviceId}/${bucketStart}.ndjson.lz4`;
 }
 
-export function encodeBucket(readings: readonly string[]): EncodedBucket {
+export function encodeBucket(readings: ReadonlyArray<string | Buffer>): EncodedBucket {
   return encodeNdjson(ndjsonOf(readings));
 }
 
-/** The readings as NDJSON: one per line, each line ended. */
-export function ndjsonOf(readings: readonly string[]): string {
-  return readings.length === 0 ? '' : readings.join('\n') + '\n';
+/** The readings as NDJSON bytes: one per line, each line ended. */
+export function ndjsonOf(readings: ReadonlyArray<string | Buffer>): Buffer {
+  const parts: Buffer[] = [];
+  for (const reading of readings) parts.push(typeof reading === 'string' ? Buffer.from(reading, 'utf8') : reading, NEWLINE);
+  return Buffer.concat(parts);
 }
 
-export function encodeNdjson(ndjson: string): EncodedBucket {
-  const raw = Buffer.from(ndjson, 'utf8');
+const NEWLINE = Buffer.from('\n');
+
+export function encodeNdjson(raw: Uint8Array): EncodedBucket {
   const body = compress(raw);
   const md5 = createHash('md5').update(body).digest();
   return {
     body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-    rawBytes: raw.length,
+    rawBytes: raw.byteLength,
     rawSha256: createHash('sha256').update(raw).digest('hex'),
     md5Base64: md5.toString('base64'),
     md5Hex: md5.toString('hex'),
