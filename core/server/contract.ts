@@ -12,6 +12,7 @@ export interface PartStatus {
 }
 
 export interface IngestFigures {
+  /** Thermostat readings; meter readings are counted in the meterReadings* fields. */
   received: number;
   written: number;
   rejected: number;
