@@ -10,6 +10,9 @@ import type {
   PendingBuckets,
   S3ConnectionCheck,
   ClimateCounters,
+  KeyDetail,
+  KeyPage,
+  KeyType,
   DataModel,
   DeviceDetail,
   EmulatorCommand,
@@ -110,6 +113,16 @@ export class ApiClient {
     return this.request('POST', '/api/archive/test', {});
   }
 
+  /** One walk of SCAN steps; pass the answer's cursor back to continue ("0" in the answer: the walk is complete). */
+  keys(options: { cursor?: string; match?: string; type?: KeyType; count?: number; maxExamined?: number } = {}): Promise<KeyPage> {
+    return this.request('GET', `/api/keys?${queryString(options)}`);
+  }
+
+  /** TTL, memory and one page of the value; `offset` is the previous answer's `next`. */
+  keyDetail(key: string, page: { offset?: string; limit?: number } = {}): Promise<KeyDetail> {
+    return this.request('GET', `/api/keys/detail?${queryString({ key, ...page })}`);
+  }
+
   /** Opens the live channel; `onFrame` gets at most four frames a second. Returns a handle to change topics or close. */
   live(topics: LiveTopic[], onFrame: (frame: LiveFrame) => void, onState: (connected: boolean) => void): LiveConnection {
     return new LiveConnection(this.endpoint, topics, onFrame, onState);
@@ -134,6 +147,11 @@ export class ApiClient {
     if (!response.ok) throw new Error((payload as ApiError | null)?.error ?? `HTTP ${response.status} from ${path}`);
     return payload as T;
   }
+}
+
+/** Query parameters with the unset ones left out. */
+function queryString(parameters: Record<string, string | number | undefined>): URLSearchParams {
+  return new URLSearchParams(Object.entries(parameters).flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)]])));
 }
 
 const RECONNECT_MS = 1000;

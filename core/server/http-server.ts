@@ -14,6 +14,7 @@ import type { WarningsFeed } from '../query/warnings-feed.js';
 import type { EmulatorCommand, EmulatorStatus, StackStatus } from './contract.js';
 import type { ApiError } from './contract.js';
 import { registerEnergyRoutes, type EnergyBackend } from './energy-routes.js';
+import { registerKeyBrowserRoutes } from './key-browser-routes.js';
 import { LiveHub } from './live-hub.js';
 import { BadRequest, parseRequest, UpstreamFailure } from './request-validation.js';
 
@@ -129,6 +130,7 @@ export async function startHttpServer({ backend, host, port, token, rendererDir,
   app.get('/api/rejected', async (request) => rejectedPayloads(redis, keys, parse(rejectedQuery, request.query).limit));
   app.get('/api/model', async () => backend.dataModel.inspect());
   registerEnergyRoutes(app, backend);
+  registerKeyBrowserRoutes(app, redis);
 
   if (rendererDir && existsSync(rendererDir)) await app.register(fastifyStatic, { root: rendererDir });
 
