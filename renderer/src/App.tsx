@@ -11,6 +11,7 @@ import { ClimatePage } from './pages/ClimatePage.js';
 import { DataModelPage } from './pages/DataModelPage.js';
 import { EmulatorPage } from './pages/EmulatorPage.js';
 import { EventsPage } from './pages/EventsPage.js';
+import { KeysPage } from './pages/KeysPage.js';
 import { MetersPage } from './pages/MetersPage.js';
 import { OverviewPage } from './pages/OverviewPage.js';
 import { RejectedPage } from './pages/RejectedPage.js';
@@ -35,6 +36,7 @@ const PAGE_VIEWS: Record<PageId, () => JSX.Element> = {
   meters: MetersPage,
   archive: ArchivePage,
   model: DataModelPage,
+  keys: KeysPage,
   rejected: RejectedPage,
 };
 

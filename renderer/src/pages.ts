@@ -1,6 +1,6 @@
 import type { LiveTopic } from '../../core/server/contract.js';
 
-export type PageId = 'overview' | 'events' | 'climate' | 'warnings' | 'emulator' | 'meters' | 'archive' | 'model' | 'rejected';
+export type PageId = 'overview' | 'events' | 'climate' | 'warnings' | 'emulator' | 'meters' | 'archive' | 'model' | 'keys' | 'rejected';
 
 export interface PageInfo {
   id: PageId;
@@ -18,6 +18,7 @@ export const PAGES: readonly PageInfo[] = [
   { id: 'meters', title: 'Meters', topics: [] },
   { id: 'archive', title: 'Archive', topics: [] },
   { id: 'model', title: 'Data model', topics: [] },
+  { id: 'keys', title: 'Keys', topics: [] },
   { id: 'rejected', title: 'Rejected', topics: [] },
 ];
 

@@ -12,6 +12,8 @@ import type {
   EnergySeries,
   EventRange,
   EventSearch,
+  KeyDetail,
+  KeyPage,
   LiveFrame,
   LiveTopic,
   MeterEmulatorCommand,
@@ -222,6 +224,16 @@ export function fakeClient(overrides: Partial<Record<keyof WorkbenchClient, unkn
     runArchive: vi.fn(async (): Promise<ArchiveStatus> => archiveStatus()),
     pendingBuckets: vi.fn(async (): Promise<PendingBuckets> => ({ buckets: [], cursor: '0' })),
     archivedObjects: vi.fn(async (): Promise<ArchivedObjects> => ({ objects: [], next: null })),
+    keys: vi.fn(
+      async (options: { cursor?: string; match?: string; type?: string; count?: number } = {}): Promise<KeyPage> => ({
+        keys: [],
+        cursor: '0',
+        examined: 0,
+        command: `SCAN ${options.cursor ?? '0'} MATCH ${options.match ?? '*'} COUNT ${options.count ?? 100}`,
+        totalKeys: 0,
+      }),
+    ),
+    keyDetail: vi.fn(async (key: string): Promise<KeyDetail> => ({ type: 'none', key })),
     testS3Connection: vi.fn(async (): Promise<S3ConnectionCheck> => ({ ok: true, steps: [], problem: null })),
     live: vi.fn((topics: LiveTopic[], onFrame: (frame: LiveFrame) => void, onState: (connected: boolean) => void) => {
       const connection: FakeLive = {

@@ -1,0 +1,30 @@
+import { mkdirSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { SHOTS_DIR, openDashboard, openPage, publishReadings, reading, shoot, uniqueDeviceId, withRedis } from './e2e-helpers.js';
+
+test('the Keys page finds keys with SCAN, groups them on ":" and shows a value equal to Redis', async ({ page }) => {
+  mkdirSync(SHOTS_DIR, { recursive: true });
+  await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });
+  await publishReadings([reading(uniqueDeviceId('keys'), 95)]);
+  await expect.poll(() => withRedis((redis) => redis.get('climate:hot'))).not.toBeNull();
+
+  await openDashboard(page);
+  await openPage(page, 'Keys');
+  await page.getByLabel('Match').fill('climate:*');
+  await page.getByRole('button', { name: 'Scan', exact: true }).click();
+  const tree = page.getByTestId('key-tree');
+  const climate = tree.getByTestId('key-folder').filter({ hasText: 'climate:' });
+  await expect(climate).toBeVisible();
+  await climate.click();
+  await tree.getByTestId('key-row').filter({ hasText: 'hot' }).click();
+  const detail = page.getByTestId('key-detail');
+  const hot = await withRedis((redis) => redis.get('climate:hot'));
+  await expect(detail.getByTestId('string-value')).toHaveText(hot!);
+
+  await page.getByLabel('Match').fill('*');
+  await page.getByRole('button', { name: 'Scan', exact: true }).click();
+  await expect(page.getByTestId('scan-summary')).toContainText('examined');
+  await tree.getByTestId('key-row').filter({ hasText: 'SensorData' }).first().click();
+  await expect(detail.getByTestId('key-value-table')).toBeVisible();
+  await shoot(page, 'keys');
+});
