@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../worker-entry.js';
 import { encodeBucket, ndjsonOf, type EncodedBucket } from './energy-object.js';
 
 export interface EncodeRequest {
@@ -9,9 +10,6 @@ export interface EncodeRequest {
 
 export type EncodeReply = Omit<EncodedBucket, 'body'> & { id: number; body: Uint8Array };
 
-/** Runs from source (.ts, through tsx) and from the electron-vite bundle (.js beside main.js). */
-const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(RUNNING_FROM_SOURCE ? './bucket-encoder-worker-from-source.mjs' : './bucket-encoder-worker.js', import.meta.url);
 
 /**
  * Compresses and checksums buckets on a worker thread. The archiver's own thread is busy with the
@@ -54,7 +52,7 @@ export class BucketEncoder {
 
   private startedWorker(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_URL);
+    const worker = startWorker(import.meta.url, 'bucket-encoder-worker');
     worker.unref();
     worker.on('message', ({ id, body, ...sums }: EncodeReply) => {
       const waiter = this.waiting.get(id);

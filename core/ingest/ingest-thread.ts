@@ -1,5 +1,6 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
+import { startWorker } from '../worker-entry.js';
 import { EMPTY_INGEST_SNAPSHOT, type IngestSnapshot } from './ingest-snapshot.js';
 import { TOPIC_FILTERS, type WriteStrategy } from './ingest.js';
 import type { FromIngestWorker, MessageBatch, ToIngestWorker } from './ingest-worker-protocol.js';
@@ -20,9 +21,6 @@ export interface IngestThreadOptions {
 }
 
 
-/** Runs from source (.ts, through tsx) and from the electron-vite bundle (.js beside main.js). */
-const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(RUNNING_FROM_SOURCE ? './ingest-worker-from-source.mjs' : './ingest-worker.js', import.meta.url);
 const NOTHING_UNWRITTEN: UnwrittenReadings = { thermostats: [], meters: [] };
 
 /** One batch being gathered on the broker's thread until the next turn of the event loop. */
@@ -113,7 +111,7 @@ export class IngestThread {
       strategy: options.strategy ?? 'batched',
       topicFilters: TOPIC_FILTERS,
     };
-    const worker = new Worker(WORKER_URL, { workerData });
+    const worker = startWorker(import.meta.url, 'ingest-worker', { workerData });
     const thread = new IngestThread(worker, options);
     await thread.whenReady();
     for (const [rule, filter] of TOPIC_FILTERS.entries()) {

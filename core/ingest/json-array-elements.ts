@@ -21,7 +21,8 @@ function skipString(text: string, quote: number): number {
   return text.length;
 }
 
-function nextNonSpace(text: string, from: number): number {
+/** Index of the first character at or after `from` that is not JSON white space. */
+export function nextNonSpace(text: string, from: number): number {
   let i = from;
   while (i < text.length && /\s/.test(text[i]!)) i += 1;
   return i;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { MeterChannelField, MeterReadingBody } from '../model/meter-reading.js';
-import { arrayObjectTexts, topLevelValueStart } from './json-array-elements.js';
+import { arrayObjectTexts, nextNonSpace, topLevelValueStart } from './json-array-elements.js';
 import { decodeJsonPayload, reject, rejectionFromIssues, type ParseResult } from './json-payload.js';
 import { DEVICE_ID_PATTERN } from './thermostat-payload.js';
 
@@ -108,12 +108,6 @@ function meterIdFromTopic(topic: string): string | null {
   const parts = topic.split('/');
   if (parts.length !== 3 || parts[0] !== 'meters' || parts[2] !== 'energy') return null;
   return DEVICE_ID_PATTERN.test(parts[1]!) ? parts[1]! : null;
-}
-
-function nextNonSpace(text: string, from: number): number {
-  let i = from;
-  while (i < text.length && /\s/.test(text[i]!)) i += 1;
-  return i;
 }
 
 /**
