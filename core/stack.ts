@@ -14,9 +14,17 @@ import { IngestThread } from './ingest/ingest-thread.js';
 import { METER_TOPIC_FILTER } from './ingest/meter-payload.js';
 import { THERMOSTAT_TOPIC } from './ingest/thermostat-rule.js';
 import { openRedis, redactUrl } from './redis/connect.js';
+import { ReadOnlyRefusal } from './redis/command-table.js';
+import { BUILT_IN_ID, ConnectionManager } from './connections/connection-manager.js';
+import { connectionSettingsSchema, parseRedisUrl, type StoredSecrets } from './connections/connection-settings.js';
+import { ConnectionStore } from './connections/connection-store.js';
+import { startInspection, stopInspection, type Inspection } from './connections/inspection.js';
+import { secretBoxFromEnvironment, type SecretBox } from './connections/secret-box.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
 import type {
+  ActiveConnection,
   ArchivedObjects,
+  ConnectionSettings,
   ArchiveStatus,
   ArchiveTarget,
   EmulatorCommand,
@@ -34,10 +42,8 @@ import type {
 import { startHttpServer, type ApiBackend, type HttpServer } from './server/http-server.js';
 import { EMULATOR_PRESETS } from './emulator/presets.js';
 import { createKeySchema, type KeySchema } from './model/keys.js';
-import { DataModelInspector } from './query/data-model.js';
-import { EnergyQuery } from './query/energy-query.js';
+import type { EnergyS3Target } from './query/energy-query.js';
 import { listMeters } from './query/meters.js';
-import { WarningsFeed } from './query/warnings-feed.js';
 
 export interface StackAddresses {
   http: string;
@@ -59,6 +65,8 @@ export interface StackOptions {
   log: Log;
   /** The built renderer to serve over HTTP (browser mode and the desktop window alike). */
   rendererDir: string | null;
+  /** Encrypts saved connections' secrets; the desktop shell passes one backed by safeStorage, `serve` uses SW_SECRET_KEY. */
+  secretBox?: SecretBox;
 }
 
 /** The running pieces, in start order. */
@@ -68,13 +76,14 @@ interface StackParts {
   redisUrl: string;
   embeddedRedis: EmbeddedRedis | null;
   redis: Redis;
-  warnings: WarningsFeed;
   broker: Broker;
   ingest: IngestThread | null;
   figures: FiguresSampler;
   archiver: Archiver;
-  energy: EnergyQuery;
+  /** Where the workbench's own energy archive lives, for queries over its history. */
+  energyArchive: EnergyS3Target | null;
   s3: S3Client | null;
+  connections: ConnectionManager;
   log: Log;
 }
 
@@ -89,20 +98,19 @@ export class Stack implements ApiBackend {
   private http: HttpServer | null = null;
   readonly config: Config;
   readonly token = randomBytes(24).toString('base64url');
-  readonly redis: Redis;
-  readonly keys: KeySchema;
-  readonly warnings: WarningsFeed;
-  readonly dataModel: DataModelInspector;
+  private inspecting: Inspection;
+  /** A switch in progress: the next waits for it, so two quick choices end on the last one. */
+  private switching: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly parts: StackParts) {
+  private constructor(
+    private readonly parts: StackParts,
+    inspection: Inspection,
+  ) {
     this.config = parts.config;
-    this.redis = parts.redis;
-    this.keys = parts.keys;
-    this.warnings = parts.warnings;
-    this.dataModel = new DataModelInspector(parts.redis, this.keys);
+    this.inspecting = inspection;
   }
 
-  static async start(config: Config, { log, rendererDir }: StackOptions): Promise<Stack> {
+  static async start(config: Config, { log, rendererDir, secretBox = secretBoxFromEnvironment() }: StackOptions): Promise<Stack> {
     const embeddedRedis = config.redis.url
       ? null
       : await startEmbeddedRedis({
@@ -118,8 +126,8 @@ export class Stack implements ApiBackend {
     try {
       const redis = await openRedis(redisUrl, { connectionName: 'sensor-workbench:api' });
       cleanup.push(() => redis.quit().catch(() => redis.disconnect()));
-      const warnings = await WarningsFeed.start(redisUrl, keys);
-      cleanup.push(() => warnings.stop());
+      const store = await ConnectionStore.open(join(config.dataDir, 'connections.json'), secretBox);
+      const connections = await ConnectionManager.create(store, { ...builtInConnection(config, redisUrl, embeddedRedis !== null), client: redis });
       const broker = await startBroker(config.mqtt);
       cleanup.push(() => broker.close());
       const ingest = config.readOnly
@@ -131,12 +139,9 @@ export class Stack implements ApiBackend {
       const archiver = new Archiver({ redis, keys, energy: config.energy, archive: config.archive, log });
       if (!config.readOnly) archiver.start();
       cleanup.push(() => archiver.stop());
-      const energy = new EnergyQuery({
-        redis,
-        keys,
-        bucketSeconds: config.energy.bucketSeconds,
-        s3: s3 && { client: s3, bucket: config.archive.s3.bucket!, keyPrefix: config.archive.s3.keyPrefix },
-      });
+      const energyArchive = s3 && { client: s3, bucket: config.archive.s3.bucket!, keyPrefix: config.archive.s3.keyPrefix };
+      const inspection = await startInspection(await connections.open(BUILT_IN_ID), { bucketSeconds: config.energy.bucketSeconds, s3: energyArchive });
+      cleanup.push(() => stopInspection(inspection));
       const figures = new FiguresSampler({
         ingest,
         redis,
@@ -144,7 +149,7 @@ export class Stack implements ApiBackend {
         mqttClients: () => broker.connectedClients(),
       });
       figures.start();
-      const stack = new Stack({ config, keys, redisUrl, embeddedRedis, redis, warnings, broker, ingest, figures, archiver, energy, s3, log });
+      const stack = new Stack({ config, keys, redisUrl, embeddedRedis, redis, broker, ingest, figures, archiver, energyArchive, s3, connections, log }, inspection);
       stack.http = await startHttpServer({ backend: stack, host: config.http.host, port: config.http.port, token: stack.token, rendererDir, log });
       const { mode } = config.emulator;
       if (mode === 'thermostats' || mode === 'all') await stack.controlEmulator({ action: 'start' });
@@ -154,6 +159,32 @@ export class Stack implements ApiBackend {
       for (const step of cleanup.reverse()) await step().catch(() => undefined);
       throw error;
     }
+  }
+
+  /** The connection every page reads from right now. */
+  inspection(): Inspection {
+    return this.inspecting;
+  }
+
+  get connections(): ConnectionManager {
+    return this.parts.connections;
+  }
+
+  /** Points every page at another connection; the current one stays when the new one cannot be opened. */
+  activateConnection(id: string): Promise<ActiveConnection> {
+    const next = this.switching.then(async () => {
+      const inspection = await startInspection(await this.parts.connections.open(id), {
+        bucketSeconds: this.config.energy.bucketSeconds,
+        s3: id === BUILT_IN_ID ? this.parts.energyArchive : null,
+      });
+      const previous = this.inspecting;
+      this.inspecting = inspection;
+      await stopInspection(previous);
+      this.parts.log(`pages now read from ${inspection.connection.name} (${inspection.connection.address}${inspection.connection.readOnly ? ', read-only' : ''})`);
+      return inspection.connection;
+    });
+    this.switching = next.catch(() => undefined);
+    return next;
   }
 
   addresses(): StackAddresses {
@@ -174,12 +205,13 @@ export class Stack implements ApiBackend {
     const archive = describeTarget(this.config.archive.s3);
     return {
       startedAt: this.startedAt,
-      readOnly: this.config.readOnly,
+      readOnly: this.inspecting.connection.readOnly,
+      connection: this.inspecting.connection,
       parts: {
         redis:
-          this.redis.status === 'ready'
+          this.parts.redis.status === 'ready'
             ? running(redactUrl(this.parts.redisUrl), this.parts.embeddedRedis ? `embedded, ${this.parts.embeddedRedis.binary}` : 'external')
-            : { state: 'failed', address: redactUrl(this.parts.redisUrl), detail: `not reachable (connection ${this.redis.status}); the workbench keeps retrying` },
+            : { state: 'failed', address: redactUrl(this.parts.redisUrl), detail: `not reachable (connection ${this.parts.redis.status}); the workbench keeps retrying` },
         broker: running(this.parts.broker.url),
         ingest: this.parts.ingest?.failure
           ? { state: 'failed', address: null, detail: this.parts.ingest.failure }
@@ -190,7 +222,7 @@ export class Stack implements ApiBackend {
           ? running(this.parts.broker.url, `thermostats on ${this.parts.broker.url}`)
           : { state: 'stopped', address: null, detail: null },
         udp: udp
-          ? running(udp, `meter datagrams → energy buckets of ${this.config.energy.bucketSeconds} s in ${this.keys.namespace}`)
+          ? running(udp, `meter datagrams → energy buckets of ${this.config.energy.bucketSeconds} s in ${this.parts.keys.namespace}`)
           : { state: 'stopped', address: null, detail: 'read-only mode: nothing is written to Redis' },
         meterEmulator: meterEmulator?.running
           ? running(meterEmulator.transport === 'udp' ? udp : this.parts.broker.url, `${meterEmulator.meters} meters over ${meterEmulator.transport}`)
@@ -204,7 +236,7 @@ export class Stack implements ApiBackend {
   }
 
   async controlEmulator(command: EmulatorCommand): Promise<EmulatorStatus | null> {
-    if (command.action !== 'stop' && this.config.readOnly) throw new Error('read-only mode: the emulator cannot write');
+    if (command.action !== 'stop') this.refuseWrites('the emulator cannot write');
     const changes = {
       ...(command.preset !== undefined && EMULATOR_PRESETS[command.preset]),
       ...(command.rate !== undefined && { rate: command.rate }),
@@ -222,7 +254,7 @@ export class Stack implements ApiBackend {
   }
 
   async controlMeterEmulator(command: MeterEmulatorCommand): Promise<MeterEmulatorStatus | null> {
-    if (command.action !== 'stop' && this.config.readOnly) throw new Error('read-only mode: the meter emulator cannot write');
+    if (command.action !== 'stop') this.refuseWrites('the meter emulator cannot write');
     const changes = {
       ...(command.meters !== undefined && { meters: command.meters }),
       ...(command.speed !== undefined && { speed: command.speed }),
@@ -240,15 +272,16 @@ export class Stack implements ApiBackend {
   }
 
   listMeters(limit: number): Promise<MeterList> {
-    return listMeters(this.redis, this.keys, limit);
+    const { client, keys } = this.inspecting;
+    return listMeters(client, keys, limit);
   }
 
   energySeries(deviceId: string, fromSeconds: number, toSeconds: number, intervalSeconds: number): Promise<EnergySeries> {
-    return this.parts.energy.series(deviceId, fromSeconds, toSeconds, intervalSeconds);
+    return this.inspecting.energy.series(deviceId, fromSeconds, toSeconds, intervalSeconds);
   }
 
   energyReadings(deviceId: string, fromSeconds: number, toSeconds: number, limit: number): Promise<EnergyReadings> {
-    return this.parts.energy.readings(deviceId, fromSeconds, toSeconds, limit);
+    return this.inspecting.energy.readings(deviceId, fromSeconds, toSeconds, limit);
   }
 
   archiveStatus(): Promise<ArchiveStatus> {
@@ -256,7 +289,7 @@ export class Stack implements ApiBackend {
   }
 
   async startArchiveRun(): Promise<ArchiveStatus> {
-    if (this.config.readOnly) throw new Error('read-only mode: archiving deletes archived buckets from Redis, so it is off');
+    this.refuseWrites('archiving deletes archived buckets from Redis, so it is off');
     const status = await this.parts.archiver.status();
     if (!status.configured) throw new Error(status.reason ?? 'the archive is not configured');
     void this.parts.archiver.runNow('manual').catch(() => undefined);
@@ -285,14 +318,27 @@ export class Stack implements ApiBackend {
     this.parts.s3?.destroy();
     this.parts.figures.stop();
     await this.http?.close();
-    await this.warnings.stop();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.switching;
+    await stopInspection(this.inspecting);
+    await this.parts.redis.quit().catch(() => this.parts.redis.disconnect());
     await this.parts.embeddedRedis?.stop();
     const files = [
       await this.saveUnwritten('thermostats', unwritten.thermostats.map(({ receivedAt: _receivedAt, ...reading }) => JSON.stringify(reading))),
       await this.saveUnwritten('meters', unwritten.meters.map(({ deviceId, json }) => `{"deviceId":${JSON.stringify(deviceId)},"reading":${json}}`)),
     ].filter((file) => file !== null);
     return { unwrittenFiles: files, unwritten: unwritten.thermostats.length + unwritten.meters.length };
+  }
+
+  /**
+   * The emulators and the archiver write to the workbench's own Redis only, and not while it is
+   * read-only; while the pages show another connection they refuse, so nobody starts them believing
+   * they feed what is on screen.
+   */
+  private refuseWrites(what: string): void {
+    if (this.config.readOnly) throw new ReadOnlyRefusal(`read-only mode: ${what}`);
+    const { connection } = this.inspecting;
+    if (connection.builtIn) return;
+    throw new ReadOnlyRefusal(`${what} here: the pages show ${connection.name}, and the emulators and the archive write only to the workbench's own Redis; switch back to it on the Connections page`);
   }
 
   private async saveUnwritten(kind: string, lines: string[]): Promise<string | null> {
@@ -331,4 +377,16 @@ export class Stack implements ApiBackend {
 function udpTarget(url: string): { host: string; port: number } {
   const { hostname, port } = new URL(url);
   return { host: hostname.replace(/^\[|\]$/g, ''), port: Number(port) };
+}
+
+/** The workbench's own Redis as the connection list shows it; writable unless --read-only. */
+function builtInConnection(config: Config, redisUrl: string, embedded: boolean): { settings: ConnectionSettings; secrets: StoredSecrets } {
+  const { settings: fromUrl, password } = parseRedisUrl(redisUrl);
+  const settings = connectionSettingsSchema.parse({
+    ...fromUrl,
+    name: embedded ? 'Workbench Redis (embedded)' : 'Workbench Redis (--redis-url)',
+    readOnly: config.readOnly,
+    schema: { keyPrefix: config.model.keyPrefix, namespace: config.model.namespace },
+  });
+  return { settings: settings as ConnectionSettings, secrets: password === undefined ? {} : { password } };
 }

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, Menu, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, safeStorage, shell } from 'electron';
 import type { FilePickOptions } from './preload.js';
 import { loadConfig } from '../core/config/load.js';
 import { Stack } from '../core/stack.js';
+import { secretBoxFromEnvironment, type SecretBox } from '../core/connections/secret-box.js';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 let stack: Stack | null = null;
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
   // The same flags as `npm run serve`, after the app path (`electron . --mqtt-port 1884`).
   const argv = process.argv.slice(app.isPackaged ? 1 : 2);
   const { config } = loadConfig({ argv, env: { SW_DATA_DIR: app.getPath('userData'), ...process.env } });
-  stack = await Stack.start(config, { log, rendererDir: join(import.meta.dirname, '../renderer') });
+  stack = await Stack.start(config, { log, rendererDir: join(import.meta.dirname, '../renderer'), secretBox: keychainSecretBox() });
   buildMenu(stack);
   const dataDir = config.dataDir;
   ipcMain.handle('shell:open-data-folder', () => shell.openPath(dataDir));
@@ -84,3 +85,24 @@ main().catch((error: Error) => {
   log(`Sensor Workbench could not start: ${error.message}`);
   app.exit(1);
 });
+
+const SAFE_STORAGE_FORMAT = 'safestorage';
+
+/**
+ * Saved connections' secrets sealed by the OS keychain. Linux without a keyring only offers
+ * "basic_text" (obfuscation with a fixed key), which is no protection: SW_SECRET_KEY is used then.
+ */
+function keychainSecretBox(): SecretBox {
+  const plainOnLinux = process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text';
+  if (!safeStorage.isEncryptionAvailable() || plainOnLinux) return secretBoxFromEnvironment();
+  return {
+    available: true,
+    detail: 'encrypted by the operating system keychain (Electron safeStorage)',
+    seal: (plain) => `${SAFE_STORAGE_FORMAT}:${safeStorage.encryptString(plain).toString('base64')}`,
+    open: (sealed) => {
+      const [format, data] = sealed.split(':');
+      if (format !== SAFE_STORAGE_FORMAT || data === undefined) throw new Error('a stored secret was not sealed by this desktop app\'s keychain');
+      return safeStorage.decryptString(Buffer.from(data, 'base64'));
+    },
+  };
+}

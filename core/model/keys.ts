@@ -12,6 +12,11 @@ export interface KeySchemaOptions {
   keyPrefix: string;
   /** In front of every smart-meter key; DEFAULT_NAMESPACE when not given. */
   namespace?: string;
+  /** The rest map the data model onto a Redis that names things differently; the source document's names by default. */
+  sensorData?: string;
+  climatePrefix?: string;
+  devicePrefix?: string;
+  warningsChannel?: string;
 }
 
 /** Where one energy bucket lives: the list `<ns>:energy:<deviceId>:<bucketStart>`. */
@@ -52,19 +57,26 @@ export interface KeySchema {
   archiveLastRun: string;
 }
 
-export function createKeySchema({ keyPrefix, namespace = DEFAULT_NAMESPACE }: KeySchemaOptions): KeySchema {
+export function createKeySchema({
+  keyPrefix,
+  namespace = DEFAULT_NAMESPACE,
+  sensorData = 'SensorData',
+  climatePrefix = 'climate:',
+  devicePrefix = '',
+  warningsChannel = 'Warnings',
+}: KeySchemaOptions): KeySchema {
   const climateKeys: Record<Climate, string> = {
-    hot: `${keyPrefix}climate:hot`,
-    warm: `${keyPrefix}climate:warm`,
-    cool: `${keyPrefix}climate:cool`,
-    cold: `${keyPrefix}climate:cold`,
+    hot: `${keyPrefix}${climatePrefix}hot`,
+    warm: `${keyPrefix}${climatePrefix}warm`,
+    cool: `${keyPrefix}${climatePrefix}cool`,
+    cold: `${keyPrefix}${climatePrefix}cold`,
   };
   const energyPrefix = `${namespace}:energy:`;
   return {
-    sensorData: `${keyPrefix}SensorData`,
-    deviceHash: (deviceId) => `${keyPrefix}${deviceId}`,
+    sensorData: `${keyPrefix}${sensorData}`,
+    deviceHash: (deviceId) => `${keyPrefix}${devicePrefix}${deviceId}`,
     climateCounter: (climate) => climateKeys[climate],
-    warningsChannel: `${keyPrefix}Warnings`,
+    warningsChannel: `${keyPrefix}${warningsChannel}`,
     deadLetters: `${keyPrefix}workbench:ingest:deadletters`,
     rejectedCounts: `${keyPrefix}workbench:ingest:rejected`,
     lastAppliedBatch: `${keyPrefix}workbench:ingest:lastbatch`,

@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-target.js';
 import { CLIMATES } from '../model/climate.js';
 import type { KeySchema } from '../model/keys.js';
 import type { ClimateCounters } from '../server/contract.js';
 
-export async function climateCounters(redis: Redis, keys: KeySchema): Promise<ClimateCounters> {
+export async function climateCounters(redis: RedisClient, keys: KeySchema): Promise<ClimateCounters> {
   const values = await redis.mget(...CLIMATES.map((climate) => keys.climateCounter(climate)));
   const counters = { hot: 0, warm: 0, cool: 0, cold: 0 };
   CLIMATES.forEach((climate, index) => (counters[climate] = Number(values[index] ?? 0)));

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-target.js';
 import { CLIMATES } from '../model/climate.js';
 import type { KeySchema } from '../model/keys.js';
 import type { DataModel, ModelEntry } from '../server/contract.js';
@@ -14,7 +14,7 @@ export class DataModelInspector {
   private previous: { at: number; sizes: Map<string, number> } | null = null;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: KeySchema,
   ) {}
 

@@ -1,5 +1,5 @@
 import { GetObjectCommand, NoSuchKey, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-target.js';
 import { performance } from 'node:perf_hooks';
 import { CorruptObjectError, decodeBucket, energyObjectKey } from '../archive/energy-object.js';
 import { bucketStartOf, bucketsCovering } from '../model/energy-bucket.js';
@@ -14,7 +14,7 @@ export interface EnergyS3Target {
 }
 
 export interface EnergyQueryOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: KeySchema;
   bucketSeconds: number;
   /** null when no S3 is configured: buckets the index calls archived then carry an error. */
@@ -96,12 +96,12 @@ interface RangeRead {
 }
 
 /**
- * The energy read side: a time range becomes buckets, each read from Redis, S3 or both, merged by
+ * The energy read side: a time range becomes buckets, each read from RedisClient, S3 or both, merged by
  * timestamp without duplicates. A bucket that cannot be read reports why in its own `error`; the
  * rest of the answer stands.
  */
 export class EnergyQuery {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly keys: KeySchema;
   private readonly bucketSeconds: number;
   private readonly s3: EnergyS3Target | null;
@@ -421,7 +421,7 @@ function shadowedIn(part: Segment | null, span: Span): number {
   return part.columns.shadowed.filter((t) => t >= span.from && t <= span.to && t < span.end).length;
 }
 
-/** Two sorted parts into runs, oldest first; a timestamp in both comes from Redis, the newer word. */
+/** Two sorted parts into runs, oldest first; a timestamp in both comes from RedisClient, the newer word. */
 function mergeParts(redis: Segment | null, s3: Segment | null): { segments: Segment[]; duplicates: number } {
   if (!hasReadings(redis) || !hasReadings(s3)) return { segments: [redis, s3].filter(hasReadings), duplicates: 0 };
   const segments: Segment[] = [];

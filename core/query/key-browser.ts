@@ -1,4 +1,5 @@
 import { ReplyError, type Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-target.js';
 import type { KeyDetail, KeyScan, KeySummary, KeyType, OtherKeyDetail } from '../server/contract.js';
 
 /**
@@ -21,64 +22,130 @@ export interface KeyScanRequest {
 export interface ValuePageRequest {
   /** Where the page starts, by type: byte (string), rank (zset), index (list), cursor (hash, set), entry id (stream). */
   offset: string | null;
+  /** Bytes of a string (up to MAX_STRING_PAGE_BYTES, for "load all"), elements of anything else (up to MAX_ELEMENTS_PER_PAGE). */
   limit: number;
 }
+
+/** "Load all" of a string reads the rest in one request; beyond this a value is not something to read on screen. */
+export const MAX_STRING_PAGE_BYTES = 16 * 1024 * 1024;
+/** A collection's page: "load all" of a big one goes page by page, so no single reply is huge. */
+export const MAX_ELEMENTS_PER_PAGE = 1000;
 
 /** An offset that does not fit the key's type (e.g. a stream id for a list): the client's to fix. */
 export class InvalidKeyPage extends Error {}
 
-export function dbSize(redis: Redis): Promise<number> {
-  return redis.dbsize();
+/** Where a scan walks: the master nodes, one for a single server, every master of a cluster. */
+export interface ScanScope {
+  masters(): Redis[];
 }
 
-/** SCAN steps until a page of `count` keys is found, the walk is complete or `maxExamined` is spent. */
-export async function scanKeys(redis: Redis, request: KeyScanRequest): Promise<KeyScan> {
-  const found = new Set<string>();
-  let cursor = request.cursor;
+/** DBSIZE of every master: a cluster's nodes each count only their own slots. */
+export async function dbSize(scope: ScanScope): Promise<number> {
+  const sizes = await Promise.all(orderedMasters(scope).map((node) => node.dbsize()));
+  return sizes.reduce((sum, size) => sum + size, 0);
+}
+
+/**
+ * SCAN steps until a page of `count` keys is found, the walk is complete or `maxExamined` is spent.
+ * On a cluster the walk goes master by master; its cursor is then `<master index>:<cursor>`.
+ */
+export async function scanKeys(scope: ScanScope, request: KeyScanRequest): Promise<KeyScan> {
+  const masters = orderedMasters(scope);
+  let position = parseScanCursor(request.cursor, masters.length);
+  const found = new Map<string, Redis>();
   let examined = 0;
   do {
+    const node = masters[position.node]!;
     // The last step asks for no more than the budget has left, so examined never passes the cap.
     const stepCount = Math.min(request.count, request.maxExamined - examined);
-    const [next, keys] = (await redis.call('SCAN', scanArguments(cursor, request, stepCount))) as [string, string[]];
+    const [next, keys] = (await node.call('SCAN', scanArguments(position.cursor, request, stepCount))) as [string, string[]];
     // During a rehash SCAN may return a key twice; one page lists it once.
-    for (const key of keys) found.add(key);
+    for (const key of keys) found.set(key, node);
     examined += stepCount;
-    cursor = next;
-  } while (cursor !== '0' && found.size < request.count && examined < request.maxExamined);
+    position = next === '0' ? { node: position.node + 1, cursor: '0' } : { node: position.node, cursor: next };
+  } while (position.node < masters.length && found.size < request.count && examined < request.maxExamined);
   const { type } = request;
+  const start = parseScanCursor(request.cursor, masters.length);
   return {
-    keys: type === null ? await withTypes(redis, [...found]) : [...found].map((key) => ({ key, type })),
-    cursor,
+    keys: type === null ? await withTypes(found) : [...found.keys()].map((key) => ({ key, type })),
+    cursor: position.node >= masters.length ? '0' : formatScanCursor(position, masters.length),
     examined,
-    command: ['SCAN', ...scanArguments(request.cursor, request, request.count)].map(cliArgument).join(' '),
+    command: describeScan(start, request, masters),
   };
+}
+
+/** The first SCAN step as redis-cli would send it; on a cluster, with the node it went to. */
+function describeScan(start: ScanPosition, request: KeyScanRequest, masters: Redis[]): string {
+  const command = ['SCAN', ...scanArguments(start.cursor, request, request.count)].map(cliArgument).join(' ');
+  return masters.length > 1 ? `${command} (on ${nodeAddress(masters[start.node]!)})` : command;
+}
+
+/** A cluster's masters in a fixed order (by address), so a cursor's master index means the same node next time. */
+function orderedMasters(scope: ScanScope): Redis[] {
+  return scope.masters().sort((a, b) => nodeAddress(a).localeCompare(nodeAddress(b)));
+}
+
+function nodeAddress(node: Redis): string {
+  return `${node.options.host}:${node.options.port}`;
+}
+
+interface ScanPosition {
+  node: number;
+  cursor: string;
+}
+
+/** A cursor that does not belong to this keyspace (e.g. from a cluster with more masters): the client's to fix. */
+export class InvalidScanCursor extends Error {}
+
+function parseScanCursor(text: string, masters: number): ScanPosition {
+  const match = /^(?:(\d{1,4}):)?(\d{1,20})$/.exec(text);
+  if (!match) throw new InvalidScanCursor(`cursor: ${text} is not a scan cursor`);
+  const node = match[1] === undefined ? 0 : Number(match[1]);
+  if (node >= masters) throw new InvalidScanCursor(`cursor: ${text} names master ${node}, but there are ${masters}`);
+  return { node, cursor: match[2]! };
+}
+
+function formatScanCursor({ node, cursor }: ScanPosition, masters: number): string {
+  return masters === 1 ? cursor : `${node}:${cursor}`;
 }
 
 function scanArguments(cursor: string, { match, type }: KeyScanRequest, count: number): string[] {
   return [cursor, ...(match === null ? [] : ['MATCH', match]), 'COUNT', String(count), ...(type === null ? [] : ['TYPE', type])];
 }
 
-/** One pipelined TYPE per key; a key deleted since SCAN saw it is left out. */
-async function withTypes(redis: Redis, keys: string[]): Promise<KeySummary[]> {
-  if (keys.length === 0) return [];
-  const pipeline = redis.pipeline();
+/** One pipelined TYPE per key, on the node that holds it; a key deleted since SCAN saw it is left out. */
+async function withTypes(found: Map<string, Redis>): Promise<KeySummary[]> {
+  const byNode = new Map<Redis, string[]>();
+  for (const [key, node] of found) {
+    const keys = byNode.get(node);
+    if (keys) keys.push(key);
+    else byNode.set(node, [key]);
+  }
+  const typed = await Promise.all([...byNode].map(([node, keys]) => typesOn(node, keys)));
+  return typed.flat().filter((summary) => summary.type !== 'none');
+}
+
+async function typesOn(node: Redis, keys: string[]): Promise<KeySummary[]> {
+  const pipeline = node.pipeline();
   for (const key of keys) pipeline.type(key);
   const replies = (await pipeline.exec()) ?? [];
-  const summaries = keys.map((key, index) => {
+  return keys.map((key, index) => {
     const [error, type] = replies[index] ?? [new Error('no reply to TYPE'), null];
     if (error) throw error;
     return { key, type: String(type) };
   });
-  return summaries.filter((summary) => summary.type !== 'none');
 }
 
 /** TYPE, PTTL, MEMORY USAGE and one page of the value, read with the type's own commands. */
-export async function keyDetail(redis: Redis, key: string, page: ValuePageRequest): Promise<KeyDetail> {
+export async function keyDetail(redis: RedisClient, key: string, page: ValuePageRequest): Promise<KeyDetail> {
   const type = await redis.type(key);
   if (type === 'none') return { type: 'none', key };
   if (!isKeyType(type)) {
     const [ttlMs, memoryBytes] = await Promise.all([timeToLive(redis, key), memoryUsage(redis, key)]);
     return { type: 'other', redisType: type, key, ttlMs, memoryBytes } satisfies OtherKeyDetail;
+  }
+  if (type !== 'string' && page.limit > MAX_ELEMENTS_PER_PAGE) {
+    throw new InvalidKeyPage(`limit: a ${type} is read at most ${MAX_ELEMENTS_PER_PAGE} elements a page (${page.limit} asked)`);
   }
   const [ttlMs, memoryBytes, value] = await Promise.all([timeToLive(redis, key), memoryUsage(redis, key), VALUE_READERS[type](redis, key, page)]);
   return { key, ttlMs, memoryBytes, ...value };
@@ -88,13 +155,13 @@ function isKeyType(type: string): type is KeyType {
   return (KEY_TYPES as readonly string[]).includes(type);
 }
 
-async function timeToLive(redis: Redis, key: string): Promise<number | null> {
+async function timeToLive(redis: RedisClient, key: string): Promise<number | null> {
   const ttl = await redis.pttl(key);
   return ttl < 0 ? null : ttl;
 }
 
 /** Default sampling: SAMPLES 0 walks every element of a large collection. */
-async function memoryUsage(redis: Redis, key: string): Promise<number | null> {
+async function memoryUsage(redis: RedisClient, key: string): Promise<number | null> {
   try {
     return await redis.memory('USAGE', key);
   } catch (error) {
@@ -106,7 +173,7 @@ async function memoryUsage(redis: Redis, key: string): Promise<number | null> {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type ValuePage = DistributiveOmit<Exclude<KeyDetail, OtherKeyDetail | { type: 'none' }>, 'key' | 'ttlMs' | 'memoryBytes'>;
-type ValueReader = (redis: Redis, key: string, page: ValuePageRequest) => Promise<ValuePage>;
+type ValueReader = (redis: RedisClient, key: string, page: ValuePageRequest) => Promise<ValuePage>;
 
 const VALUE_READERS: Record<KeyType, ValueReader> = {
   async string(redis, key, { offset, limit }) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-target.js';
 import type { KeySchema } from '../model/keys.js';
 import type { MeterList, MeterSummary } from '../server/contract.js';
 
@@ -8,7 +8,7 @@ const DEVICE_FIELDS = ['firstSeen', 'readings', 'transport'] as const;
  * The most recently seen meters with their device hash and index sizes: two round trips however
  * many meters, the second a pipeline of one HMGET and two ZCARDs per meter.
  */
-export async function listMeters(redis: Redis, keys: KeySchema, limit: number): Promise<MeterList> {
+export async function listMeters(redis: RedisClient, keys: KeySchema, limit: number): Promise<MeterList> {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`limit must be a whole number ≥ 1, got ${limit}`);
   const [flat, total] = await Promise.all([redis.zrevrange(keys.meters, 0, limit - 1, 'WITHSCORES'), redis.zcard(keys.meters)]);
   const seen: Array<{ deviceId: string; lastSeen: number }> = [];

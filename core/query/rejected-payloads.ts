@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-target.js';
 import type { KeySchema } from '../model/keys.js';
 import type { RejectedPayloads } from '../server/contract.js';
 
-export async function rejectedPayloads(redis: Redis, keys: KeySchema, limit: number): Promise<RejectedPayloads> {
+export async function rejectedPayloads(redis: RedisClient, keys: KeySchema, limit: number): Promise<RejectedPayloads> {
   const [raw, counts, total] = await Promise.all([
     redis.lrange(keys.deadLetters, 0, limit - 1),
     redis.hgetall(keys.rejectedCounts),

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-target.js';
 import type { KeySchema } from '../model/keys.js';
 import type { DeviceDetail, EventRange, EventSearch, RecentEvents, SensorEvent } from '../server/contract.js';
 
@@ -10,7 +10,7 @@ function pairs(flat: string[]): SensorEvent[] {
   return events;
 }
 
-export async function recentEvents(redis: Redis, keys: KeySchema, limit: number): Promise<RecentEvents> {
+export async function recentEvents(redis: RedisClient, keys: KeySchema, limit: number): Promise<RecentEvents> {
   const [flat, total] = await Promise.all([
     redis.zrevrangebyscore(keys.sensorData, '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, limit),
     redis.zcard(keys.sensorData),
@@ -22,7 +22,7 @@ export async function recentEvents(redis: Redis, keys: KeySchema, limit: number)
   };
 }
 
-export async function eventRange(redis: Redis, keys: KeySchema, from: number, to: number, limit: number): Promise<EventRange> {
+export async function eventRange(redis: RedisClient, keys: KeySchema, from: number, to: number, limit: number): Promise<EventRange> {
   const flat = await redis.zrangebyscore(keys.sensorData, from, to, 'WITHSCORES', 'LIMIT', 0, limit + 1);
   const events = pairs(flat);
   return {
@@ -32,12 +32,12 @@ export async function eventRange(redis: Redis, keys: KeySchema, from: number, to
   };
 }
 
-export async function searchEvents(redis: Redis, keys: KeySchema, match: string, cursor: string, count: number): Promise<EventSearch> {
+export async function searchEvents(redis: RedisClient, keys: KeySchema, match: string, cursor: string, count: number): Promise<EventSearch> {
   const [next, flat] = await redis.zscan(keys.sensorData, cursor, 'MATCH', match, 'COUNT', count);
   return { events: pairs(flat), cursor: next, command: `ZSCAN ${keys.sensorData} ${cursor} MATCH ${match} COUNT ${count}` };
 }
 
-export async function deviceDetail(redis: Redis, keys: KeySchema, deviceId: string): Promise<DeviceDetail> {
+export async function deviceDetail(redis: RedisClient, keys: KeySchema, deviceId: string): Promise<DeviceDetail> {
   const key = keys.deviceHash(deviceId);
   return { deviceId, fields: await redis.hgetall(key), command: `HGETALL ${key}` };
 }

@@ -1,7 +1,5 @@
-import type { Redis } from 'ioredis';
-import { openRedis } from '../redis/connect.js';
 import { z } from 'zod';
-import type { KeySchema } from '../model/keys.js';
+import type { RedisClient } from '../redis/redis-target.js';
 import type { WarningMessage } from '../server/contract.js';
 
 const warningSchema = z.object({
@@ -24,14 +22,20 @@ export class WarningsFeed {
   private droppedSinceTake = 0;
   malformed = 0;
 
-  private constructor(private readonly subscriber: Redis) {}
+  private constructor(private readonly subscriber: RedisClient) {}
 
-  static async start(redisUrl: string, keys: KeySchema): Promise<WarningsFeed> {
-    // ioredis resubscribes by itself after a reconnect.
-    const subscriber = await openRedis(redisUrl, { connectionName: 'sensor-workbench:warnings' });
+  /** Takes over `subscriber`, a client of its own (ioredis resubscribes by itself after a reconnect), and closes it on stop. */
+  static async start(subscriber: RedisClient, channel: string): Promise<WarningsFeed> {
     const feed = new WarningsFeed(subscriber);
+    subscriber.on('error', () => undefined);
     subscriber.on('message', (_channel: string, message: string) => feed.receive(message));
-    await subscriber.subscribe(keys.warningsChannel);
+    try {
+      if (subscriber.status === 'wait') await subscriber.connect();
+      await subscriber.subscribe(channel);
+    } catch (error) {
+      subscriber.disconnect();
+      throw new Error(`cannot subscribe to ${channel}: ${(error as Error).message}`, { cause: error });
+    }
     return feed;
   }
 

@@ -1,5 +1,13 @@
 import type {
+  ActiveConnection,
   ApiError,
+  ConnectionCheck,
+  ConnectionInput,
+  ConnectionList,
+  ConnectionView,
+  ConsoleExample,
+  ConsoleReply,
+  ConsoleRequest,
   ArchivedObjects,
   ArchiveStatus,
   EnergyReadings,
@@ -121,6 +129,45 @@ export class ApiClient {
   /** TTL, memory and one page of the value; `offset` is the previous answer's `next`. */
   keyDetail(key: string, page: { offset?: string; limit?: number } = {}): Promise<KeyDetail> {
     return this.request('GET', `/api/keys/detail?${queryString({ key, ...page })}`);
+  }
+
+  connections(): Promise<ConnectionList> {
+    return this.request('GET', '/api/connections');
+  }
+
+  addConnection(input: ConnectionInput): Promise<ConnectionView> {
+    return this.request('POST', '/api/connections', input);
+  }
+
+  /** Secrets left out of `input.secrets` stay as stored. */
+  updateConnection(id: string, input: ConnectionInput): Promise<ConnectionView> {
+    return this.request('PUT', `/api/connections/${encodeURIComponent(id)}`, input);
+  }
+
+  async deleteConnection(id: string): Promise<void> {
+    await this.request('DELETE', `/api/connections/${encodeURIComponent(id)}`);
+  }
+
+  testConnection(id: string): Promise<ConnectionCheck> {
+    return this.request('POST', `/api/connections/${encodeURIComponent(id)}/test`, {});
+  }
+
+  /** Tests settings before they are saved; with `editing`, as an edit of that saved connection (its stored secrets fill in). */
+  testConnectionInput(input: ConnectionInput, editing?: string): Promise<ConnectionCheck> {
+    return this.request('POST', `/api/connections/test${editing === undefined ? '' : `?id=${encodeURIComponent(editing)}`}`, input);
+  }
+
+  /** Points every page at this connection; fails (and keeps the current one) when it cannot connect. */
+  activateConnection(id: string): Promise<ActiveConnection> {
+    return this.request('POST', `/api/connections/${encodeURIComponent(id)}/activate`, {});
+  }
+
+  console(line: string): Promise<ConsoleReply> {
+    return this.request('POST', '/api/console', { line } satisfies ConsoleRequest);
+  }
+
+  consoleExamples(): Promise<ConsoleExample[]> {
+    return this.request('GET', '/api/console/examples');
   }
 
   /** Opens the live channel; `onFrame` gets at most four frames a second. Returns a handle to change topics or close. */

@@ -68,7 +68,10 @@ export interface EmulatorStatus {
 
 export interface StackStatus {
   startedAt: number;
+  /** The active connection takes no writes: the emulator, ingest and archive do not write to it, the console sends only reads. */
   readOnly: boolean;
+  /** The connection every page reads from. */
+  connection: ActiveConnection;
   parts: {
     redis: PartStatus;
     broker: PartStatus;
@@ -507,3 +510,168 @@ export type KeyDetail =
   | StreamKeyDetail
   | OtherKeyDetail
   | { type: 'none'; key: string };
+
+/* ---------------------------------------------------------------- connections */
+
+export type ConnectionKind = 'standalone' | 'sentinel' | 'cluster';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface ConnectionTls {
+  enabled: boolean;
+  /** PEM of the CA that signed the server's certificate; absent: the system's trusted CAs. */
+  ca?: string;
+  /** PEM client certificate, for servers that require one (its key is a secret: `secrets.tlsKey`). */
+  cert?: string;
+  /** SNI and the name checked against the certificate; absent: the host. */
+  servername?: string;
+  /** Check the server's certificate and name. On unless switched off on purpose. */
+  verify: boolean;
+}
+
+/**
+ * How the data model's keys are named on this connection, so the dashboards can read a Redis that
+ * names things differently. The defaults are the source documents' names.
+ */
+export interface SchemaMapping {
+  /** In front of every thermostat key (SensorData, climate counters, device hashes, Warnings). */
+  keyPrefix: string;
+  /** The smart-meter namespace, `<app>:<env>`. */
+  namespace: string;
+  /** The events sorted set, after the prefix. */
+  sensorData: string;
+  /** Climate counters are `<prefix><climatePrefix><hot|warm|cool|cold>`. */
+  climatePrefix: string;
+  /** Thermostat device hashes are `<prefix><devicePrefix><deviceId>`. */
+  devicePrefix: string;
+  /** The warnings pub/sub channel, after the prefix. */
+  warningsChannel: string;
+}
+
+export interface SentinelSettings {
+  masterName: string;
+  nodes: HostPort[];
+  /** The sentinels' own ACL user; their password is `secrets.sentinelPassword`. */
+  username?: string;
+  /** Talk TLS to the sentinels too (with the connection's TLS settings). */
+  tls: boolean;
+}
+
+export interface ClusterSettings {
+  seeds: HostPort[];
+  /** Addresses the cluster announces → where this machine reaches them (NAT, Docker, SSH tunnels). */
+  natMap: Array<{ from: HostPort; to: HostPort }>;
+}
+
+/** A saved connection as the UI edits it: everything but the secrets. */
+export interface ConnectionSettings {
+  name: string;
+  kind: ConnectionKind;
+  /** The server (standalone); sentinel and cluster use their own node lists. */
+  host: string;
+  port: number;
+  /** ACL user; absent: `default`. */
+  username?: string;
+  db: number;
+  tls: ConnectionTls;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+  sentinel?: SentinelSettings;
+  cluster?: ClusterSettings;
+  /** On by default for every connection but the embedded one. */
+  readOnly: boolean;
+  schema: SchemaMapping;
+}
+
+/**
+ * Secrets travel only towards core: a string sets one, null clears it, absent keeps what is stored.
+ * They are stored encrypted and never sent back.
+ */
+export interface ConnectionSecrets {
+  password?: string | null;
+  sentinelPassword?: string | null;
+  /** PEM private key of the TLS client certificate. */
+  tlsKey?: string | null;
+}
+
+/**
+ * POST /api/connections, PUT /api/connections/:id, POST /api/connections/test. With `url`
+ * (redis:// or rediss://), host, port, username, password, db and TLS come from it; settings not
+ * given take their defaults.
+ */
+export interface ConnectionInput extends Partial<Omit<ConnectionSettings, 'tls' | 'schema'>> {
+  url?: string;
+  tls?: Partial<ConnectionTls>;
+  schema?: Partial<SchemaMapping>;
+  secrets?: ConnectionSecrets;
+}
+
+export interface ConnectionView extends ConnectionSettings {
+  id: string;
+  /** The workbench's own Redis (embedded, or --redis-url): not editable, not deletable. */
+  builtIn: boolean;
+  /** Which secrets are stored, never their values. */
+  storedSecrets: { password: boolean; sentinelPassword: boolean; tlsKey: boolean };
+}
+
+/** GET /api/connections */
+export interface ConnectionList {
+  connections: ConnectionView[];
+  activeId: string;
+  /** Whether secrets can be saved: in `serve` only with SW_SECRET_KEY set. */
+  secretStorage: { available: boolean; detail: string };
+}
+
+export type ConnectionCheckStep = 'connect' | 'authenticate' | 'server' | 'commands' | 'keyspace';
+
+/** POST /api/connections/:id/test and /api/connections/test: each step with what it found or a fix. */
+export interface ConnectionCheck {
+  ok: boolean;
+  steps: Array<{ step: ConnectionCheckStep; ok: boolean; detail: string }>;
+  elapsedMs: number;
+}
+
+/** The connection every page reads from, as StackStatus carries it. */
+export interface ActiveConnection {
+  id: string;
+  name: string;
+  kind: ConnectionKind;
+  /** Where it points, without credentials. */
+  address: string;
+  builtIn: boolean;
+  /** Enforced in core: only commands COMMAND INFO flags as read-only reach this server. */
+  readOnly: boolean;
+  /** Where the read-only decision's command flags came from (the server itself, or the embedded Redis when the server refuses COMMAND). */
+  commandTable: string;
+  /** What does not work on this connection and why, e.g. the Warnings feed when the user may not SUBSCRIBE. */
+  limitations: string[];
+}
+
+/* ---------------------------------------------------------------- console */
+
+/** POST /api/console */
+export interface ConsoleRequest {
+  /** One command line as typed into redis-cli: words, "double" or 'single' quoted arguments. */
+  line: string;
+}
+
+export interface ConsoleReply {
+  /** The arguments as parsed, first the command name. */
+  args: string[];
+  /** The reply formatted as redis-cli prints it (`(integer) 3`, `1) "a"`, `(nil)`, `(error) …`). */
+  output: string;
+  /** True when Redis answered with an error or the workbench refused the command. */
+  error: boolean;
+  /** Why the workbench did not send it (read-only connection, blocking command, …); null when sent. */
+  refused: string | null;
+  elapsedMs: number;
+}
+
+/** GET /api/console/examples: the source documents' redis-cli queries with this connection's key names. */
+export interface ConsoleExample {
+  title: string;
+  line: string;
+}

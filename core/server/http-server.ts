@@ -3,14 +3,13 @@ import { timingSafeEqual } from 'node:crypto';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { ReplyError, type Redis } from 'ioredis';
+import { ReplyError } from 'ioredis';
 import { z } from 'zod';
-import type { KeySchema } from '../model/keys.js';
 import { climateCounters } from '../query/climate-counters.js';
-import type { DataModelInspector } from '../query/data-model.js';
 import { rejectedPayloads } from '../query/rejected-payloads.js';
 import { deviceDetail, eventRange, recentEvents, searchEvents } from '../query/sensor-events.js';
-import type { WarningsFeed } from '../query/warnings-feed.js';
+import { ReadOnlyRefusal } from '../redis/command-table.js';
+import { registerConnectionRoutes, type ConnectionBackend } from './connection-routes.js';
 import type { EmulatorCommand, EmulatorStatus, StackStatus } from './contract.js';
 import type { ApiError } from './contract.js';
 import { registerEnergyRoutes, type EnergyBackend } from './energy-routes.js';
@@ -19,13 +18,9 @@ import { LiveHub } from './live-hub.js';
 import { BadRequest, parseRequest, UpstreamFailure } from './request-validation.js';
 
 /** What the HTTP API serves; the Stack provides it. */
-export interface ApiBackend extends EnergyBackend {
+export interface ApiBackend extends EnergyBackend, ConnectionBackend {
   status(): StackStatus;
   controlEmulator(command: EmulatorCommand): Promise<EmulatorStatus | null>;
-  redis: Redis;
-  keys: KeySchema;
-  warnings: WarningsFeed;
-  dataModel: DataModelInspector;
 }
 
 export interface HttpServerOptions {
@@ -74,13 +69,14 @@ const parse = parseRequest;
 export async function startHttpServer({ backend, host, port, token, rendererDir, log }: HttpServerOptions): Promise<HttpServer> {
   const app = Fastify({ logger: false });
   const expected = Buffer.from(token);
-  const { redis, keys } = backend;
+  // Every request reads from the connection active when it arrives; a switch takes effect at once.
+  const active = () => backend.inspection();
   const live = new LiveHub(
     {
       status: () => backend.status(),
-      recentEvents: () => recentEvents(redis, keys, 24),
-      climate: () => climateCounters(redis, keys),
-      takeWarnings: () => backend.warnings.take(),
+      recentEvents: () => recentEvents(active().client, active().keys, 24),
+      climate: () => climateCounters(active().client, active().keys),
+      takeWarnings: () => active().warnings?.take() ?? { warnings: [], dropped: 0 },
     },
     log,
   );
@@ -99,6 +95,7 @@ export async function startHttpServer({ backend, host, port, token, rendererDir,
   app.setErrorHandler(async (error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
     if (error instanceof BadRequest) return reply.code(400).send({ error: error.message } satisfies ApiError);
     if (error instanceof UpstreamFailure) return reply.code(502).send({ error: error.message } satisfies ApiError);
+    if (error instanceof ReadOnlyRefusal) return reply.code(403).send({ error: error.message } satisfies ApiError);
     if (error.statusCode && error.statusCode < 500) return reply.code(error.statusCode).send({ error: error.message } satisfies ApiError);
     // Redis answered, but refused (e.g. WRONGTYPE: the key exists with another type): not an outage.
     if (error instanceof ReplyError) return reply.code(409).send({ error: `Redis refused: ${error.message}` } satisfies ApiError);
@@ -116,21 +113,22 @@ export async function startHttpServer({ backend, host, port, token, rendererDir,
       return reply.code(409).send({ error: (error as Error).message } satisfies ApiError);
     }
   });
-  app.get('/api/events', async (request) => recentEvents(redis, keys, parse(eventsQuery, request.query).limit));
+  app.get('/api/events', async (request) => recentEvents(active().client, active().keys, parse(eventsQuery, request.query).limit));
   app.get('/api/events/range', async (request) => {
     const { from, to, limit } = parse(rangeQuery, request.query);
-    return eventRange(redis, keys, from, to, limit);
+    return eventRange(active().client, active().keys, from, to, limit);
   });
   app.get('/api/events/search', async (request) => {
     const { match, cursor, count } = parse(searchQuery, request.query);
-    return searchEvents(redis, keys, match, cursor, count);
+    return searchEvents(active().client, active().keys, match, cursor, count);
   });
-  app.get('/api/devices/:deviceId', async (request) => deviceDetail(redis, keys, parse(deviceParams, request.params).deviceId));
-  app.get('/api/climate', async () => climateCounters(redis, keys));
-  app.get('/api/rejected', async (request) => rejectedPayloads(redis, keys, parse(rejectedQuery, request.query).limit));
-  app.get('/api/model', async () => backend.dataModel.inspect());
+  app.get('/api/devices/:deviceId', async (request) => deviceDetail(active().client, active().keys, parse(deviceParams, request.params).deviceId));
+  app.get('/api/climate', async () => climateCounters(active().client, active().keys));
+  app.get('/api/rejected', async (request) => rejectedPayloads(active().client, active().keys, parse(rejectedQuery, request.query).limit));
+  app.get('/api/model', async () => active().dataModel.inspect());
   registerEnergyRoutes(app, backend);
-  registerKeyBrowserRoutes(app, redis);
+  registerKeyBrowserRoutes(app, active);
+  registerConnectionRoutes(app, backend);
 
   if (rendererDir && existsSync(rendererDir)) await app.register(fastifyStatic, { root: rendererDir });
 

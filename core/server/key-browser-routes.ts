@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { KeyDetail, KeyPage } from './contract.js';
-import { dbSize, InvalidKeyPage, KEY_TYPES, keyDetail, scanKeys } from '../query/key-browser.js';
+import type { Inspection } from '../connections/inspection.js';
+import { dbSize, InvalidKeyPage, InvalidScanCursor, KEY_TYPES, keyDetail, MAX_STRING_PAGE_BYTES, scanKeys } from '../query/key-browser.js';
 import { BadRequest, parseRequest } from './request-validation.js';
 
-const scanCursor = z.string().regex(/^\d{1,20}$/, { message: 'is not a scan cursor' });
+/** A SCAN cursor, prefixed with the master's index on a cluster. */
+const scanCursor = z.string().regex(/^(\d{1,4}:)?\d{1,20}$/, { message: 'is not a scan cursor' });
 const keysQuery = z.object({
   cursor: scanCursor.default('0'),
   match: z.string().min(1).max(1024).optional(),
@@ -20,28 +21,32 @@ const detailQuery = z.object({
     .string()
     .regex(/^\d{1,20}(-\d{1,20})?$/, { message: 'is not a position, cursor or stream entry id' })
     .optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  // Strings page by bytes and may ask for the rest at once ("load all"); keyDetail holds collections to their own cap.
+  limit: z.coerce.number().int().min(1).max(MAX_STRING_PAGE_BYTES).default(100),
 });
 
-/** The key browser over whichever Redis the stack is connected to; read-only by construction. */
-export function registerKeyBrowserRoutes(app: FastifyInstance, redis: Redis): void {
+/** The key browser over the active connection (every master of a cluster); read-only by construction. */
+export function registerKeyBrowserRoutes(app: FastifyInstance, active: () => Inspection): void {
   app.get('/api/keys', async (request): Promise<KeyPage> => {
     const { cursor, match, type, count, maxExamined } = parseRequest(keysQuery, request.query);
-    const [scan, totalKeys] = await Promise.all([scanKeys(redis, { cursor, match: match ?? null, type: type ?? null, count, maxExamined }), dbSize(redis)]);
-    return { ...scan, totalKeys };
+    const target = active();
+    return pageAsBadRequest(async () => {
+      const [scan, totalKeys] = await Promise.all([scanKeys(target, { cursor, match: match ?? null, type: type ?? null, count, maxExamined }), dbSize(target)]);
+      return { ...scan, totalKeys };
+    });
   });
   app.get('/api/keys/detail', async (request) => {
     const { key, offset, limit } = parseRequest(detailQuery, request.query);
-    return pageAsBadRequest(() => keyDetail(redis, key, { offset: offset ?? null, limit }));
+    return pageAsBadRequest(() => keyDetail(active().client, key, { offset: offset ?? null, limit }));
   });
 }
 
-/** Which offsets fit depends on the key's type, known only once Redis has answered TYPE. */
-async function pageAsBadRequest(read: () => Promise<KeyDetail>): Promise<KeyDetail> {
+/** Which offsets and cursors fit depends on the key's type and the keyspace's masters, known only once Redis has answered. */
+async function pageAsBadRequest<T extends KeyDetail | KeyPage>(read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (error) {
-    if (error instanceof InvalidKeyPage) throw new BadRequest(error.message);
+    if (error instanceof InvalidKeyPage || error instanceof InvalidScanCursor) throw new BadRequest(error.message);
     throw error;
   }
 }

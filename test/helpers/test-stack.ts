@@ -1,4 +1,5 @@
 import { configSchema, type ConfigInput } from '../../core/config/schema.js';
+import { passphraseSecretBox, type SecretBox } from '../../core/connections/secret-box.js';
 import { Stack } from '../../core/stack.js';
 import { makeTempDir } from './temp-dir.js';
 
@@ -21,7 +22,11 @@ export interface TestStack {
  * The real Stack as the CLI starts it (embedded redis-server, aedes broker, ingest worker, HTTP API),
  * on free ports in a temp data dir; `config` is merged into that before configSchema.parse.
  */
-export async function startTestStack({ rendererDir = null, config = {} }: { rendererDir?: string | null; config?: ConfigInput } = {}): Promise<TestStack> {
+export async function startTestStack({
+  rendererDir = null,
+  config = {},
+  secretBox = passphraseSecretBox('the test stack\'s secret key', 'test key'),
+}: { rendererDir?: string | null; config?: ConfigInput; secretBox?: SecretBox } = {}): Promise<TestStack> {
   const dir = await makeTempDir('sw-stack-');
   const log: string[] = [];
   let stack: Stack;
@@ -35,7 +40,7 @@ export async function startTestStack({ rendererDir = null, config = {} }: { rend
         redis: { port: 0, ...config.redis },
         energy: { udpPort: 0, ...config.energy },
       }),
-      { log: (line) => log.push(line), rendererDir },
+      { log: (line) => log.push(line), rendererDir, secretBox },
     );
   } catch (error) {
     await dir.remove();

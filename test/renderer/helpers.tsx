@@ -1,9 +1,16 @@
 import { act, cleanup, render } from '@testing-library/react';
 import { afterEach, beforeEach, vi } from 'vitest';
 import type {
+  ActiveConnection,
   ArchivedObjects,
   ArchiveStatus,
   ClimateCounters,
+  ConnectionCheck,
+  ConnectionInput,
+  ConnectionList,
+  ConnectionView,
+  ConsoleExample,
+  ConsoleReply,
   DataModel,
   DeviceDetail,
   EmulatorCommand,
@@ -108,10 +115,54 @@ export function energySeries(overrides: Partial<EnergySeries> = {}): EnergySerie
   };
 }
 
+/** The workbench's own Redis, as the active connection. */
+export function activeConnection(overrides: Partial<ActiveConnection> = {}): ActiveConnection {
+  return {
+    id: 'workbench',
+    name: 'Workbench Redis',
+    kind: 'standalone',
+    address: 'redis://127.0.0.1:6379',
+    builtIn: true,
+    readOnly: false,
+    commandTable: 'the workbench\'s own Redis',
+    limitations: [],
+    ...overrides,
+  };
+}
+
+/** A saved connection as GET /api/connections lists it. */
+export function connectionView(overrides: Partial<ConnectionView> = {}): ConnectionView {
+  return {
+    id: 'workbench',
+    name: 'Workbench Redis',
+    builtIn: true,
+    kind: 'standalone',
+    host: '127.0.0.1',
+    port: 6379,
+    db: 0,
+    tls: { enabled: false, verify: true },
+    connectTimeoutMs: 5000,
+    commandTimeoutMs: 10_000,
+    readOnly: false,
+    schema: { keyPrefix: '', namespace: 'backend:dev', sensorData: 'SensorData', climatePrefix: 'climate:', devicePrefix: '', warningsChannel: 'Warnings' },
+    storedSecrets: { password: false, sentinelPassword: false, tlsKey: false },
+    ...overrides,
+  };
+}
+
+export function connectionList(connections: ConnectionView[] = [connectionView()], overrides: Partial<ConnectionList> = {}): ConnectionList {
+  return { connections, activeId: connections[0]?.id ?? 'workbench', secretStorage: { available: true, detail: 'encrypted with SW_SECRET_KEY' }, ...overrides };
+}
+
+export function consoleReply(overrides: Partial<ConsoleReply> = {}): ConsoleReply {
+  return { args: ['PING'], output: 'PONG', error: false, refused: null, elapsedMs: 0.42, ...overrides };
+}
+
 export function stackStatus(overrides: Partial<StackStatus> = {}): StackStatus {
   return {
     startedAt: Date.now() - 60_000,
     readOnly: false,
+    connection: activeConnection(),
     parts: {
       redis: { state: 'running', address: 'redis://127.0.0.1:6379', detail: 'embedded' },
       broker: { state: 'running', address: 'mqtt://127.0.0.1:1883', detail: null },
@@ -235,6 +286,15 @@ export function fakeClient(overrides: Partial<Record<keyof WorkbenchClient, unkn
     ),
     keyDetail: vi.fn(async (key: string): Promise<KeyDetail> => ({ type: 'none', key })),
     testS3Connection: vi.fn(async (): Promise<S3ConnectionCheck> => ({ ok: true, steps: [], problem: null })),
+    connections: vi.fn(async (): Promise<ConnectionList> => connectionList()),
+    addConnection: vi.fn(async (input: ConnectionInput): Promise<ConnectionView> => connectionView({ id: 'new', builtIn: false, name: input.name ?? 'new' })),
+    updateConnection: vi.fn(async (id: string, input: ConnectionInput): Promise<ConnectionView> => connectionView({ id, builtIn: false, name: input.name ?? id })),
+    deleteConnection: vi.fn(async (): Promise<void> => undefined),
+    testConnection: vi.fn(async (): Promise<ConnectionCheck> => ({ ok: true, steps: [], elapsedMs: 3 })),
+    testConnectionInput: vi.fn(async (): Promise<ConnectionCheck> => ({ ok: true, steps: [], elapsedMs: 3 })),
+    activateConnection: vi.fn(async (id: string): Promise<ActiveConnection> => activeConnection({ id })),
+    console: vi.fn(async (line: string): Promise<ConsoleReply> => consoleReply({ args: line.split(' ') })),
+    consoleExamples: vi.fn(async (): Promise<ConsoleExample[]> => []),
     live: vi.fn((topics: LiveTopic[], onFrame: (frame: LiveFrame) => void, onState: (connected: boolean) => void) => {
       const connection: FakeLive = {
         topics,

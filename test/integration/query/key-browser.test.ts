@@ -1,12 +1,14 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidKeyPage, KEY_TYPES, keyDetail, scanKeys, dbSize, type KeyScanRequest } from '../../../core/query/key-browser.js';
+import { InvalidKeyPage, KEY_TYPES, keyDetail, MAX_ELEMENTS_PER_PAGE, MAX_STRING_PAGE_BYTES, scanKeys, dbSize, type KeyScanRequest } from '../../../core/query/key-browser.js';
 import type { KeyDetail, KeyScan, KeyType } from '../../../core/server/contract.js';
 import { redisClient } from '../../helpers/redis-client.js';
 import { startTestRedis, type TestRedis } from '../../helpers/test-redis.js';
 
 let server: TestRedis;
 let redis: Redis;
+/** One server: its only master is itself. */
+const single = { masters: () => [redis] };
 
 /** `kb:<i>` of type KEY_TYPES[i % 6], so a key's name does not tell its type and only TYPE can filter. */
 const FILLED = 5_004;
@@ -38,7 +40,7 @@ async function walk(request: Omit<KeyScanRequest, 'cursor'>): Promise<{ pages: K
   const pages: KeyScan[] = [];
   let cursor = '0';
   do {
-    const page = await scanKeys(redis, { ...request, cursor });
+    const page = await scanKeys(single, { ...request, cursor });
     pages.push(page);
     cursor = page.cursor;
   } while (cursor !== '0');
@@ -77,18 +79,18 @@ describe('scanKeys', () => {
   });
 
   it('fills a page of `count` keys from several steps when the pattern is sparse', async () => {
-    const page = await scanKeys(redis, { cursor: '0', match: 'kb:*', type: 'stream', count: 50, maxExamined: 100_000 });
+    const page = await scanKeys(single, { cursor: '0', match: 'kb:*', type: 'stream', count: 50, maxExamined: 100_000 });
     expect(page.keys.length).toBeGreaterThanOrEqual(50);
     // One key in six is a stream: one step of COUNT 50 could not have found 50 of them.
     expect(page.examined).toBeGreaterThan(50);
   });
 
   it('caps the work of one request at maxExamined, and the capped walk still completes', async () => {
-    const capped = await scanKeys(redis, { cursor: '0', match: 'nothing:*', type: null, count: 100, maxExamined: 1_000 });
+    const capped = await scanKeys(single, { cursor: '0', match: 'nothing:*', type: null, count: 100, maxExamined: 1_000 });
     expect(capped).toMatchObject({ keys: [], examined: 1_000 });
     expect(capped.cursor).not.toBe('0');
 
-    const underCount = await scanKeys(redis, { cursor: '0', match: null, type: null, count: 100, maxExamined: 30 });
+    const underCount = await scanKeys(single, { cursor: '0', match: null, type: null, count: 100, maxExamined: 30 });
     expect(underCount.examined).toBeLessThanOrEqual(30);
 
     const { pages, keys } = await walk({ match: 'kb:*', type: 'set', count: 100, maxExamined: 250 });
@@ -97,7 +99,7 @@ describe('scanKeys', () => {
   });
 
   it('counts the whole keyspace with DBSIZE', async () => {
-    expect(await dbSize(redis)).toBe(FILLED + NOISE);
+    expect(await dbSize(single)).toBe(FILLED + NOISE);
   });
 });
 
@@ -134,6 +136,9 @@ describe('keyDetail', () => {
     expect(first).toMatchObject({ type: 'string', value: 'x'.repeat(1_000), length: 10_000, truncated: true, next: '1000', command: 'GETRANGE detail:string 0 999' });
     const last = await keyDetail(redis, 'detail:string', { offset: '9500', limit: 1_000 });
     expect(last).toMatchObject({ value: 'x'.repeat(500), truncated: true, next: null });
+    const rest = await keyDetail(redis, 'detail:string', { offset: '1000', limit: MAX_STRING_PAGE_BYTES });
+    expect(rest).toMatchObject({ value: 'x'.repeat(9_000), next: null });
+    await expect(keyDetail(redis, 'detail:list', { offset: null, limit: MAX_ELEMENTS_PER_PAGE + 1 })).rejects.toThrow(/a list is read at most 1000 elements a page/);
     const whole = await keyDetail(redis, 'kb:0', { offset: null, limit: 1_000 });
     expect(whole).toMatchObject({ type: 'string', value: 'v', length: 1, truncated: false, next: null, ttlMs: null });
   });

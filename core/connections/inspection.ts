@@ -1,0 +1,42 @@
+import { DataModelInspector } from '../query/data-model.js';
+import { EnergyQuery, type EnergyS3Target } from '../query/energy-query.js';
+import { WarningsFeed } from '../query/warnings-feed.js';
+import type { ConnectedRedis } from './connection-manager.js';
+
+/** The connection every page reads from, with the readers that keep state per connection. */
+export interface Inspection extends ConnectedRedis {
+  /** Null when the connection may not SUBSCRIBE (the reason is in connection.limitations). */
+  warnings: WarningsFeed | null;
+  dataModel: DataModelInspector;
+  energy: EnergyQuery;
+}
+
+export interface InspectionOptions {
+  bucketSeconds: number;
+  /** The archive's S3, for history older than Redis holds; only the workbench's own Redis has one. */
+  s3: EnergyS3Target | null;
+}
+
+/** Takes over `connected`: closing the inspection closes it. */
+export async function startInspection(connected: ConnectedRedis, { bucketSeconds, s3 }: InspectionOptions): Promise<Inspection> {
+  const limitations = [...connected.connection.limitations];
+  let warnings: WarningsFeed | null = null;
+  try {
+    warnings = await WarningsFeed.start(connected.subscriber(), connected.keys.warningsChannel);
+  } catch (error) {
+    // An ACL user without @pubsub still gets every other page.
+    limitations.push(`Warnings: ${(error as Error).message}`);
+  }
+  return {
+    ...connected,
+    connection: { ...connected.connection, limitations },
+    warnings,
+    dataModel: new DataModelInspector(connected.client, connected.keys),
+    energy: new EnergyQuery({ redis: connected.client, keys: connected.keys, bucketSeconds, s3 }),
+  };
+}
+
+export async function stopInspection(inspection: Inspection): Promise<void> {
+  await inspection.warnings?.stop();
+  await inspection.close();
+}
