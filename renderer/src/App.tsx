@@ -1,13 +1,16 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type JSX, type KeyboardEvent, type MouseEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type JSX, type KeyboardEvent, type MouseEvent } from 'react';
 import type { StackStatus } from '../../core/server/contract.js';
 import { ThemeContext } from './Chart.js';
 import type { LiveHandle, WorkbenchClient } from './client.js';
 import { Banner } from './components.js';
-import { WorkbenchContext, useLive } from './context.js';
+import { WorkbenchContext, useLive, useWorkbench } from './context.js';
 import { LiveStore } from './live-store.js';
 import { PAGES, topicsFor, type PageId } from './pages.js';
 import { ArchivePage } from './pages/ArchivePage.js';
 import { ClimatePage } from './pages/ClimatePage.js';
+import { ConnectionSwitcher } from './pages/connections/ConnectionSwitcher.js';
+import { ConnectionsPage } from './pages/ConnectionsPage.js';
+import { ConsolePage } from './pages/ConsolePage.js';
 import { DataModelPage } from './pages/DataModelPage.js';
 import { EmulatorPage } from './pages/EmulatorPage.js';
 import { EventsPage } from './pages/EventsPage.js';
@@ -37,6 +40,8 @@ const PAGE_VIEWS: Record<PageId, () => JSX.Element> = {
   archive: ArchivePage,
   model: DataModelPage,
   keys: KeysPage,
+  console: ConsolePage,
+  connections: ConnectionsPage,
   rejected: RejectedPage,
 };
 
@@ -87,8 +92,20 @@ export function App({ client, origin, initialPage = 'overview', store: givenStor
   }, [page]);
 
   const retry = useCallback(() => setGeneration((n) => n + 1), []);
-  const workbench = useMemo(() => ({ client, store, navigate: setPage }), [client, store]);
-  const View = PAGE_VIEWS[page];
+  // The new connection shows at once (pages remount on it); a new generation then brings its status and live frames.
+  const activateConnection = useCallback(
+    async (id: string) => {
+      store.setConnection(await client.activateConnection(id));
+      setGeneration((n) => n + 1);
+    },
+    [client, store],
+  );
+  const [listVersion, setListVersion] = useState(0);
+  const connectionsChanged = useCallback(() => setListVersion((n) => n + 1), []);
+  const workbench = useMemo(
+    () => ({ client, store, navigate: setPage, activateConnection, connectionsChanged }),
+    [client, store, activateConnection, connectionsChanged],
+  );
 
   return (
     <WorkbenchContext.Provider value={workbench}>
@@ -102,6 +119,7 @@ export function App({ client, origin, initialPage = 'overview', store: givenStor
               <span className="brand-mark" aria-hidden="true" />
               Sensor Workbench
             </span>
+            <ConnectionSwitcher listVersion={listVersion} />
             <TopbarStatus />
             <button
               type="button"
@@ -116,12 +134,20 @@ export function App({ client, origin, initialPage = 'overview', store: givenStor
           <Navigation page={page} onSelect={setPage} />
           <main id="main" className="main" tabIndex={-1}>
             <Banners origin={origin} onRetry={retry} />
-            <View key={page} />
+            <PageView page={page} />
           </main>
         </div>
       </ThemeContext.Provider>
     </WorkbenchContext.Provider>
   );
+}
+
+/** The page, remounted whenever the active connection changes so it fetches from the new one. */
+function PageView({ page }: { page: PageId }) {
+  const { store } = useWorkbench();
+  const switches = useSyncExternalStore(store.subscribe, () => store.getSnapshot().connectionSwitches);
+  const View = PAGE_VIEWS[page];
+  return <View key={`${page}:${switches}`} />;
 }
 
 function skipToMain(event: MouseEvent<HTMLAnchorElement>) {
@@ -180,7 +206,11 @@ function TopbarStatus() {
   const state = connected === null ? 'connecting' : connected ? 'live' : 'offline';
   return (
     <span className="topbar-status">
-      {status?.readOnly && <span className="badge badge-readonly">read-only</span>}
+      {status?.readOnly && (
+        <span className="badge badge-readonly" title={`Read-only: only read commands reach ${status.connection.name}`}>
+          read-only
+        </span>
+      )}
       <span className={`live-indicator live-${state}`} data-testid="live-indicator">
         <span className="live-dot" aria-hidden="true" />
         {state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Offline'}

@@ -8,6 +8,10 @@ export interface Workbench {
   client: WorkbenchClient;
   store: LiveStore;
   navigate: (page: PageId) => void;
+  /** Makes a saved connection the active one and reloads what every page shows; rejects with the server's reason, the current one kept. */
+  activateConnection: (id: string) => Promise<void>;
+  /** Tells the header's connection switcher that connections were added, edited or deleted. */
+  connectionsChanged: () => void;
 }
 
 export const WorkbenchContext = createContext<Workbench | null>(null);

@@ -1,4 +1,5 @@
 import type {
+  ActiveConnection,
   ClimateCounters,
   ClimateName,
   EmulatorStatus,
@@ -47,6 +48,8 @@ export interface LiveSnapshot {
   /** Warnings that arrived while paused and were not added. */
   warningsSkipped: number;
   lastFrameAt: number | null;
+  /** How often the active connection has changed since start: pages remount on it, so each fetches afresh. */
+  connectionSwitches: number;
 }
 
 const INITIAL: LiveSnapshot = {
@@ -62,6 +65,7 @@ const INITIAL: LiveSnapshot = {
   warningsPaused: false,
   warningsSkipped: 0,
   lastFrameAt: null,
+  connectionSwitches: 0,
 };
 
 /**
@@ -85,8 +89,7 @@ export class LiveStore {
   applyFrame(frame: LiveFrame): void {
     let next: LiveSnapshot = { ...this.snapshot, lastFrameAt: frame.at, connected: true };
     if (frame.status) {
-      next.status = frame.status;
-      next.statusError = null;
+      next = withStatus(next, frame.status);
       this.statusVersion += 1;
     }
     if (frame.events) {
@@ -111,7 +114,18 @@ export class LiveStore {
   /** Status fetched by request; a live frame since `mark` is newer and wins. */
   setStatus(status: StackStatus, mark = this.statusVersion): void {
     if (mark !== this.statusVersion) return;
-    this.set({ ...this.snapshot, status, statusError: null });
+    this.set(withStatus(this.snapshot, status));
+  }
+
+  /**
+   * The connection just activated, at once: pages remount on it without waiting for the next
+   * status. Status requests sent before it would name the old one, so they are dropped.
+   */
+  setConnection(connection: ActiveConnection): void {
+    const { status } = this.snapshot;
+    if (!status) return;
+    this.statusVersion += 1;
+    this.set(withStatus(this.snapshot, { ...status, connection, readOnly: connection.readOnly }));
   }
 
   /** A failed status request; a live frame since `mark` proves the API answers, so it is dropped. */
@@ -170,6 +184,25 @@ export class LiveStore {
     this.snapshot = next;
     for (const listener of this.listeners) listener();
   }
+}
+
+/** A new status; when it names another connection, what the previous one streamed is dropped. */
+function withStatus(snapshot: LiveSnapshot, status: StackStatus): LiveSnapshot {
+  const previous = snapshot.status?.connection.id;
+  if (previous === undefined || previous === status.connection.id) return { ...snapshot, status, statusError: null };
+  return {
+    ...snapshot,
+    status,
+    statusError: null,
+    events: null,
+    climate: null,
+    climateBase: null,
+    climateHistory: [],
+    warnings: [],
+    warningsDropped: 0,
+    warningsSkipped: 0,
+    connectionSwitches: snapshot.connectionSwitches + 1,
+  };
 }
 
 function withClimate(snapshot: LiveSnapshot, climate: ClimateCounters): LiveSnapshot {

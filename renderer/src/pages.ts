@@ -1,6 +1,6 @@
 import type { LiveTopic } from '../../core/server/contract.js';
 
-export type PageId = 'overview' | 'events' | 'climate' | 'warnings' | 'emulator' | 'meters' | 'archive' | 'model' | 'keys' | 'rejected';
+export type PageId = 'overview' | 'events' | 'climate' | 'warnings' | 'emulator' | 'meters' | 'archive' | 'model' | 'keys' | 'console' | 'connections' | 'rejected';
 
 export interface PageInfo {
   id: PageId;
@@ -19,6 +19,8 @@ export const PAGES: readonly PageInfo[] = [
   { id: 'archive', title: 'Archive', topics: [] },
   { id: 'model', title: 'Data model', topics: [] },
   { id: 'keys', title: 'Keys', topics: [] },
+  { id: 'console', title: 'Console', topics: [] },
+  { id: 'connections', title: 'Connections', topics: [] },
   { id: 'rejected', title: 'Rejected', topics: [] },
 ];
 

@@ -2,7 +2,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import { emulatorStatus, fakeClient, installDomStubs, renderApp, stackStatus } from './helpers.js';
+import { activeConnection, emulatorStatus, fakeClient, installDomStubs, renderApp, stackStatus } from './helpers.js';
 
 installDomStubs();
 
@@ -75,5 +75,20 @@ describe('Emulator page', () => {
     const fake = fakeClient({ status: vi.fn(async () => stackStatus({ emulator: null })) });
     renderApp(fake, 'emulator');
     expect((await screen.findByTestId('emulator-empty')).textContent).toContain('Press Start');
+  });
+
+  it('cannot start while another connection is in use, and says where to switch back', async () => {
+    const user = userEvent.setup();
+    const staging = activeConnection({ id: 'staging', name: 'Staging', builtIn: false, readOnly: false });
+    const fake = fakeClient({ status: vi.fn(async () => stackStatus({ connection: staging, emulator: emulatorStatus({ running: true }) })) });
+    renderApp(fake, 'emulator');
+    const notice = await screen.findByTestId('emulator-elsewhere');
+    expect(notice.textContent).toBe("The emulators write to the workbench's own Redis; switch to it on the Connections page.");
+    expect((screen.getByRole('button', { name: 'Start' }) as HTMLButtonElement).disabled).toBe(true);
+    // One started before the switch can still be stopped.
+    expect((screen.getByRole('button', { name: 'Stop' }) as HTMLButtonElement).disabled).toBe(false);
+
+    await user.click(within(notice).getByRole('button', { name: 'Connections page' }));
+    expect(screen.getByRole('heading', { level: 1, name: 'Connections' })).toBeTruthy();
   });
 });

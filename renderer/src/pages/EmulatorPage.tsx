@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { EmulatorCommand, EmulatorPreset, EmulatorStatus } from '../../../core/server/contract.js';
 import { EmptyState, Figure, InlineError, Loading, PageHeader, StateBadge } from '../components.js';
-import { useEmulatorControl, useLive } from '../context.js';
+import { useEmulatorControl, useLive, useWorkbench } from '../context.js';
 import { formatInt, formatPercent, formatRate } from '../format.js';
 
 const PRESETS: Array<{ id: EmulatorPreset; name: string; description: string }> = [
@@ -28,6 +28,7 @@ function draftFrom(emulator: EmulatorStatus | null): Draft {
 /** The thermostat emulator: its status, start/stop, rate/devices/hot share, presets. */
 export function EmulatorPage() {
   const { status } = useLive();
+  const { navigate } = useWorkbench();
   const control = useEmulatorControl();
   const [draft, setDraft] = useState<Draft | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
@@ -45,6 +46,8 @@ export function EmulatorPage() {
   const emulator = status.emulator;
   const running = emulator?.running ?? false;
   const readOnly = status.readOnly;
+  // The emulators publish into the workbench's own stack, never into another connection's Redis.
+  const elsewhere = !status.connection.builtIn;
   const shown = draft ?? draftFrom(emulator);
   const busy = control.pending !== null;
 
@@ -77,7 +80,7 @@ export function EmulatorPage() {
         title="Emulator"
         actions={
           <span className="button-row">
-            <button type="button" className="button button-primary" disabled={readOnly || busy || running} onClick={() => void send({ action: 'start' }, 'Started.')}>
+            <button type="button" className="button button-primary" disabled={readOnly || elsewhere || busy || running} onClick={() => void send({ action: 'start' }, 'Started.')}>
               Start
             </button>
             <button type="button" className="button" disabled={busy || !running} onClick={() => void send({ action: 'stop' }, 'Stopped.')}>
@@ -96,7 +99,17 @@ export function EmulatorPage() {
         , as the source document’s emulator does.
       </PageHeader>
 
-      {readOnly && <p className="notice">Read-only mode: nothing is written to Redis, so the emulator cannot start.</p>}
+      {elsewhere ? (
+        <p className="notice" data-testid="emulator-elsewhere">
+          The emulators write to the workbench&apos;s own Redis; switch to it on the{' '}
+          <button type="button" className="link-button" onClick={() => navigate('connections')}>
+            Connections page
+          </button>
+          .
+        </p>
+      ) : (
+        readOnly && <p className="notice">Read-only mode: nothing is written to Redis, so the emulator cannot start.</p>
+      )}
       {control.error && <InlineError>The emulator refused: {control.error}</InlineError>}
       {applied && !control.error && (
         <p className="small" role="status">
