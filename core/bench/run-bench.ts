@@ -14,6 +14,7 @@ import { startEmbeddedRedis } from '../redis/embedded-redis.js';
 import { runPublisher } from './publisher-runner.js';
 import { redisCpuSeconds } from './redis-cpu.js';
 import { runUiLoad } from './ui-load.js';
+import { runKeyBrowserBench } from './key-browser-bench.js';
 import { archivePhase, fillEnergyBuckets, meterIngestPhase, queryPhase, startBenchS3, type EnergyBenchContext } from './energy-bench.js';
 import { meterId, meterReading } from '../emulator/meter-generator.js';
 import { bucketStartOf } from '../model/energy-bucket.js';
@@ -68,6 +69,8 @@ export async function runBench(argv: string[]): Promise<void> {
       'meter-batch': { type: 'string', default: '12' },
       'archive-meters': { type: 'string', default: '20' },
       'query-runs': { type: 'string', default: '30' },
+      keys: { type: 'string', default: '1000000' },
+      'key-runs': { type: 'string', default: '30' },
     },
   });
   if (values.ui) {
@@ -89,7 +92,13 @@ export async function runBench(argv: string[]): Promise<void> {
     client: values.client === 'mqtt.js' ? 'mqtt.js' : 'raw',
   };
   const suite = values.suite;
-  if (!['all', 'thermostats', 'energy'].includes(suite)) throw new Error(`--suite must be all, thermostats or energy, not ${suite}`);
+  if (!['all', 'thermostats', 'energy', 'keys'].includes(suite)) throw new Error(`--suite must be all, thermostats, energy or keys, not ${suite}`);
+  const keyBrowser = { keys: Number(values.keys), runs: Number(values['key-runs']), chromium: values.chromium, log };
+  // The key browser brings its own Redis (filled, not persisted) and stack; nothing below is needed for it alone.
+  if (suite === 'keys') {
+    log(JSON.stringify(await runKeyBrowserBench(keyBrowser)));
+    return;
+  }
   const dataDir = await mkdtemp(join(tmpdir(), 'sw-bench-'));
   const embedded = await startEmbeddedRedis({ dataDir, port: 0, persistence: true });
   const redis = await openRedis(embedded.url, { connectionName: 'sensor-workbench:bench' });
@@ -108,6 +117,7 @@ export async function runBench(argv: string[]): Promise<void> {
           archiveConcurrency: configSchema.parse({}).archive.concurrency,
           queryRuns: Number(values['query-runs']),
         }))),
+      ...(suite === 'all' && (await runKeyBrowserBench(keyBrowser))),
     };
     log(JSON.stringify(figures));
   } finally {

@@ -27,8 +27,8 @@ const SAMPLE_EVERY_MS = 10_000;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-/** Records main-thread long tasks (> 50 ms) in the page from the first script on. */
-const LONG_TASK_PROBE = `
+/** Records main-thread long tasks (> 50 ms) in the page from the first script on, in window.__longTasks. */
+export const LONG_TASK_PROBE = `
   window.__longTasks = { count: 0, totalMs: 0, longestMs: 0 };
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
