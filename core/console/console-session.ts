@@ -47,7 +47,9 @@ export async function runConsoleLine(target: Pick<ConnectedRedis, 'client' | 'co
   const refused = refusal(target, name, first);
   if (refused) return answer({ args: text, output: `(refused) ${refused}`, error: true, refused });
   try {
-    const reply = (await target.client.callBuffer(name, ...args.slice(1))) as ConsoleValue;
+    // Upper case: ioredis looks its reply transformers (HGETALL → object, …) up by the lower-case
+    // name only, and the console shows the reply as Redis sent it. Cluster routing ignores case.
+    const reply = (await target.client.callBuffer(name.toUpperCase(), ...args.slice(1))) as ConsoleValue;
     return answer({ args: text, output: capped(formatReply(reply, name)), error: false, refused: null });
   } catch (error) {
     if (error instanceof ReadOnlyRefusal) return answer({ args: text, output: `(refused) ${error.message}`, error: true, refused: error.message });

@@ -106,6 +106,8 @@ describe('pointing the pages at another Redis', () => {
   it('browses its keys, and the console answers like redis-cli', async () => {
     const page = await client.keys({ match: 'plant7:*' });
     expect(page.keys.map((key) => key.key).sort()).toContain('plant7:thermostat:2942');
+    const hash = await client.console('hgetall plant7:thermostat:2942');
+    expect(hash.output).toBe('1) "deviceId"\n2) "2942"\n3) "temperature"\n4) "97"\n5) "climate"\n6) "hot"');
     const reply = await client.console('zrange plant7:Events 0 -1 WITHSCORES');
     expect(reply).toMatchObject({ error: false, refused: null, output: '1) "2942"\n2) "1700000000000"\n3) "3001"\n4) "1700000001000"' });
   });
