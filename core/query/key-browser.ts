@@ -34,6 +34,9 @@ export const MAX_ELEMENTS_PER_PAGE = 1000;
 /** An offset that does not fit the key's type (e.g. a stream id for a list): the client's to fix. */
 export class InvalidKeyPage extends Error {}
 
+/** The largest COUNT hint of one SCAN step: Redis stays responsive to others between steps. */
+const MAX_SCAN_STEP = 10_000;
+
 /** Where a scan walks: the master nodes, one for a single server, every master of a cluster. */
 export interface ScanScope {
   masters(): Redis[];
@@ -54,14 +57,18 @@ export async function scanKeys(scope: ScanScope, request: KeyScanRequest): Promi
   let position = parseScanCursor(request.cursor, masters.length);
   const found = new Map<string, Redis>();
   let examined = 0;
+  let hint = request.count;
   do {
     const node = masters[position.node]!;
     // The last step asks for no more than the budget has left, so examined never passes the cap.
-    const stepCount = Math.min(request.count, request.maxExamined - examined);
+    const stepCount = Math.min(hint, request.maxExamined - examined);
     const [next, keys] = (await node.call('SCAN', scanArguments(position.cursor, request, stepCount))) as [string, string[]];
     // During a rehash SCAN may return a key twice; one page lists it once.
     for (const key of keys) found.set(key, node);
     examined += stepCount;
+    // A MATCH that finds nothing here would otherwise cost one round trip per `count` keys; each
+    // empty step doubles the next one's COUNT, still within the cap.
+    hint = keys.length === 0 ? Math.min(hint * 2, MAX_SCAN_STEP) : request.count;
     position = next === '0' ? { node: position.node + 1, cursor: '0' } : { node: position.node, cursor: next };
   } while (position.node < masters.length && found.size < request.count && examined < request.maxExamined);
   const { type } = request;

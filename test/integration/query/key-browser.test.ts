@@ -85,6 +85,15 @@ describe('scanKeys', () => {
     expect(page.examined).toBeGreaterThan(50);
   });
 
+  it('walks a keyspace where MATCH finds nothing in a few round trips, not one per `count` keys', async () => {
+    const scanCalls = async () => Number(/cmdstat_scan:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    const before = await scanCalls();
+    const page = await scanKeys(single, { cursor: '0', match: 'nothing:*', type: null, count: 100, maxExamined: 100_000 });
+    expect(page).toMatchObject({ keys: [], cursor: '0' });
+    // 5,604 keys at COUNT 100 would be 57 steps; doubling after each empty step needs 8.
+    expect((await scanCalls()) - before).toBeLessThanOrEqual(10);
+  });
+
   it('caps the work of one request at maxExamined, and the capped walk still completes', async () => {
     const capped = await scanKeys(single, { cursor: '0', match: 'nothing:*', type: null, count: 100, maxExamined: 1_000 });
     expect(capped).toMatchObject({ keys: [], examined: 1_000 });
