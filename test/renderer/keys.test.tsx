@@ -208,6 +208,48 @@ describe('Keys page', () => {
     expect(within(panel).queryByRole('button', { name: 'Load more' })).toBeNull();
   });
 
+  it('Load all reads the rest of a truncated string in one request', async () => {
+    const first: KeyDetail = { type: 'string', key: 'blob', ttlMs: null, memoryBytes: null, command: 'GETRANGE blob 0 99', next: '100', value: 'a'.repeat(100), length: 250_000, truncated: true };
+    const rest: KeyDetail = { ...first, command: 'GETRANGE blob 100 249999', next: null, value: 'b'.repeat(249_900), truncated: true };
+    const keyDetail = vi.fn().mockResolvedValueOnce(first).mockResolvedValueOnce(rest);
+    const { user, tree } = await scanned(['blob'], { keyDetail });
+    await user.click(within(tree).getByTitle('blob'));
+    const panel = await screen.findByTestId('key-detail');
+    await user.click(await within(panel).findByRole('button', { name: 'Load all' }));
+    expect(keyDetail).toHaveBeenLastCalledWith('blob', { offset: '100', limit: 249_900 });
+    await waitFor(() => expect(within(panel).getByTestId('string-value').textContent).toHaveLength(250_000));
+    expect(within(panel).queryByRole('button', { name: 'Load all' })).toBeNull();
+  });
+
+  it('Load all appends a list\'s pages of 1,000 until the end, showing progress', async () => {
+    const page = (start: number, count: number, next: string | null): KeyDetail => ({
+      type: 'list',
+      key: 'queue',
+      ttlMs: null,
+      memoryBytes: 1000,
+      command: `LRANGE queue ${start} ${start + count - 1}`,
+      next,
+      elements: Array.from({ length: count }, (_, i) => `job-${start + i}`),
+      offset: start,
+      length: 2100,
+    });
+    const keyDetail = vi
+      .fn()
+      .mockResolvedValueOnce(page(0, 100, '100'))
+      .mockResolvedValueOnce(page(100, 1000, '1100'))
+      .mockResolvedValueOnce(page(1100, 1000, null));
+    const { user, tree } = await scanned([{ key: 'queue', type: 'list' }], { keyDetail });
+    await user.click(within(tree).getByTitle('queue'));
+    const panel = await screen.findByTestId('key-detail');
+    await user.click(await within(panel).findByRole('button', { name: 'Load all' }));
+    await waitFor(() => expect(within(panel).getAllByRole('row')).toHaveLength(2100 + 1));
+    expect(keyDetail).toHaveBeenNthCalledWith(2, 'queue', { offset: '100', limit: 1000 });
+    expect(keyDetail).toHaveBeenNthCalledWith(3, 'queue', { offset: '1100', limit: 1000 });
+    expect(within(panel).getByText('job-2099')).toBeTruthy();
+    expect(within(panel).queryByRole('button', { name: 'Load all' })).toBeNull();
+    expect(within(panel).queryByRole('button', { name: 'Next page' })).toBeNull();
+  });
+
   it('shows stream entries with their fields, and pages on by entry id', async () => {
     const first: KeyDetail = {
       type: 'stream',

@@ -3,8 +3,8 @@ import type { KeyDetail } from '../../../../core/server/contract.js';
 import { Command, EmptyState, Figure, InlineError, Loading } from '../../components.js';
 import { useTask, useWorkbench } from '../../context.js';
 import { formatBytes, formatElapsed, formatInt } from '../../format.js';
+import { appendPage, LOAD_ALL_MAX_ELEMENTS, LOAD_ALL_MAX_STRING_BYTES, LOAD_ALL_PAGE, shownCount, type Paged } from './value-pages.js';
 
-type Paged = Exclude<KeyDetail, { type: 'none' } | { type: 'other' }>;
 
 const LENGTH_UNIT: Record<Paged['type'], [one: string, many: string]> = {
   string: ['byte', 'bytes'],
@@ -25,10 +25,13 @@ export function KeyDetailPanel({ keyName }: { keyName: string }) {
   /** A string's text read so far, across "Load more". */
   const [text, setText] = useState('');
 
+  /** While "Load all" runs: how many elements are on screen so far. */
+  const [loadingAll, setLoadingAll] = useState<number | null>(null);
+
   const load = useCallback(
-    (from: string | undefined, append: boolean) =>
+    (from: string | undefined, append: boolean, limit?: number) =>
       run(
-        () => client.keyDetail(keyName, from === undefined ? {} : { offset: from }),
+        () => client.keyDetail(keyName, { ...(from !== undefined && { offset: from }), ...(limit !== undefined && { limit }) }),
         (answer) => {
           setDetail(answer);
           setOffset(from);
@@ -41,6 +44,29 @@ export function KeyDetailPanel({ keyName }: { keyName: string }) {
   useEffect(() => {
     void load(undefined, false);
   }, [load]);
+
+  /** The rest of a string in one request; a collection's pages appended up to LOAD_ALL_MAX_ELEMENTS. */
+  const loadAll = (shown: Paged) => {
+    if (shown.next === null) return;
+    if (shown.type === 'string') {
+      void load(shown.next, true, Math.min(shown.length - Number(shown.next), LOAD_ALL_MAX_STRING_BYTES));
+      return;
+    }
+    setLoadingAll(shownCount(shown));
+    void run(
+      async () => {
+        let all: Paged = shown;
+        while (all.next !== null && shownCount(all) < LOAD_ALL_MAX_ELEMENTS) {
+          const page = await client.keyDetail(keyName, { offset: all.next, limit: LOAD_ALL_PAGE });
+          if (page.type !== all.type) return page;
+          all = appendPage(all, page as Paged);
+          setLoadingAll(shownCount(all));
+        }
+        return all;
+      },
+      (answer) => setDetail(answer),
+    ).finally(() => setLoadingAll(null));
+  };
 
   return (
     <div className="panel" role="region" aria-labelledby="key-detail-title" data-testid="key-detail">
@@ -87,6 +113,11 @@ export function KeyDetailPanel({ keyName }: { keyName: string }) {
               <Command label="Read with">{detail.command}</Command>
               <ValuePage detail={detail} text={text} />
               <div className="button-row">
+                {detail.next !== null && (
+                  <button type="button" className="button" onClick={() => loadAll(detail)} disabled={busy} title={loadAllHint(detail)}>
+                    Load all
+                  </button>
+                )}
                 {detail.type === 'string' ? (
                   detail.next !== null && (
                     <button type="button" className="button" onClick={() => void load(detail.next ?? undefined, true)} disabled={busy}>
@@ -107,7 +138,11 @@ export function KeyDetailPanel({ keyName }: { keyName: string }) {
                     )}
                   </>
                 )}
-                {busy && <span className="muted small" role="status">Loading…</span>}
+                {busy && (
+                  <span className="muted small" role="status">
+                    {loadingAll === null ? 'Loading…' : `Loading all… ${formatInt(loadingAll)} of ${formatInt(detail.length)}`}
+                  </span>
+                )}
               </div>
             </>
           )}
@@ -115,6 +150,11 @@ export function KeyDetailPanel({ keyName }: { keyName: string }) {
       )}
     </div>
   );
+}
+
+function loadAllHint(detail: Paged): string {
+  if (detail.type === 'string') return `Reads the rest of the value (up to ${formatBytes(LOAD_ALL_MAX_STRING_BYTES)}) in one request`;
+  return `Appends pages of ${formatInt(LOAD_ALL_PAGE)} until the end or ${formatInt(LOAD_ALL_MAX_ELEMENTS)} are shown`;
 }
 
 function ValuePage({ detail, text }: { detail: Paged; text: string }) {
