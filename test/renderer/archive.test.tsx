@@ -3,7 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import type { ArchiveProgress, ArchiveStatus, PendingBuckets, S3ConnectionCheck } from '../../core/server/contract.js';
-import { archiveStatus, fakeClient, installDomStubs, renderApp } from './helpers.js';
+import { activeConnection, archiveStatus, fakeClient, installDomStubs, renderApp, stackStatus } from './helpers.js';
 
 installDomStubs();
 
@@ -24,6 +24,17 @@ function progress(overrides: Partial<ArchiveProgress> = {}): ArchiveProgress {
 }
 
 describe('Archive page', () => {
+  it('says the archive is the workbench\'s own while the pages show another Redis', async () => {
+    const user = userEvent.setup();
+    const staging = activeConnection({ id: 'staging', name: 'Staging', builtIn: false });
+    const fake = fakeClient({ status: vi.fn(async () => stackStatus({ connection: staging })) });
+    renderApp(fake, 'archive');
+    const notice = await screen.findByTestId('archive-elsewhere');
+    expect(notice.textContent).toContain('the pages show Staging, which it does not archive');
+    await user.click(within(notice).getByRole('button', { name: 'Connections page' }));
+    expect(screen.getByRole('heading', { level: 1, name: 'Connections' })).toBeTruthy();
+  });
+
   it('shows the target and the schedule', async () => {
     const fake = fakeClient();
     renderApp(fake, 'archive');

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ArchiveStatus, ArchiveTarget } from '../../../core/server/contract.js';
 import { Banner, Command, EmptyState, Figure, Loading, PageHeader } from '../components.js';
-import { usePolling, useTask, useWorkbench } from '../context.js';
+import { useLive, usePolling, useTask, useWorkbench } from '../context.js';
 import { formatClock, formatDateTime, formatInt, formatRelative, formatSpan } from '../format.js';
 import { ArchivedObjectsTable } from './archive/ArchivedObjectsTable.js';
 import { ArchiveRun } from './archive/ArchiveRun.js';
@@ -14,7 +14,8 @@ const RUNNING_REFRESH_MS = 500;
 
 /** The S3 archive: where it goes, whether it works, passes and their progress, what waits and what is there. */
 export function ArchivePage() {
-  const { client } = useWorkbench();
+  const { client, navigate } = useWorkbench();
+  const { status } = useLive();
   const [running, setRunning] = useState(false);
   const fetchArchive = useCallback(() => client.archive(), [client]);
   const { data: archive, error, refresh, accept } = usePolling(fetchArchive, running ? RUNNING_REFRESH_MS : IDLE_REFRESH_MS);
@@ -38,6 +39,16 @@ export function ArchivePage() {
         passed; then it is compressed with LZ4, uploaded to S3 as <code>energy/&lt;deviceId&gt;/&lt;bucketStart&gt;.ndjson.lz4</code>,
         verified, and only then removed from Redis.
       </PageHeader>
+      {status && !status.connection.builtIn && (
+        <p className="notice" data-testid="archive-elsewhere">
+          This is the archive of the workbench&apos;s own Redis: the pages show {status.connection.name}, which it does not archive.
+          Switch back on the{' '}
+          <button type="button" className="link-button" onClick={() => navigate('connections')}>
+            Connections page
+          </button>{' '}
+          to run it.
+        </p>
+      )}
       {error && (
         <Banner tone="error" title="Could not read the archive status." onRetry={refresh} testId="archive-error">
           {error}
