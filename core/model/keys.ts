@@ -55,6 +55,11 @@ export interface KeySchema {
   meters: string;
   /** STRING: JSON summary of the last archive pass. */
   archiveLastRun: string;
+  /**
+   * SET: the ids of the devices in the device registry, whose entries live in the device object
+   * (meterDevice). Outside `<ns>:devices:` so that no device id can name the same key.
+   */
+  registeredDevices: string;
 }
 
 export function createKeySchema({
@@ -89,6 +94,7 @@ export function createKeySchema({
     meterArchived: (deviceId) => `${namespace}:devices:${deviceId}:archived`,
     meters: `${namespace}:meters`,
     archiveLastRun: `${namespace}:workbench:archive:lastrun`,
+    registeredDevices: `${namespace}:registered-devices`,
   };
 }
 
