@@ -6,6 +6,8 @@ import type { Redis } from 'ioredis';
 import { Archiver } from './archive/archiver.js';
 import { createS3Client, describeTarget } from './archive/s3-client.js';
 import { startBroker, type Broker } from './broker/broker.js';
+import { requiresAuthentication } from './broker/broker-exposure.js';
+import type { ListenerAddress } from './broker/broker-listeners.js';
 import type { Config } from './config/schema.js';
 import { MeterEmulator } from './emulator/meter-emulator.js';
 import { ThermostatEmulator } from './emulator/thermostat-emulator.js';
@@ -47,7 +49,11 @@ import { listMeters } from './query/meters.js';
 
 export interface StackAddresses {
   http: string;
+  /** MQTT over TCP; the other MQTT listeners appear only when they are on. */
   mqtt: string;
+  mqttWs?: string;
+  mqtts?: string;
+  mqttWss?: string;
   redis: string;
   /** The meter datagram listener; absent in read-only mode, where nothing is ingested. */
   udp?: string;
@@ -192,6 +198,7 @@ export class Stack implements ApiBackend {
     return {
       http: `${this.http!.url}/?token=${this.token}`,
       mqtt: this.parts.broker.url,
+      ...this.secondaryMqttAddresses(),
       redis: redactUrl(this.parts.redisUrl),
       ...(udp && { udp }),
     };
@@ -212,7 +219,7 @@ export class Stack implements ApiBackend {
           this.parts.redis.status === 'ready'
             ? running(redactUrl(this.parts.redisUrl), this.parts.embeddedRedis ? `embedded, ${this.parts.embeddedRedis.binary}` : 'external')
             : { state: 'failed', address: redactUrl(this.parts.redisUrl), detail: `not reachable (connection ${this.parts.redis.status}); the workbench keeps retrying` },
-        broker: running(this.parts.broker.url),
+        broker: running(this.parts.broker.url, describeListeners(this.parts.broker.listeners, requiresAuthentication(this.config.mqtt.host))),
         ingest: this.parts.ingest?.failure
           ? { state: 'failed', address: null, detail: this.parts.ingest.failure }
           : this.parts.ingest
@@ -365,6 +372,13 @@ export class Stack implements ApiBackend {
     });
   }
 
+  private secondaryMqttAddresses(): Pick<StackAddresses, 'mqttWs' | 'mqtts' | 'mqttWss'> {
+    const keys = { ws: 'mqttWs', mqtts: 'mqtts', wss: 'mqttWss' } as const;
+    return Object.fromEntries(
+      this.parts.broker.listeners.flatMap(({ protocol, url }) => (protocol === 'mqtt' ? [] : [[keys[protocol], url]])),
+    );
+  }
+
   private archivePart(target: ArchiveTarget | null): PartStatus {
     if (this.config.readOnly) return { state: 'stopped', address: null, detail: 'read-only mode: nothing is archived' };
     if (!target) return { state: 'stopped', address: null, detail: 'no S3 bucket set (--s3-bucket)' };
@@ -372,6 +386,14 @@ export class Stack implements ApiBackend {
     const every = this.config.archive.intervalSeconds > 0 ? `every ${this.config.archive.intervalSeconds} s` : 'on demand';
     return { state: 'running', address: target.endpoint ?? `AWS S3 ${target.region}`, detail: `stale buckets → ${where}, ${every}` };
   }
+}
+
+/** Every MQTT listener with its client-certificate rule, so the Overview shows where devices can connect. */
+function describeListeners(listeners: ListenerAddress[], reachableFromNetwork: boolean): string {
+  const certificates = { required: ', client certificate required', optional: ', client certificate optional', none: '' } as const;
+  const urls = listeners.map(({ url, clientCertificates }) => `${url}${certificates[clientCertificates]}`).join('; ');
+  // Start-up refuses a reachable host without --mqtt-allow-lan-anonymous, so reachable here means it was given.
+  return reachableFromNetwork ? `${urls}; anonymous clients from the network allowed (--mqtt-allow-lan-anonymous)` : urls;
 }
 
 function udpTarget(url: string): { host: string; port: number } {

@@ -1,63 +1,104 @@
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { Aedes, type AedesPublishPacket } from 'aedes';
+import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import { preciseNow } from '../figures/precise-clock.js';
 import type { MessageHandler, MessageSource } from '../ingest/message-source.js';
+import { refuseAnonymousExposure } from './broker-exposure.js';
+import { openListener, type Accept, type Listener, type ListenerAddress, type ListenerProtocol, type ListenerSpec } from './broker-listeners.js';
+import { loadServerTls, type TlsFiles } from './broker-tls.js';
 
 export interface BrokerOptions {
   host: string;
-  /** 0 picks a free port. */
+  /** MQTT over TCP, always on: the emulators publish through it. 0 picks a free port. */
   port: number;
+  /** MQTT over WebSocket at /mqtt; 0 picks a free port, null or absent = off. Likewise tlsPort (MQTTS) and wssPort (WSS). */
+  wsPort?: number | null;
+  tlsPort?: number | null;
+  wssPort?: number | null;
+  /** Certificate and key for tlsPort and wssPort, and the CA client certificates are checked against. */
+  tls?: TlsFiles;
+  /** Listen on a non-loopback host although nothing authenticates clients yet. */
+  allowLanAnonymous?: boolean;
+}
+
+export interface ConnectedClient {
+  id: string;
+  /** The listener the client came in through. */
+  protocol: ListenerProtocol;
+  address: string | null;
 }
 
 export interface Broker extends MessageSource {
+  /** The MQTT over TCP listener. */
   url: string;
   port: number;
+  /** Every listener that is on, TCP first. */
+  listeners: ListenerAddress[];
   connectedClients(): number;
+  clients(): ConnectedClient[];
   close(): Promise<void>;
 }
 
-/** The bundled aedes broker on TCP; ingest subscribes in-process rather than through a loopback client. */
-export async function startBroker({ host, port }: BrokerOptions): Promise<Broker> {
+type Transport = Omit<ConnectedClient, 'id'>;
+
+/** The bundled aedes broker on each listener that is on; ingest subscribes in-process rather than through a loopback client. */
+export async function startBroker(options: BrokerOptions): Promise<Broker> {
+  refuseAnonymousExposure(options.host, options.allowLanAnonymous ?? false);
+  const specs = await listenerSpecs(options);
   const aedes = await Aedes.createBroker();
-  const server = createServer((socket) => {
-    corkWhileHandlingReads(socket);
-    aedes.handle(socket);
-  });
-  await listen(server, host, port);
-  const boundPort = (server.address() as AddressInfo).port;
+  const transports = new WeakMap<Client, Transport>();
+  const accept: Accept = (stream, protocol, address, request) => {
+    transports.set(aedes.handle(stream, request), { protocol, address: address ?? null });
+  };
+  const listeners = await openListeners(specs, accept, aedes);
+  const tcp = listeners[0]!;
   return {
-    url: `mqtt://${host}:${boundPort}`,
-    port: boundPort,
+    url: tcp.url,
+    port: tcp.port,
+    listeners: listeners.map(({ close: _close, ...address }) => address),
     connectedClients: () => aedes.connectedClients,
+    clients: () => registeredClients(aedes).map((client) => ({ id: client.id, ...transports.get(client)! })),
     subscribe: (topicFilter, handler) => subscribeInProcess(aedes, topicFilter, handler),
     close: async () => {
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeAedes(aedes);
+      await Promise.all(listeners.map((listener) => listener.close()));
     },
   };
 }
 
-/**
- * aedes answers each QoS 1 PUBLISH with its own PUBACK write, one syscall per reading. Corking the
- * socket while a read chunk is handled sends all of that chunk's PUBACKs in one write.
- */
-function corkWhileHandlingReads(socket: Socket): void {
-  const uncork = () => socket.uncork();
-  socket.prependListener('readable', () => {
-    if (socket.writableCorked > 0) return;
-    socket.cork();
-    process.nextTick(uncork);
-  });
+/** TCP first, then the listeners that are on; the TLS files are read only when a TLS listener needs them. */
+async function listenerSpecs({ host, port, wsPort, tlsPort, wssPort, tls = {} }: BrokerOptions): Promise<ListenerSpec[]> {
+  const specs: ListenerSpec[] = [{ protocol: 'mqtt', host, port }];
+  if (isOn(wsPort)) specs.push({ protocol: 'ws', host, port: wsPort });
+  if (!isOn(tlsPort) && !isOn(wssPort)) return specs;
+  const serverTls = await loadServerTls(tls);
+  if (isOn(tlsPort)) specs.push({ protocol: 'mqtts', host, port: tlsPort, tls: serverTls });
+  if (isOn(wssPort)) specs.push({ protocol: 'wss', host, port: wssPort, tls: serverTls });
+  return specs;
 }
 
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      const reason = error.code === 'EADDRINUSE' ? `port ${port} is already in use (pick another with --mqtt-port, 0 = any free port)` : error.message;
-      reject(new Error(`MQTT broker cannot listen on ${host}:${port}: ${reason}`));
-    });
-    server.listen(port, host, () => resolve());
-  });
+function isOn(port: number | null | undefined): port is number {
+  return port !== null && port !== undefined;
+}
+
+/** One after the other, so a port in use stops start-up with the listeners opened so far closed again. */
+async function openListeners(specs: ListenerSpec[], accept: Accept, aedes: Aedes): Promise<Listener[]> {
+  const listeners: Listener[] = [];
+  try {
+    for (const spec of specs) listeners.push(await openListener(spec, accept));
+    return listeners;
+  } catch (error) {
+    await closeAedes(aedes);
+    await Promise.all(listeners.map((listener) => listener.close()));
+    throw error;
+  }
+}
+
+function closeAedes(aedes: Aedes): Promise<void> {
+  return new Promise((resolve) => aedes.close(() => resolve()));
+}
+
+/** Clients that completed CONNECT; aedes keeps them by id but does not declare the map in its types. */
+function registeredClients(aedes: Aedes): Client[] {
+  return Object.values((aedes as Aedes & { clients: Record<string, Client> }).clients);
 }
 
 function subscribeInProcess(aedes: Aedes, topicFilter: string, handler: MessageHandler): Promise<() => Promise<void>> {

@@ -25,10 +25,41 @@ export const configSchema = z.strictObject({
     .prefault({}),
   mqtt: z
     .strictObject({
+      /** Anything but loopback needs allowLanAnonymous while clients are not authenticated. */
       host: host.default('127.0.0.1'),
+      /** MQTT over TCP, always on: the emulators publish through it. */
       port: port.default(1883),
+      /** MQTT over WebSocket at path /mqtt; 0 picks a free port, null = off. */
+      wsPort: port.nullable().default(null),
+      /** MQTTS (MQTT over TLS); the usual port is 8883. */
+      tlsPort: port.nullable().default(null),
+      /** MQTT over secure WebSocket at path /mqtt. */
+      wssPort: port.nullable().default(null),
+      tls: z
+        .strictObject({
+          /** PEM server certificate (chain) and its unencrypted key, for tlsPort and wssPort. */
+          certFile: z.string().min(1).optional(),
+          keyFile: z.string().min(1).optional(),
+          /** PEM CA that signs client certificates; with it the TLS listeners ask clients for one. */
+          caFile: z.string().min(1).optional(),
+          /** Mutual TLS: refuse TLS clients without a certificate signed by caFile. */
+          requireClientCert: z.boolean().default(false),
+        })
+        .prefault({}),
+      /** Bind to a non-loopback host although nothing authenticates MQTT clients yet. */
+      allowLanAnonymous: z.boolean().default(false),
     })
-    .prefault({}),
+    .prefault({})
+    .superRefine((mqtt, context) => {
+      const tlsPort = mqtt.tlsPort !== null ? 'tlsPort' : mqtt.wssPort !== null ? 'wssPort' : null;
+      if (tlsPort && (mqtt.tls.certFile === undefined || mqtt.tls.keyFile === undefined)) {
+        context.addIssue({ code: 'custom', path: [tlsPort], message: 'a TLS listener needs --mqtt-tls-cert and --mqtt-tls-key (PEM files)' });
+      }
+      // Without a CA, client certificates would be checked against the public roots: anyone holding one would get in.
+      if (mqtt.tls.requireClientCert && mqtt.tls.caFile === undefined) {
+        context.addIssue({ code: 'custom', path: ['tls', 'requireClientCert'], message: 'needs --mqtt-tls-ca, the CA that signs the client certificates' });
+      }
+    }),
   redis: z
     .strictObject({
       /** Use this Redis instead of starting the embedded one. */
