@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
@@ -8,6 +10,12 @@ import { createS3Client, describeTarget } from './archive/s3-client.js';
 import { startBroker, type Broker } from './broker/broker.js';
 import { requiresAuthentication } from './broker/broker-exposure.js';
 import type { ListenerAddress } from './broker/broker-listeners.js';
+import type { TlsPem } from './broker/broker-tls.js';
+import { loadOrCreateDemoCa, type DemoCa } from './certificates/certificate-authority.js';
+import { loadOrCreateServerCertificate } from './certificates/server-certificate.js';
+import { machineNames, parseServerNames, type ServerNames } from './certificates/server-names.js';
+import { DeviceRegistry } from './devices/device-registry.js';
+import type { RefusalSnapshot } from './devices/refusals.js';
 import type { Config } from './config/schema.js';
 import { MeterEmulator } from './emulator/meter-emulator.js';
 import { ThermostatEmulator } from './emulator/thermostat-emulator.js';
@@ -90,6 +98,8 @@ interface StackParts {
   energyArchive: EnergyS3Target | null;
   s3: S3Client | null;
   connections: ConnectionManager;
+  devices: DeviceRegistry;
+  certificateAuthority: () => Promise<DemoCa>;
   log: Log;
 }
 
@@ -104,6 +114,8 @@ export class Stack implements ApiBackend {
   private http: HttpServer | null = null;
   readonly config: Config;
   readonly token = randomBytes(24).toString('base64url');
+  /** The devices allowed on the bundled broker, in the workbench's own Redis. */
+  readonly devices: DeviceRegistry;
   private inspecting: Inspection;
   /** A switch in progress: the next waits for it, so two quick choices end on the last one. */
   private switching: Promise<unknown> = Promise.resolve();
@@ -113,6 +125,7 @@ export class Stack implements ApiBackend {
     inspection: Inspection,
   ) {
     this.config = parts.config;
+    this.devices = parts.devices;
     this.inspecting = inspection;
   }
 
@@ -134,7 +147,20 @@ export class Stack implements ApiBackend {
       cleanup.push(() => redis.quit().catch(() => redis.disconnect()));
       const store = await ConnectionStore.open(join(config.dataDir, 'connections.json'), secretBox);
       const connections = await ConnectionManager.create(store, { ...builtInConnection(config, redisUrl, embeddedRedis !== null), client: redis });
-      const broker = await startBroker(config.mqtt);
+      const devices = new DeviceRegistry(redis, keys);
+      const certificateAuthority = demoCaLoader(join(config.dataDir, CERTIFICATES_DIR));
+      const { host, port, wsPort, tlsPort, wssPort, allowLanAnonymous, maxPayloadBytes, maxTopicLevels, maxConnections, maxMessagesPerSecond, maxKeepaliveSeconds } = config.mqtt;
+      const broker = await startBroker({
+        host,
+        port,
+        wsPort,
+        tlsPort,
+        wssPort,
+        tls: config.mqtt.tls.certFile === undefined && (tlsPort !== null || wssPort !== null) ? await demoTls(config, await certificateAuthority()) : config.mqtt.tls,
+        allowLanAnonymous,
+        devices,
+        limits: { maxPayloadBytes, maxTopicLevels, maxConnections, maxMessagesPerSecond, maxKeepaliveSeconds },
+      });
       cleanup.push(() => broker.close());
       const ingest = config.readOnly
         ? null
@@ -155,7 +181,10 @@ export class Stack implements ApiBackend {
         mqttClients: () => broker.connectedClients(),
       });
       figures.start();
-      const stack = new Stack({ config, keys, redisUrl, embeddedRedis, redis, broker, ingest, figures, archiver, energyArchive, s3, connections, log }, inspection);
+      const stack = new Stack(
+        { config, keys, redisUrl, embeddedRedis, redis, broker, ingest, figures, archiver, energyArchive, s3, connections, devices, certificateAuthority, log },
+        inspection,
+      );
       stack.http = await startHttpServer({ backend: stack, host: config.http.host, port: config.http.port, token: stack.token, rendererDir, log });
       const { mode } = config.emulator;
       if (mode === 'thermostats' || mode === 'all') await stack.controlEmulator({ action: 'start' });
@@ -193,6 +222,25 @@ export class Stack implements ApiBackend {
     return next;
   }
 
+  /** The demo CA in <dataDir>/certificates, created on first use; it signs device certificates. */
+  certificateAuthority(): Promise<DemoCa> {
+    return this.parts.certificateAuthority();
+  }
+
+  /** The listeners as a device on the network reaches them: an "any address" bind is shown as this machine's LAN address. */
+  brokerEndpoints(): ListenerAddress[] {
+    return this.parts.broker.listeners.map(reachableFromDevices);
+  }
+
+  refusals(): RefusalSnapshot {
+    return this.parts.broker.refusals();
+  }
+
+  /** The device can no longer connect: the broker drops its cached access and disconnects it. */
+  deviceRemoved(id: string): void {
+    this.parts.broker.deviceChanged(id);
+  }
+
   addresses(): StackAddresses {
     const udp = this.parts.ingest?.udpUrl;
     return {
@@ -219,7 +267,7 @@ export class Stack implements ApiBackend {
           this.parts.redis.status === 'ready'
             ? running(redactUrl(this.parts.redisUrl), this.parts.embeddedRedis ? `embedded, ${this.parts.embeddedRedis.binary}` : 'external')
             : { state: 'failed', address: redactUrl(this.parts.redisUrl), detail: `not reachable (connection ${this.parts.redis.status}); the workbench keeps retrying` },
-        broker: running(this.parts.broker.url, describeListeners(this.parts.broker.listeners, requiresAuthentication(this.config.mqtt.host))),
+        broker: running(this.parts.broker.url, describeBroker(this.parts.broker)),
         ingest: this.parts.ingest?.failure
           ? { state: 'failed', address: null, detail: this.parts.ingest.failure }
           : this.parts.ingest
@@ -254,7 +302,7 @@ export class Stack implements ApiBackend {
       await this.emulator?.stop();
       return this.emulator?.status() ?? null;
     }
-    this.emulator ??= new ThermostatEmulator({ brokerUrl: this.parts.broker.url, ...this.config.emulator, ...changes });
+    this.emulator ??= new ThermostatEmulator({ brokerUrl: this.parts.broker.url, credentials: this.parts.broker.internalCredentials, ...this.config.emulator, ...changes });
     this.emulator.reconfigure(changes);
     if (command.action === 'start') await this.emulator.start();
     return this.emulator.status();
@@ -364,6 +412,7 @@ export class Stack implements ApiBackend {
     return new MeterEmulator({
       udp: udp ? udpTarget(udp) : null,
       brokerUrl: this.parts.broker.url,
+      credentials: this.parts.broker.internalCredentials,
       meters,
       intervalSeconds: meterIntervalSeconds,
       speed: meterSpeed,
@@ -388,12 +437,49 @@ export class Stack implements ApiBackend {
   }
 }
 
-/** Every MQTT listener with its client-certificate rule, so the Overview shows where devices can connect. */
-function describeListeners(listeners: ListenerAddress[], reachableFromNetwork: boolean): string {
+/** Where the demo CA and the broker's generated certificate live, inside the data dir. */
+const CERTIFICATES_DIR = 'certificates';
+
+/** The demo CA, loaded or created once; a failure is not kept, so fixing the files and retrying works. */
+function demoCaLoader(dir: string): () => Promise<DemoCa> {
+  let loading: Promise<DemoCa> | null = null;
+  return () => {
+    loading ??= loadOrCreateDemoCa(dir).catch((error: unknown) => {
+      loading = null;
+      throw error;
+    });
+    return loading;
+  };
+}
+
+/**
+ * TLS listeners without --mqtt-tls-cert: a server certificate from the demo CA for every name of
+ * this machine, and the demo CA as the client CA, so the device certificates the UI issues verify.
+ */
+async function demoTls(config: Config, ca: DemoCa): Promise<TlsPem> {
+  const { cert, key } = await loadOrCreateServerCertificate(join(config.dataDir, CERTIFICATES_DIR), ca, brokerNames(config.mqtt.host));
+  return { cert, key, ca: ca.cert, requireClientCert: config.mqtt.tls.requireClientCert };
+}
+
+/** The machine's names, plus --mqtt-host when it names one address or host rather than all interfaces. */
+function brokerNames(host: string): ServerNames {
+  const names = machineNames();
+  if (host === '0.0.0.0' || host === '::') return names;
+  const own = isIP(host) === 0 ? { hostnames: [host], addresses: [] } : { hostnames: [], addresses: [host] };
+  return parseServerNames({ hostnames: [...names.hostnames, ...own.hostnames], addresses: [...names.addresses, ...own.addresses] });
+}
+
+/** Every MQTT listener with its client-certificate rule, who may connect, and the refusals so far, for the Overview. */
+function describeBroker(broker: Broker): string {
   const certificates = { required: ', client certificate required', optional: ', client certificate optional', none: '' } as const;
-  const urls = listeners.map(({ url, clientCertificates }) => `${url}${certificates[clientCertificates]}`).join('; ');
-  // Start-up refuses a reachable host without --mqtt-allow-lan-anonymous, so reachable here means it was given.
-  return reachableFromNetwork ? `${urls}; anonymous clients from the network allowed (--mqtt-allow-lan-anonymous)` : urls;
+  const urls = broker.listeners.map(({ url, clientCertificates }) => `${url}${certificates[clientCertificates]}`).join('; ');
+  const { host } = broker.listeners[0]!;
+  const anonymous = !broker.anonymousAllowed
+    ? 'anonymous clients refused'
+    : requiresAuthentication(host)
+      ? 'anonymous clients from the network allowed (--mqtt-allow-lan-anonymous)'
+      : 'anonymous clients allowed (loopback only)';
+  return `${urls}; authentication: registered devices, ${anonymous}; ${broker.refusals().total} refused`;
 }
 
 function udpTarget(url: string): { host: string; port: number } {
@@ -411,4 +497,21 @@ function builtInConnection(config: Config, redisUrl: string, embedded: boolean):
     schema: { keyPrefix: config.model.keyPrefix, namespace: config.model.namespace },
   });
   return { settings: settings as ConnectionSettings, secrets: password === undefined ? {} : { password } };
+}
+
+function reachableFromDevices(listener: ListenerAddress): ListenerAddress {
+  if (listener.host !== '0.0.0.0' && listener.host !== '::') return listener;
+  const host = lanAddress() ?? '127.0.0.1';
+  const url = new URL(listener.url);
+  url.hostname = host;
+  return { ...listener, host, url: url.toString().replace(/\/$/, '') };
+}
+
+/** The first external IPv4 address: what a device on the same LAN would dial. */
+function lanAddress(): string | null {
+  for (const addresses of Object.values(networkInterfaces())) {
+    const external = addresses?.find((address) => address.family === 'IPv4' && !address.internal);
+    if (external) return external.address;
+  }
+  return null;
 }

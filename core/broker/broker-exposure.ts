@@ -9,16 +9,12 @@ export function requiresAuthentication(host: string): boolean {
 }
 
 /**
- * Nothing authenticates MQTT clients yet, so a broker other machines can reach would take readings
- * from anyone. Device authentication will add itself as one more condition here.
+ * Clients without credentials are taken only where other machines cannot connect, unless the user
+ * said that anyone on the network may publish. Beyond loopback without that consent the broker
+ * still listens, for registered devices.
  */
-export function refuseAnonymousExposure(host: string, allowLanAnonymous: boolean): void {
-  if (requiresAuthentication(host) && !allowLanAnonymous) {
-    throw new Error(
-      `MQTT broker refuses to listen on ${host}: other machines could publish and subscribe without authentication. ` +
-        'Bind to 127.0.0.1 (--mqtt-host), or accept anonymous clients from the network with --mqtt-allow-lan-anonymous',
-    );
-  }
+export function anonymousAllowed(host: string, allowLanAnonymous: boolean): boolean {
+  return !requiresAuthentication(host) || allowLanAnonymous;
 }
 
 function isLoopback(host: string): boolean {

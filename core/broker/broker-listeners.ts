@@ -42,8 +42,12 @@ const PORT_FLAGS: Record<ListenerProtocol, string> = {
   wss: '--mqtt-wss-port',
 };
 
-export async function openListener(spec: ListenerSpec, accept: Accept): Promise<Listener> {
-  const server = createListenerServer(spec, accept);
+/** Room in a WebSocket message for a PUBLISH's header and topic (at most 65,535 bytes) besides its payload. */
+const PUBLISH_OVERHEAD_BYTES = 65_545;
+
+/** maxPayloadBytes also bounds WebSocket messages, so an oversized one is refused before it is buffered whole. */
+export async function openListener(spec: ListenerSpec, accept: Accept, maxPayloadBytes?: number): Promise<Listener> {
+  const server = createListenerServer(spec, accept, maxPayloadBytes === undefined ? undefined : maxPayloadBytes + PUBLISH_OVERHEAD_BYTES);
   const dropConnections = trackConnections(server);
   await listen(server, spec);
   const port = (server.address() as AddressInfo).port;
@@ -62,7 +66,7 @@ export async function openListener(spec: ListenerSpec, accept: Accept): Promise<
   };
 }
 
-function createListenerServer(spec: ListenerSpec, accept: Accept): Server {
+function createListenerServer(spec: ListenerSpec, accept: Accept, maxMessageBytes: number | undefined): Server {
   switch (spec.protocol) {
     case 'mqtt':
       return createTcpServer((socket) => acceptSocket(socket, 'mqtt', accept));
@@ -70,9 +74,9 @@ function createListenerServer(spec: ListenerSpec, accept: Accept): Server {
       // Without noDelay Nagle holds the CONNACK's TLS record for the client's delayed ACK: 53 ms per connect instead of 10 (the HTTP servers set it already).
       return createTlsServer({ ...spec.tls.options, noDelay: true }, (socket) => acceptSocket(socket, 'mqtts', accept));
     case 'ws':
-      return serveWebSocket(createHttpServer(refusePlainHttp), 'ws', accept);
+      return serveWebSocket(createHttpServer(refusePlainHttp), 'ws', accept, maxMessageBytes);
     case 'wss':
-      return serveWebSocket(createHttpsServer(spec.tls.options, refusePlainHttp), 'wss', accept);
+      return serveWebSocket(createHttpsServer(spec.tls.options, refusePlainHttp), 'wss', accept, maxMessageBytes);
   }
 }
 
@@ -95,8 +99,8 @@ function corkWhileHandlingReads(socket: Socket): void {
 }
 
 /** Upgrades at WEBSOCKET_PATH become MQTT streams; the ws server is bound to no port, so its errors stay the HTTP server's. */
-function serveWebSocket<S extends Server>(server: S, protocol: ListenerProtocol, accept: Accept): S {
-  const webSockets = new WebSocketServer({ noServer: true, path: WEBSOCKET_PATH, clientTracking: false });
+function serveWebSocket<S extends Server>(server: S, protocol: ListenerProtocol, accept: Accept, maxPayload: number | undefined): S {
+  const webSockets = new WebSocketServer({ noServer: true, path: WEBSOCKET_PATH, clientTracking: false, ...(maxPayload !== undefined && { maxPayload }) });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     webSockets.handleUpgrade(request, socket, head, (webSocket) => accept(createWebSocketStream(webSocket), protocol, request.socket.remoteAddress, request));
   });

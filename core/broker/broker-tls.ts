@@ -10,6 +10,15 @@ export interface TlsFiles {
   requireClientCert?: boolean;
 }
 
+/** Certificate, key and client CA already in memory: the demo CA's, generated into the data dir. */
+export interface TlsPem {
+  cert: string;
+  key: string;
+  /** The CA client certificates are checked against. */
+  ca: string;
+  requireClientCert?: boolean;
+}
+
 /** What a TLS listener does with client certificates: refuse clients without one signed by the CA, ask for one, or not ask. */
 export type ClientCertificates = 'required' | 'optional' | 'none';
 
@@ -24,7 +33,9 @@ const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE
  * Reads and checks the PEM files once at start-up, so a wrong file stops the broker with its name
  * instead of failing every handshake later with an OpenSSL error that names no file.
  */
-export async function loadServerTls({ certFile, keyFile, caFile, requireClientCert = false }: TlsFiles): Promise<ServerTls> {
+export async function loadServerTls(source: TlsFiles | TlsPem): Promise<ServerTls> {
+  if ('cert' in source) return serverTls(source.cert, source.key, source.ca, source.requireClientCert ?? false);
+  const { certFile, keyFile, caFile, requireClientCert = false } = source;
   if (!certFile || !keyFile) throw new Error('a TLS listener (--mqtts-port, --mqtt-wss-port) needs --mqtt-tls-cert and --mqtt-tls-key (PEM files)');
   // Without a CA Node would check client certificates against the public roots: anyone with a public certificate would get in.
   if (requireClientCert && !caFile) throw new Error('--mqtt-require-client-cert needs --mqtt-tls-ca, the CA that signs the client certificates');
@@ -36,6 +47,10 @@ export async function loadServerTls({ certFile, keyFile, caFile, requireClientCe
   } catch (error) {
     throw new Error(`TLS certificate ${certFile} and key ${keyFile} do not go together: ${(error as Error).message}`, { cause: error });
   }
+  return serverTls(cert, key, ca, requireClientCert);
+}
+
+function serverTls(cert: string, key: string, ca: string | undefined, requireClientCert: boolean): ServerTls {
   const clientCertificates: ClientCertificates = requireClientCert ? 'required' : ca ? 'optional' : 'none';
   return {
     options: { cert, key, ca, requestCert: clientCertificates !== 'none', rejectUnauthorized: clientCertificates === 'required' },

@@ -1,9 +1,13 @@
+import { TLSSocket } from 'node:tls';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
+import type { RefusalSnapshot } from '../devices/refusals.js';
 import { preciseNow } from '../figures/precise-clock.js';
 import type { MessageHandler, MessageSource } from '../ingest/message-source.js';
-import { refuseAnonymousExposure } from './broker-exposure.js';
+import { BrokerAccess, type BrokerDevices, type BrokerLimits, type ClientTransport } from './broker-access.js';
+import { anonymousAllowed } from './broker-exposure.js';
+import type { InternalCredentials } from './internal-identity.js';
 import { openListener, type Accept, type Listener, type ListenerAddress, type ListenerProtocol, type ListenerSpec } from './broker-listeners.js';
-import { loadServerTls, type TlsFiles } from './broker-tls.js';
+import { loadServerTls, type TlsFiles, type TlsPem } from './broker-tls.js';
 
 export interface BrokerOptions {
   host: string;
@@ -13,10 +17,13 @@ export interface BrokerOptions {
   wsPort?: number | null;
   tlsPort?: number | null;
   wssPort?: number | null;
-  /** Certificate and key for tlsPort and wssPort, and the CA client certificates are checked against. */
-  tls?: TlsFiles;
-  /** Listen on a non-loopback host although nothing authenticates clients yet. */
+  /** Certificate and key for tlsPort and wssPort, and the CA client certificates are checked against: files, or the demo CA's PEMs. */
+  tls?: TlsFiles | TlsPem;
+  /** Accept clients without credentials although the host is reachable from other machines. */
   allowLanAnonymous?: boolean;
+  /** The registered devices clients authenticate as; without it only anonymous clients (where allowed) and the workbench's own get in. */
+  devices?: BrokerDevices;
+  limits?: BrokerLimits;
 }
 
 export interface ConnectedClient {
@@ -32,33 +39,63 @@ export interface Broker extends MessageSource {
   port: number;
   /** Every listener that is on, TCP first. */
   listeners: ListenerAddress[];
+  /** Whether clients without credentials are accepted: on loopback, or beyond it with allowLanAnonymous. */
+  anonymousAllowed: boolean;
+  /** What the workbench's own clients (the emulators) connect with; valid for this launch only. */
+  internalCredentials: InternalCredentials;
   connectedClients(): number;
   clients(): ConnectedClient[];
+  /** Every connection, publish and subscription refused since start. */
+  refusals(): RefusalSnapshot;
+  /** A device was removed or its credentials changed: its cached access is dropped and its clients disconnected. */
+  deviceChanged(deviceId: string): void;
   close(): Promise<void>;
 }
 
-type Transport = Omit<ConnectedClient, 'id'>;
+type Transport = Omit<ConnectedClient, 'id'> & ClientTransport;
+
+const NO_DEVICES: BrokerDevices = { accessRecord: async () => null, recordSeen: async () => false };
 
 /** The bundled aedes broker on each listener that is on; ingest subscribes in-process rather than through a loopback client. */
 export async function startBroker(options: BrokerOptions): Promise<Broker> {
-  refuseAnonymousExposure(options.host, options.allowLanAnonymous ?? false);
   const specs = await listenerSpecs(options);
-  const aedes = await Aedes.createBroker();
   const transports = new WeakMap<Client, Transport>();
+  const allowAnonymous = anonymousAllowed(options.host, options.allowLanAnonymous ?? false);
+  const access = new BrokerAccess({
+    devices: options.devices ?? NO_DEVICES,
+    allowAnonymous,
+    limits: options.limits ?? {},
+    transportOf: (client) => transports.get(client),
+    // Asked only once clients connect, by which time the broker below exists.
+    connectedClients: () => broker.connectedClients,
+  });
+  const broker = await Aedes.createBroker(access.hooks());
   const accept: Accept = (stream, protocol, address, request) => {
-    transports.set(aedes.handle(stream, request), { protocol, address: address ?? null });
+    const tls = stream instanceof TLSSocket ? stream : request?.socket instanceof TLSSocket ? request.socket : null;
+    transports.set(broker.handle(stream, request), { protocol, address: address ?? null, tls });
   };
-  const listeners = await openListeners(specs, accept, aedes);
+  const listeners = await openListeners(specs, accept, broker, options.limits?.maxPayloadBytes);
   const tcp = listeners[0]!;
   return {
     url: tcp.url,
     port: tcp.port,
     listeners: listeners.map(({ close: _close, ...address }) => address),
-    connectedClients: () => aedes.connectedClients,
-    clients: () => registeredClients(aedes).map((client) => ({ id: client.id, ...transports.get(client)! })),
-    subscribe: (topicFilter, handler) => subscribeInProcess(aedes, topicFilter, handler),
+    anonymousAllowed: allowAnonymous,
+    internalCredentials: access.internal.credentials,
+    connectedClients: () => broker.connectedClients,
+    clients: () =>
+      registeredClients(broker).map((client) => {
+        const { protocol, address } = transports.get(client)!;
+        return { id: client.id, protocol, address };
+      }),
+    refusals: () => access.refusals.snapshot(),
+    deviceChanged: (deviceId) => {
+      access.forget(deviceId);
+      for (const client of registeredClients(broker)) if (access.isDevice(client, deviceId)) client.close();
+    },
+    subscribe: (topicFilter, handler) => subscribeInProcess(broker, topicFilter, handler),
     close: async () => {
-      await closeAedes(aedes);
+      await closeAedes(broker);
       await Promise.all(listeners.map((listener) => listener.close()));
     },
   };
@@ -80,10 +117,10 @@ function isOn(port: number | null | undefined): port is number {
 }
 
 /** One after the other, so a port in use stops start-up with the listeners opened so far closed again. */
-async function openListeners(specs: ListenerSpec[], accept: Accept, aedes: Aedes): Promise<Listener[]> {
+async function openListeners(specs: ListenerSpec[], accept: Accept, aedes: Aedes, maxPayloadBytes: number | undefined): Promise<Listener[]> {
   const listeners: Listener[] = [];
   try {
-    for (const spec of specs) listeners.push(await openListener(spec, accept));
+    for (const spec of specs) listeners.push(await openListener(spec, accept, maxPayloadBytes));
     return listeners;
   } catch (error) {
     await closeAedes(aedes);

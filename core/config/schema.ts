@@ -25,7 +25,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   mqtt: z
     .strictObject({
-      /** Anything but loopback needs allowLanAnonymous while clients are not authenticated. */
+      /** Beyond loopback only registered devices get in, unless allowLanAnonymous. */
       host: host.default('127.0.0.1'),
       /** MQTT over TCP, always on: the emulators publish through it. */
       port: port.default(1883),
@@ -37,27 +37,37 @@ export const configSchema = z.strictObject({
       wssPort: port.nullable().default(null),
       tls: z
         .strictObject({
-          /** PEM server certificate (chain) and its unencrypted key, for tlsPort and wssPort. */
+          /** PEM server certificate (chain) and its unencrypted key, for tlsPort and wssPort; unset = the demo CA's, generated into <dataDir>/certificates. */
           certFile: z.string().min(1).optional(),
           keyFile: z.string().min(1).optional(),
-          /** PEM CA that signs client certificates; with it the TLS listeners ask clients for one. */
+          /** PEM CA that signs client certificates; with it the TLS listeners ask clients for one (with the demo certificate the demo CA is it). */
           caFile: z.string().min(1).optional(),
-          /** Mutual TLS: refuse TLS clients without a certificate signed by caFile. */
+          /** Mutual TLS: refuse TLS clients without a certificate signed by caFile (or the demo CA). */
           requireClientCert: z.boolean().default(false),
         })
         .prefault({}),
-      /** Bind to a non-loopback host although nothing authenticates MQTT clients yet. */
+      /** Accept clients without credentials on a non-loopback host; on loopback they are always accepted. */
       allowLanAnonymous: z.boolean().default(false),
+      /** Larger PUBLISH payloads are refused and their client disconnected; 256 KiB leaves room for big meter batches. */
+      maxPayloadBytes: z.int().min(64).max(268_435_455).default(262_144),
+      /** Deeper topics and filters are refused; the broker's own ceiling is 100. */
+      maxTopicLevels: z.int().min(1).max(100).default(32),
+      /** Clients connected at once; the next one is answered "server unavailable". */
+      maxConnections: z.int().min(1).max(1_000_000).default(10_000),
+      /** Messages per second one device may publish (burst of one second); a client over it is disconnected. The workbench's emulators are exempt. */
+      maxMessagesPerSecond: z.number().positive().max(1_000_000).default(2000),
+      /** Longest keepalive a client may ask for; a longer one is refused, so a dead connection is noticed within 1.5 times this. */
+      maxKeepaliveSeconds: z.int().min(1).max(65_535).default(3600),
     })
     .prefault({})
     .superRefine((mqtt, context) => {
-      const tlsPort = mqtt.tlsPort !== null ? 'tlsPort' : mqtt.wssPort !== null ? 'wssPort' : null;
-      if (tlsPort && (mqtt.tls.certFile === undefined || mqtt.tls.keyFile === undefined)) {
-        context.addIssue({ code: 'custom', path: [tlsPort], message: 'a TLS listener needs --mqtt-tls-cert and --mqtt-tls-key (PEM files)' });
+      if ((mqtt.tls.certFile === undefined) !== (mqtt.tls.keyFile === undefined)) {
+        const path = mqtt.tls.certFile === undefined ? 'keyFile' : 'certFile';
+        context.addIssue({ code: 'custom', path: ['tls', path], message: '--mqtt-tls-cert and --mqtt-tls-key go together (without both the demo CA\'s certificate is used)' });
       }
       // Without a CA, client certificates would be checked against the public roots: anyone holding one would get in.
-      if (mqtt.tls.requireClientCert && mqtt.tls.caFile === undefined) {
-        context.addIssue({ code: 'custom', path: ['tls', 'requireClientCert'], message: 'needs --mqtt-tls-ca, the CA that signs the client certificates' });
+      if (mqtt.tls.requireClientCert && mqtt.tls.certFile !== undefined && mqtt.tls.caFile === undefined) {
+        context.addIssue({ code: 'custom', path: ['tls', 'requireClientCert'], message: 'with your own --mqtt-tls-cert, needs --mqtt-tls-ca, the CA that signs the client certificates' });
       }
     }),
   redis: z

@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
+import type { InternalCredentials } from '../broker/internal-identity.js';
 import { MAX_READINGS_PER_PAYLOAD } from '../ingest/meter-payload.js';
 import type { MeterEmulatorStatus } from '../server/contract.js';
 import { MeterClock } from './meter-clock.js';
@@ -24,6 +25,8 @@ export interface MeterEmulatorOptions {
   /** Where the meter datagram listener is; null when it is off. */
   udp: { host: string; port: number } | null;
   brokerUrl: string | null;
+  /** The broker's in-process identity; null for a broker that takes anonymous clients. */
+  credentials?: InternalCredentials | null;
   /** Meters D704206000001 … D704206<meters>. */
   meters: number;
   intervalSeconds: number;
@@ -86,7 +89,7 @@ export class MeterEmulator {
   private sentAtRateSample = 0;
 
   constructor(options: MeterEmulatorOptions) {
-    this.options = { ...options, maxReadingsPerSecond: options.maxReadingsPerSecond ?? DEFAULT_MAX_READINGS_PER_SECOND, now: options.now ?? Date.now };
+    this.options = { ...options, credentials: options.credentials ?? null, maxReadingsPerSecond: options.maxReadingsPerSecond ?? DEFAULT_MAX_READINGS_PER_SECOND, now: options.now ?? Date.now };
     checkOptions(this.options);
     this.progress = freshProgress(this.options);
   }
@@ -326,20 +329,20 @@ function checkOptions({ meters, intervalSeconds, speed, historyDays, maxReadings
   if (problems.length > 0) throw new RangeError(`meter emulator: ${problems.join('; ')}`);
 }
 
-type SenderAddress = { transport: 'udp'; udp: { host: string; port: number } } | { transport: 'mqtt'; brokerUrl: string };
+type SenderAddress = { transport: 'udp'; udp: { host: string; port: number } } | { transport: 'mqtt'; brokerUrl: string; credentials: InternalCredentials | null };
 
-function senderAddress({ transport, udp, brokerUrl }: Required<MeterEmulatorOptions>): SenderAddress {
+function senderAddress({ transport, udp, brokerUrl, credentials }: Required<MeterEmulatorOptions>): SenderAddress {
   if (transport === 'udp') {
     if (!udp) throw new Error('meter emulator: transport udp needs the meter datagram listener, which is off (no UDP address)');
     return { transport, udp };
   }
   if (!brokerUrl) throw new Error('meter emulator: transport mqtt needs an MQTT broker, and there is none (no broker URL)');
-  return { transport, brokerUrl };
+  return { transport, brokerUrl, credentials };
 }
 
 async function openSender(options: Required<MeterEmulatorOptions>, onConnectionError: (error: Error) => void): Promise<PayloadSender> {
   const address = senderAddress(options);
-  return address.transport === 'udp' ? UdpSender.open(address.udp, onConnectionError) : MqttSender.open(address.brokerUrl, onConnectionError);
+  return address.transport === 'udp' ? UdpSender.open(address.udp, onConnectionError) : MqttSender.open(address.brokerUrl, address.credentials, onConnectionError);
 }
 
 /** The document's datagram: {"deviceId": "D704206006772", "readings": [ … ]}. */
@@ -389,10 +392,10 @@ class UdpSender implements PayloadSender {
 class MqttSender implements PayloadSender {
   private constructor(private readonly client: MqttClient) {}
 
-  static async open(brokerUrl: string, onError: (error: Error) => void): Promise<MqttSender> {
+  static async open(brokerUrl: string, credentials: InternalCredentials | null, onError: (error: Error) => void): Promise<MqttSender> {
     const clientId = `sensor-workbench-meters-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
     // No retries while connecting: start() should fail with the broker's address instead of waiting forever.
-    const client = await mqtt.connectAsync(brokerUrl, { clientId, reconnectPeriod: 1000 }, false).catch((error: Error) => {
+    const client = await mqtt.connectAsync(brokerUrl, { clientId, reconnectPeriod: 1000, ...credentials }, false).catch((error: Error) => {
       throw new Error(`meter emulator cannot connect to the MQTT broker at ${brokerUrl}: ${error.message}`, { cause: error });
     });
     client.on('error', onError);

@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
+import type { InternalCredentials } from '../broker/internal-identity.js';
 import { THERMOSTAT_TOPIC } from '../ingest/thermostat-rule.js';
 import type { EmulatorStatus } from '../server/contract.js';
 import { readingsDue, tickIntervalMs } from './publish-schedule.js';
@@ -9,6 +10,8 @@ const ACK_WAIT_MS = 10_000;
 
 export interface ThermostatEmulatorOptions {
   brokerUrl: string;
+  /** The broker's in-process identity; null for a broker that takes anonymous clients. */
+  credentials?: InternalCredentials | null;
   rate: number;
   devices: number;
   qos: 0 | 1;
@@ -38,6 +41,7 @@ export class ThermostatEmulator {
   constructor(options: ThermostatEmulatorOptions) {
     this.options = {
       hotShare: null,
+      credentials: null,
       clientId: `sensor-workbench-thermostats-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
       maxInFlight: 5000,
       ...options,
@@ -64,6 +68,7 @@ export class ThermostatEmulator {
     this.client ??= await mqtt.connectAsync(this.options.brokerUrl, {
       clientId: this.options.clientId,
       reconnectPeriod: 1000,
+      ...this.options.credentials,
     });
     this.restartTimer();
   }

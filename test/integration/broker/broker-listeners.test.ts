@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { X509Certificate, randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
 import { promisify } from 'node:util';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import type { BrokerDevices } from '../../../core/broker/broker-access.js';
 import { startBroker, type Broker } from '../../../core/broker/broker.js';
 import type { ListenerProtocol } from '../../../core/broker/broker-listeners.js';
 import { acceptsConnections, freePort } from '../../helpers/free-port.js';
@@ -165,6 +166,7 @@ describe('a broker that requires client certificates (mutual TLS)', () => {
       tlsPort: 0,
       wssPort: 0,
       tls: { certFile: certs.server.certFile, keyFile: certs.server.keyFile, caFile: certs.ca.certFile, requireClientCert: true },
+      devices: onlyDevice('sw-test-client', certs.client.cert),
     });
   });
 
@@ -216,8 +218,15 @@ describe('a broker that requires client certificates (mutual TLS)', () => {
 });
 
 describe('starting a broker', () => {
-  it('refuses a non-loopback host without --mqtt-allow-lan-anonymous, naming the flags', async () => {
-    await expect(startBroker({ host: '0.0.0.0', port: 0 })).rejects.toThrow(/refuses to listen on 0\.0\.0\.0.*--mqtt-host.*--mqtt-allow-lan-anonymous/);
+  it('listens beyond loopback without --mqtt-allow-lan-anonymous, refusing anonymous clients', async () => {
+    const lan = await startBroker({ host: '0.0.0.0', port: 0 });
+    try {
+      expect(lan.anonymousAllowed).toBe(false);
+      await expect(mqtt.connectAsync(`mqtt://127.0.0.1:${lan.port}`, { reconnectPeriod: 0, connectTimeout: 3000 })).rejects.toThrow(/Not authorized/);
+      expect(lan.refusals().recent[0]).toMatchObject({ action: 'connect', code: 'anonymous-not-allowed', address: '127.0.0.1' });
+    } finally {
+      await lan.close();
+    }
   });
 
   it('binds to all interfaces when anonymous LAN clients are explicitly allowed', async () => {
@@ -277,6 +286,13 @@ describe('starting a broker', () => {
     for (const port of ports) expect(await acceptsConnections(port)).toBe(false);
   });
 });
+
+/** A registry of one certificate device, as the TLS tests need it; the registry itself is tested against Redis elsewhere. */
+function onlyDevice(id: string, certificatePem: string): BrokerDevices {
+  const fingerprint = new X509Certificate(certificatePem).fingerprint256.replaceAll(':', '').toLowerCase();
+  const record = { id, auth: 'certificate' as const, certificateFingerprint: fingerprint, publish: ['#'], subscribe: ['#'], passwordMatches: async () => false };
+  return { accessRecord: async (wanted) => (wanted === id ? record : null), recordSeen: async () => true };
+}
 
 /** A TCP connection that sends nothing, as a scanner or a stuck device would. */
 async function openSilentSocket(port: number): Promise<Socket> {

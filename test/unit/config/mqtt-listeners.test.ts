@@ -24,8 +24,10 @@ function configError(run: () => unknown): string {
   throw new Error('expected a ConfigError, but the config loaded');
 }
 
+const DEFAULT_LIMITS = { maxPayloadBytes: 262_144, maxTopicLevels: 32, maxConnections: 10_000, maxMessagesPerSecond: 2000, maxKeepaliveSeconds: 3600 };
+
 describe('MQTT listener settings', () => {
-  it('default to TCP only on 127.0.0.1:1883, no TLS files, no anonymous LAN access', () => {
+  it('default to TCP only on 127.0.0.1:1883, no TLS files, no anonymous LAN access, and the broker limits', () => {
     expect(load().mqtt).toEqual({
       host: '127.0.0.1',
       port: 1883,
@@ -34,6 +36,7 @@ describe('MQTT listener settings', () => {
       wssPort: null,
       tls: { requireClientCert: false },
       allowLanAnonymous: false,
+      ...DEFAULT_LIMITS,
     });
   });
 
@@ -50,19 +53,34 @@ describe('MQTT listener settings', () => {
       wssPort: 8884,
       tls: { certFile: 'server.crt', keyFile: 'server.key', caFile: 'ca.crt', requireClientCert: true },
       allowLanAnonymous: true,
+      ...DEFAULT_LIMITS,
     });
   });
 
-  it('refuse a TLS port without certificate and key, naming the port setting and the flags', () => {
+  it('take a TLS port without certificate and key: the demo CA provides them, and is the client CA', () => {
+    expect(load(['--mqtts-port', '8883', '--mqtt-require-client-cert']).mqtt).toMatchObject({ tlsPort: 8883, tls: { requireClientCert: true } });
+  });
+
+  it('refuse a certificate without its key, and a key without its certificate', () => {
     expect(configError(() => load(['--mqtt-wss-port', '0', '--mqtt-tls-cert', 'server.crt']))).toBe(
-      'invalid config: mqtt.wssPort = 0 (from --mqtt-wss-port): a TLS listener needs --mqtt-tls-cert and --mqtt-tls-key (PEM files)',
+      'invalid config: mqtt.tls.certFile = "server.crt" (from --mqtt-tls-cert): --mqtt-tls-cert and --mqtt-tls-key go together (without both the demo CA\'s certificate is used)',
+    );
+    expect(configError(() => load(['--mqtt-tls-key', 'server.key']))).toContain('mqtt.tls.keyFile = "server.key" (from --mqtt-tls-key): --mqtt-tls-cert and --mqtt-tls-key go together');
+  });
+
+  it('refuse client certificates required with an own server certificate but no CA', () => {
+    expect(configError(() => load(['--mqtt-tls-cert', 'server.crt', '--mqtt-tls-key', 'server.key'], { SW_MQTT_REQUIRE_CLIENT_CERT: 'true' }))).toBe(
+      'invalid config: mqtt.tls.requireClientCert = true (from environment SW_MQTT_REQUIRE_CLIENT_CERT): with your own --mqtt-tls-cert, needs --mqtt-tls-ca, the CA that signs the client certificates',
     );
   });
 
-  it('refuse client certificates required without a CA', () => {
-    expect(configError(() => load([], { SW_MQTT_REQUIRE_CLIENT_CERT: 'true' }))).toBe(
-      'invalid config: mqtt.tls.requireClientCert = true (from environment SW_MQTT_REQUIRE_CLIENT_CERT): needs --mqtt-tls-ca, the CA that signs the client certificates',
-    );
+  it('take the limits from flags and check their ranges', () => {
+    expect(
+      load(['--mqtt-max-payload', '1024', '--mqtt-max-topic-levels', '8', '--mqtt-max-connections', '50', '--mqtt-max-rate', '10.5', '--mqtt-max-keepalive', '120']).mqtt,
+    ).toMatchObject({ maxPayloadBytes: 1024, maxTopicLevels: 8, maxConnections: 50, maxMessagesPerSecond: 10.5, maxKeepaliveSeconds: 120 });
+    expect(configError(() => load(['--mqtt-max-topic-levels', '101']))).toContain('mqtt.maxTopicLevels = 101 (from --mqtt-max-topic-levels)');
+    expect(configError(() => load(['--mqtt-max-rate', '0']))).toContain('mqtt.maxMessagesPerSecond = 0 (from --mqtt-max-rate)');
+    expect(configError(() => load([], { SW_MQTT_MAX_PAYLOAD: '10' }))).toContain('mqtt.maxPayloadBytes = 10 (from environment SW_MQTT_MAX_PAYLOAD)');
   });
 
   it('check listener ports like the TCP one', () => {

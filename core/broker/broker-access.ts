@@ -1,0 +1,232 @@
+import type { TLSSocket } from 'node:tls';
+import type { AedesOptions, AuthenticateError, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
+import { clientIdentity } from '../certificates/client-identity.js';
+import { DeviceAccess, type DeviceAccessSource, type Refused } from '../devices/device-access.js';
+import { RefusalLog, type RefusalAction, type RefusalCode } from '../devices/refusals.js';
+import { InternalIdentity } from './internal-identity.js';
+import { MessageRate } from './message-rate.js';
+
+/** What the broker needs of the device registry; DeviceRegistry is one. */
+export interface BrokerDevices extends DeviceAccessSource {
+  recordSeen(id: string, address: string, at: number): Promise<boolean>;
+}
+
+/** Each bound is off when absent, as for a broker started by a benchmark. */
+export interface BrokerLimits {
+  /** Largest PUBLISH payload, bytes. */
+  maxPayloadBytes?: number;
+  /** Most `/`-separated levels in a topic published to or a filter subscribed to. */
+  maxTopicLevels?: number;
+  /** Most clients connected at once; the next CONNECT is answered "server unavailable". */
+  maxConnections?: number;
+  /** Messages per second one client may publish (a token bucket with a second's burst). */
+  maxMessagesPerSecond?: number;
+  /** Longest keepalive a client may ask for, seconds. */
+  maxKeepaliveSeconds?: number;
+}
+
+/** Where a client came from, noted when its connection was accepted. */
+export interface ClientTransport {
+  address: string | null;
+  /** The TLS socket of an MQTTS or WSS connection, for its client certificate. */
+  tls: TLSSocket | null;
+}
+
+export interface BrokerAccessOptions {
+  devices: BrokerDevices;
+  allowAnonymous: boolean;
+  limits: BrokerLimits;
+  transportOf(client: Client): ClientTransport | undefined;
+  connectedClients(): number;
+}
+
+/** Who a connected client turned out to be. */
+interface Session {
+  /** null: anonymous, or the workbench's own client. */
+  deviceId: string | null;
+  internal: boolean;
+  rate: MessageRate | null;
+}
+
+// CONNACK return codes of MQTT 3.1.1 §3.2.2.3.
+const SERVER_UNAVAILABLE = 3;
+const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+const CREDENTIAL_CODES: ReadonlySet<RefusalCode> = new Set(['wrong-password', 'missing-password', 'unknown-device']);
+
+/**
+ * The broker's aedes hooks: every CONNECT is checked against the device registry (a client
+ * certificate on TLS listeners, else username and password, else anonymous where allowed), every
+ * PUBLISH and SUBSCRIBE against the device's topic filters and the limits. Each refusal goes to
+ * the RefusalLog with client, address, topic and reason. A refused PUBLISH closes the connection
+ * (MQTT 3.1.1 has no negative PUBACK); a refused subscription gets the failure return code.
+ */
+export class BrokerAccess {
+  readonly refusals = new RefusalLog();
+  readonly internal = new InternalIdentity();
+  private readonly access: DeviceAccess;
+  private readonly sessions = new WeakMap<Client, Session>();
+  private readonly keepalives = new WeakMap<Client, number>();
+
+  constructor(private readonly options: BrokerAccessOptions) {
+    this.access = new DeviceAccess(options.devices, { allowAnonymous: options.allowAnonymous });
+  }
+
+  /** The hooks to pass to Aedes.createBroker. */
+  hooks(): Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe'> {
+    return {
+      preConnect: (client, packet, callback) => this.preConnect(client, packet, callback),
+      authenticate: (client, username, password, done) => void this.authenticate(client, username, password, done),
+      authorizePublish: (client, packet, callback) => this.authorizePublish(client, packet, callback),
+      authorizeSubscribe: (client, subscription, callback) => this.authorizeSubscribe(client, subscription, callback),
+    };
+  }
+
+  /** Drops the device's cached topic filters, after it was removed or its credentials changed. */
+  forget(deviceId: string): void {
+    this.access.forget(deviceId);
+  }
+
+  /** Whether `client` authenticated as this device. */
+  isDevice(client: Client, deviceId: string): boolean {
+    return this.sessions.get(client)?.deviceId === deviceId;
+  }
+
+  /** Notes the keepalive asked for, which authenticate, with a CONNACK to send, decides on. */
+  private preConnect(client: Client, packet: ConnectPacket, callback: (error: Error | null, success: boolean) => void): void {
+    this.keepalives.set(client, packet.keepalive ?? 0);
+    callback(null, true);
+  }
+
+  private async authenticate(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): Promise<void> {
+    const { maxConnections, maxKeepaliveSeconds } = this.options.limits;
+    if (maxConnections !== undefined && this.options.connectedClients() >= maxConnections) {
+      const reason = `the broker already has ${maxConnections} clients connected (--mqtt-max-connections)`;
+      this.record(client, 'connect', null, null, 'invalid-input', reason);
+      done(authenticateError(reason, SERVER_UNAVAILABLE), false);
+      return;
+    }
+    const keepalive = this.keepalives.get(client) ?? 0;
+    if (maxKeepaliveSeconds !== undefined && keepalive > maxKeepaliveSeconds) {
+      const reason = `keepalive ${keepalive} s is longer than the broker allows (${maxKeepaliveSeconds} s, --mqtt-max-keepalive)`;
+      this.record(client, 'connect', null, null, 'invalid-input', reason);
+      done(authenticateError(reason, NOT_AUTHORIZED), false);
+      return;
+    }
+    if (this.internal.matches(username, password)) {
+      this.sessions.set(client, { deviceId: null, internal: true, rate: null });
+      done(null, true);
+      return;
+    }
+    const transport = this.options.transportOf(client);
+    const certificate = transport?.tls ? verifiedCertificate(transport.tls) : null;
+    if (certificate && !certificate.ok) {
+      this.record(client, 'connect', null, null, certificate.code, certificate.reason);
+      done(authenticateError(certificate.reason, NOT_AUTHORIZED), false);
+      return;
+    }
+    const result = await this.access.authenticate({ username: username ?? null, password: password ?? null, certificate: certificate?.identity ?? null, clientId: client.id });
+    if (!result.ok) {
+      this.record(client, 'connect', null, null, result.code, result.reason);
+      done(authenticateError(result.reason, CREDENTIAL_CODES.has(result.code) ? BAD_USERNAME_OR_PASSWORD : NOT_AUTHORIZED), false);
+      return;
+    }
+    const { maxMessagesPerSecond } = this.options.limits;
+    this.sessions.set(client, { deviceId: result.deviceId, internal: false, rate: maxMessagesPerSecond === undefined ? null : new MessageRate(maxMessagesPerSecond) });
+    if (result.deviceId !== null && transport?.address) {
+      // lastSeen is for the UI; a registry hiccup must not refuse a device that authenticated.
+      this.options.devices.recordSeen(result.deviceId, transport.address, Date.now()).catch(() => undefined);
+    }
+    done(null, true);
+  }
+
+  private authorizePublish(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void {
+    // A will published after its client is gone: it was checked when the client connected with it.
+    if (client === null) return callback(null);
+    const session = this.sessions.get(client);
+    if (!session) return callback(this.refuse(client, 'publish', null, packet.topic, 'invalid-input', 'published before it was authenticated'));
+    const limited = this.publishLimitProblem(session, packet);
+    if (limited) return callback(this.refuse(client, 'publish', session.deviceId, packet.topic, limited.code, limited.reason));
+    if (session.internal) return callback(null);
+    if (packet.topic.startsWith('$SYS/')) return callback(this.refuse(client, 'publish', session.deviceId, packet.topic, 'publish-not-allowed', '$SYS/ topics are the broker\'s own'));
+    this.access.authorizePublish(session.deviceId, packet.topic).then((decision) => {
+      callback(decision.ok ? null : this.refuse(client, 'publish', session.deviceId, packet.topic, decision.code, decision.reason));
+    }, callback);
+  }
+
+  private authorizeSubscribe(client: Client, subscription: Subscription, callback: (error: Error | null, subscription?: Subscription | null) => void): void {
+    const session = this.sessions.get(client);
+    const refuse = (code: RefusalCode, reason: string) => {
+      this.record(client, 'subscribe', session?.deviceId ?? null, subscription.topic, code, reason);
+      // null rather than an error: the SUBACK carries the failure code and the client stays connected.
+      callback(null, null);
+    };
+    if (!session) return refuse('invalid-input', 'subscribed before it was authenticated');
+    const levels = this.levelProblem(subscription.topic);
+    if (levels) return refuse('invalid-topic', levels);
+    if (session.internal) return callback(null, subscription);
+    this.access.authorizeSubscribe(session.deviceId, subscription.topic).then(
+      (decision) => (decision.ok ? callback(null, subscription) : refuse(decision.code, decision.reason)),
+      (error: Error) => callback(error),
+    );
+  }
+
+  private publishLimitProblem(session: Session, packet: PublishPacket): Pick<Refused, 'code' | 'reason'> | null {
+    const { maxPayloadBytes } = this.options.limits;
+    const size = packet.payload.length;
+    if (maxPayloadBytes !== undefined && size > maxPayloadBytes) {
+      return { code: 'invalid-input', reason: `payload of ${size} bytes is larger than the broker allows (${maxPayloadBytes} bytes, --mqtt-max-payload)` };
+    }
+    const levels = this.levelProblem(packet.topic);
+    if (levels) return { code: 'invalid-topic', reason: levels };
+    if (session.rate && !session.rate.take()) {
+      return { code: 'invalid-input', reason: `published faster than the broker allows (${this.options.limits.maxMessagesPerSecond} messages/s, --mqtt-max-rate)` };
+    }
+    return null;
+  }
+
+  private levelProblem(topic: string): string | null {
+    const { maxTopicLevels } = this.options.limits;
+    if (maxTopicLevels === undefined) return null;
+    let levels = 1;
+    for (let index = topic.indexOf('/'); index !== -1; index = topic.indexOf('/', index + 1)) levels += 1;
+    return levels > maxTopicLevels ? `topic has ${levels} levels, more than the broker allows (${maxTopicLevels}, --mqtt-max-topic-levels)` : null;
+  }
+
+  private refuse(client: Client, action: RefusalAction, deviceId: string | null, topic: string, code: RefusalCode, reason: string): Error {
+    this.record(client, action, deviceId, topic, code, reason);
+    return new Error(reason);
+  }
+
+  private record(client: Client, action: RefusalAction, deviceId: string | null, topic: string | null, code: RefusalCode, reason: string): void {
+    const address = this.options.transportOf(client)?.address ?? null;
+    this.refusals.record({ at: Date.now(), action, clientId: client.id, address, deviceId, topic, code, reason });
+  }
+}
+
+type CertificateCheck = { ok: true; identity: { cn: string; fingerprint: string } } | ({ ok: false } & Pick<Refused, 'code' | 'reason'>);
+
+/**
+ * The client certificate of a TLS connection, or null when the client sent none. A certificate the
+ * listener could not verify (another CA, while certificates are optional) is refused, not ignored:
+ * its holder meant to authenticate with it.
+ */
+function verifiedCertificate(socket: TLSSocket): CertificateCheck | null {
+  const peer = socket.getPeerCertificate();
+  if (!peer || Object.keys(peer).length === 0) return null;
+  if (!socket.authorized) {
+    return { ok: false, code: 'certificate-mismatch', reason: `the client certificate is not trusted: ${String(socket.authorizationError ?? 'not signed by the broker\'s CA')}` };
+  }
+  const identity = clientIdentity(peer);
+  if (!identity) return { ok: false, code: 'unknown-device', reason: `the client certificate's CN ${JSON.stringify(peer.subject?.CN)} is not a device id` };
+  return { ok: true, identity: { cn: identity.deviceId, fingerprint: identity.fingerprint } };
+}
+
+function authenticateError(reason: string, returnCode: number): AuthenticateError {
+  return Object.assign(new Error(reason), { returnCode }) as AuthenticateError;
+}
