@@ -3,6 +3,7 @@ import type {
   ApiError,
   ConnectionCheck,
   ConnectionInput,
+  ConnectionKit,
   ConnectionList,
   ConnectionView,
   ConsoleExample,
@@ -15,7 +16,10 @@ import type {
   MeterEmulatorCommand,
   MeterEmulatorStatus,
   MeterList,
+  PasswordKit,
   PendingBuckets,
+  RefusalSummary,
+  RegisteredDevicePage,
   S3ConnectionCheck,
   ClimateCounters,
   KeyDetail,
@@ -23,6 +27,7 @@ import type {
   KeyType,
   DataModel,
   DeviceDetail,
+  DeviceRegistrationRequest,
   EmulatorCommand,
   EmulatorStatus,
   EventRange,
@@ -168,6 +173,29 @@ export class ApiClient {
 
   consoleExamples(): Promise<ConsoleExample[]> {
     return this.request('GET', '/api/console/examples');
+  }
+
+  registeredDevices(cursor = '0', count = 100): Promise<RegisteredDevicePage> {
+    return this.request('GET', `/api/devices/registry?cursor=${encodeURIComponent(cursor)}&count=${count}`);
+  }
+
+  /** Registers a device; the answer holds its password or private key, which the server never shows again. */
+  registerDevice(request: DeviceRegistrationRequest): Promise<ConnectionKit> {
+    return this.request('POST', '/api/devices/registry', request);
+  }
+
+  /** Unregisters a device; the broker disconnects it. */
+  async removeDevice(id: string): Promise<void> {
+    await this.request('DELETE', `/api/devices/registry/${encodeURIComponent(id)}`);
+  }
+
+  /** A new password for a password device; the old one stops working at once. */
+  newDevicePassword(id: string): Promise<PasswordKit> {
+    return this.request('POST', `/api/devices/registry/${encodeURIComponent(id)}/password`, {});
+  }
+
+  refusals(): Promise<RefusalSummary> {
+    return this.request('GET', '/api/devices/refusals');
   }
 
   /** Opens the live channel; `onFrame` gets at most four frames a second. Returns a handle to change topics or close. */

@@ -10,6 +10,7 @@ import { rejectedPayloads } from '../query/rejected-payloads.js';
 import { deviceDetail, eventRange, recentEvents, searchEvents } from '../query/sensor-events.js';
 import { ReadOnlyRefusal } from '../redis/command-table.js';
 import { registerConnectionRoutes, type ConnectionBackend } from './connection-routes.js';
+import { registerDeviceRoutes, type DeviceBackend } from './device-routes.js';
 import type { EmulatorCommand, EmulatorStatus, StackStatus } from './contract.js';
 import type { ApiError } from './contract.js';
 import { registerEnergyRoutes, type EnergyBackend } from './energy-routes.js';
@@ -18,7 +19,7 @@ import { LiveHub } from './live-hub.js';
 import { BadRequest, parseRequest, UpstreamFailure } from './request-validation.js';
 
 /** What the HTTP API serves; the Stack provides it. */
-export interface ApiBackend extends EnergyBackend, ConnectionBackend {
+export interface ApiBackend extends EnergyBackend, ConnectionBackend, DeviceBackend {
   status(): StackStatus;
   controlEmulator(command: EmulatorCommand): Promise<EmulatorStatus | null>;
 }
@@ -129,6 +130,7 @@ export async function startHttpServer({ backend, host, port, token, rendererDir,
   registerEnergyRoutes(app, backend);
   registerKeyBrowserRoutes(app, active);
   registerConnectionRoutes(app, backend);
+  registerDeviceRoutes(app, backend);
 
   if (rendererDir && existsSync(rendererDir)) await app.register(fastifyStatic, { root: rendererDir });
 

@@ -12,6 +12,7 @@ import { ConnectionSwitcher } from './pages/connections/ConnectionSwitcher.js';
 import { ConnectionsPage } from './pages/ConnectionsPage.js';
 import { ConsolePage } from './pages/ConsolePage.js';
 import { DataModelPage } from './pages/DataModelPage.js';
+import { DevicesPage } from './pages/DevicesPage.js';
 import { EmulatorPage } from './pages/EmulatorPage.js';
 import { EventsPage } from './pages/EventsPage.js';
 import { KeysPage } from './pages/KeysPage.js';
@@ -42,6 +43,7 @@ const PAGE_VIEWS: Record<PageId, () => JSX.Element> = {
   keys: KeysPage,
   console: ConsolePage,
   connections: ConnectionsPage,
+  devices: DevicesPage,
   rejected: RejectedPage,
 };
 

@@ -1,6 +1,6 @@
 import type { LiveTopic } from '../../core/server/contract.js';
 
-export type PageId = 'overview' | 'events' | 'climate' | 'warnings' | 'emulator' | 'meters' | 'archive' | 'model' | 'keys' | 'console' | 'connections' | 'rejected';
+export type PageId = 'overview' | 'events' | 'climate' | 'warnings' | 'emulator' | 'meters' | 'archive' | 'model' | 'keys' | 'console' | 'connections' | 'devices' | 'rejected';
 
 export interface PageInfo {
   id: PageId;
@@ -21,6 +21,7 @@ export const PAGES: readonly PageInfo[] = [
   { id: 'keys', title: 'Keys', topics: [] },
   { id: 'console', title: 'Console', topics: [] },
   { id: 'connections', title: 'Connections', topics: [] },
+  { id: 'devices', title: 'Devices', topics: [] },
   { id: 'rejected', title: 'Rejected', topics: [] },
 ];
 

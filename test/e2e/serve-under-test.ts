@@ -8,6 +8,8 @@ export interface ServeUnderTest {
   mqtt: string;
   redis: string;
   udp: string;
+  /** MQTT over TLS, client certificates from the demo CA required. */
+  mqtts: string;
   pid: number;
   dataDir: string;
   /** The s3rver serve archives to (credentials S3RVER/S3RVER). */

@@ -7,12 +7,14 @@ import type {
   ClimateCounters,
   ConnectionCheck,
   ConnectionInput,
+  ConnectionKit,
   ConnectionList,
   ConnectionView,
   ConsoleExample,
   ConsoleReply,
   DataModel,
   DeviceDetail,
+  DeviceRegistrationRequest,
   EmulatorCommand,
   EmulatorStatus,
   EnergyReadings,
@@ -26,8 +28,12 @@ import type {
   MeterEmulatorCommand,
   MeterEmulatorStatus,
   MeterList,
+  PasswordKit,
   PendingBuckets,
   RecentEvents,
+  RefusalSummary,
+  RegisteredDevicePage,
+  RegisteredDeviceView,
   RejectedPayloads,
   S3ConnectionCheck,
   StackStatus,
@@ -152,6 +158,50 @@ export function connectionView(overrides: Partial<ConnectionView> = {}): Connect
 
 export function connectionList(connections: ConnectionView[] = [connectionView()], overrides: Partial<ConnectionList> = {}): ConnectionList {
   return { connections, activeId: connections[0]?.id ?? 'workbench', secretStorage: { available: true, detail: 'encrypted with SW_SECRET_KEY' }, ...overrides };
+}
+
+/** A device as GET /api/devices/registry lists it. */
+export function registeredDevice(overrides: Partial<RegisteredDeviceView> = {}): RegisteredDeviceView {
+  const id = overrides.id ?? 'D704206000042';
+  return {
+    id,
+    kind: 'meter',
+    auth: 'certificate',
+    hasPassword: false,
+    certificateFingerprint: 'ab'.repeat(32),
+    publish: [`meters/${id}/#`],
+    subscribe: [],
+    registered: Date.now() - 3_600_000,
+    lastSeen: null,
+    lastAddress: null,
+    ...overrides,
+  };
+}
+
+/** What POST /api/devices/registry answers for `request`: a password or a certificate bundle, and the snippets. */
+export function connectionKit(request: DeviceRegistrationRequest): ConnectionKit {
+  const device = registeredDevice({
+    id: request.id,
+    kind: request.kind,
+    auth: request.auth,
+    hasPassword: request.auth === 'password',
+    certificateFingerprint: request.auth === 'certificate' ? 'cd'.repeat(32) : null,
+  });
+  return {
+    device,
+    ...(request.auth === 'password'
+      ? { password: 'Zq3-once-only-password' }
+      : { certificate: { cert: `CERT of ${request.id}`, key: `KEY of ${request.id}`, ca: 'CA CERT', fingerprint: 'cd'.repeat(32) } }),
+    endpoints: [
+      { protocol: 'mqtt', url: 'mqtt://127.0.0.1:1883', host: '127.0.0.1', port: 1883, clientCertificates: 'none' },
+      { protocol: 'mqtts', url: 'mqtts://127.0.0.1:8883', host: '127.0.0.1', port: 8883, clientCertificates: 'required' },
+    ],
+    snippets: { mosquittoPub: `mosquitto_pub -h 127.0.0.1 -i ${request.id}`, mqttJs: `await mqtt.connectAsync("mqtt://127.0.0.1:1883", { clientId: "${request.id}" });` },
+  };
+}
+
+export function emptyRefusals(): RefusalSummary {
+  return { total: 0, byCode: { 'wrong-password': 0, 'publish-not-allowed': 0 }, recent: [] };
 }
 
 export function consoleReply(overrides: Partial<ConsoleReply> = {}): ConsoleReply {
@@ -295,6 +345,14 @@ export function fakeClient(overrides: Partial<Record<keyof WorkbenchClient, unkn
     activateConnection: vi.fn(async (id: string): Promise<ActiveConnection> => activeConnection({ id })),
     console: vi.fn(async (line: string): Promise<ConsoleReply> => consoleReply({ args: line.split(' ') })),
     consoleExamples: vi.fn(async (): Promise<ConsoleExample[]> => []),
+    registeredDevices: vi.fn(async (): Promise<RegisteredDevicePage> => ({ cursor: '0', devices: [] })),
+    registerDevice: vi.fn(async (request: DeviceRegistrationRequest): Promise<ConnectionKit> => connectionKit(request)),
+    removeDevice: vi.fn(async (): Promise<void> => undefined),
+    newDevicePassword: vi.fn(async (id: string): Promise<PasswordKit> => {
+      const { device, endpoints, snippets } = connectionKit({ id, kind: 'meter', auth: 'password' });
+      return { device, password: 'fresh-rotated-password', endpoints, snippets };
+    }),
+    refusals: vi.fn(async (): Promise<RefusalSummary> => emptyRefusals()),
     live: vi.fn((topics: LiveTopic[], onFrame: (frame: LiveFrame) => void, onState: (connected: boolean) => void) => {
       const connection: FakeLive = {
         topics,
