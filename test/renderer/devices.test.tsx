@@ -97,6 +97,8 @@ describe('Devices page: connecting a device', () => {
     const kit = await connect(user, 'D704206000042');
     const links = within(kit).getAllByTestId('download-link');
     expect(links.map((link) => link.getAttribute('download'))).toEqual(['D704206000042.crt', 'D704206000042.key', 'ca.crt']);
+    // The object URLs are made in an effect, after the first paint.
+    await waitFor(() => expect(links.every((link) => blobs.has(link.getAttribute('href') ?? ''))).toBe(true));
     const contents = await Promise.all(links.map((link) => blobs.get(link.getAttribute('href')!)!.text()));
     expect(contents).toEqual(['CERT of D704206000042', 'KEY of D704206000042', 'CA CERT']);
     expect(within(kit).getByText(/private key is not kept anywhere/)).toBeTruthy();
