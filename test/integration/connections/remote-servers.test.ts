@@ -1,3 +1,4 @@
+import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../../core/server/api-client.js';
@@ -118,6 +119,7 @@ describe('an ACL user limited to +@read', () => {
 
 describe('a cluster of three masters', () => {
   let cluster: TestCluster;
+  let clusterId: string;
   const KEYS = 300;
 
   beforeAll(async () => {
@@ -133,12 +135,33 @@ describe('a cluster of three masters', () => {
   });
 
   it('finds the other masters from one seed, and the scan covers every master', async () => {
-    await use({ name: 'cluster', kind: 'cluster', cluster: { seeds: cluster.seeds, natMap: [] } });
+    clusterId = await use({ name: 'cluster', kind: 'cluster', cluster: { seeds: cluster.seeds, natMap: [] } });
     const { keys, pages } = await walkAll('cl:*');
     expect(keys).toHaveLength(KEYS + 1);
     expect(pages[0]!.totalKeys).toBe(KEYS + 1);
     const nodesScanned = new Set(pages.map((page) => /\(on (.+)\)$/.exec(page.command)?.[1]));
     expect(nodesScanned.size).toBe(3);
+  });
+
+  it('reaches nodes through the NAT map when the addresses the cluster announces are not reachable as such', async () => {
+    // One TCP forwarder per node stands in for the NAT: the cluster keeps announcing 127.0.0.1:<node port>.
+    const forwarders = await Promise.all(cluster.nodes.map((node) => startForwarder(node.port)));
+    try {
+      await use({
+        name: 'cluster via NAT',
+        kind: 'cluster',
+        cluster: {
+          seeds: [{ host: '127.0.0.1', port: forwarders[0]!.port }],
+          natMap: cluster.nodes.map((node, index) => ({ from: node, to: { host: '127.0.0.1', port: forwarders[index]!.port } })),
+        },
+      });
+      const { keys } = await walkAll('cl:*');
+      expect(keys).toHaveLength(KEYS + 1);
+      expect(forwarders.every((forwarder) => forwarder.connections() > 0)).toBe(true);
+    } finally {
+      await client.activateConnection(clusterId);
+      await Promise.all(forwarders.map((forwarder) => forwarder.close()));
+    }
   });
 
   it('reads any key whatever its slot, in the browser and the console', async () => {
@@ -190,3 +213,29 @@ describe('a Sentinel group with its own password', () => {
     expect(newMaster.port).toBeGreaterThan(0);
   });
 });
+
+/** A loopback TCP forwarder to `targetPort`, counting the connections it carried. */
+async function startForwarder(targetPort: number): Promise<{ port: number; connections(): number; close(): Promise<void> }> {
+  let count = 0;
+  const sockets = new Set<Socket>();
+  const server = createServer((inbound) => {
+    count += 1;
+    const outbound = createConnection(targetPort, '127.0.0.1');
+    for (const socket of [inbound, outbound]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => sockets.delete(socket));
+    }
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    connections: () => count,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
