@@ -39,5 +39,19 @@ test('a meter registered in the UI sends over mutual TLS with only what the UI h
     await expect(refusals.getByTestId('refusal-row').filter({ hasText: deviceId }).first()).toContainText('meters/D704206000001/energy', { timeout: 10_000 });
   } finally {
     await rm(kitDir, { recursive: true, force: true });
+    await forgetMeter(deviceId);
   }
 });
+
+/** The meter's readings, indexes and registry entry go, so specs that count meters see only their own. */
+async function forgetMeter(deviceId: string): Promise<void> {
+  await withRedis(async (redis) => {
+    const keys: string[] = [];
+    for await (const batch of redis.scanStream({ match: `backend:dev:*${deviceId}*`, count: 1000 })) keys.push(...(batch as string[]));
+    const buckets = keys.filter((key) => key.startsWith('backend:dev:energy:'));
+    const pipeline = redis.pipeline().zrem('backend:dev:meters', deviceId).srem('backend:dev:registered-devices', deviceId);
+    if (buckets.length > 0) pipeline.srem('backend:dev:energy:pending', ...buckets);
+    if (keys.length > 0) pipeline.del(...keys);
+    await pipeline.exec();
+  });
+}
