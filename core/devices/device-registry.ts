@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { THERMOSTAT_TOPIC } from '../ingest/thermostat-rule.js';
 import type { KeySchema } from '../model/keys.js';
 import type { RedisClient } from '../redis/redis-target.js';
+import type { DeviceAuth, DeviceKind, RegisteredDeviceView } from '../server/contract.js';
 import { generatePassword, hashPassword, isPasswordHash, passwordMatches } from './password-hash.js';
 import { topicFilterProblem } from './topic-filter.js';
 
@@ -16,30 +17,12 @@ import { topicFilterProblem } from './topic-filter.js';
  * every registered device (list skips ids whose entry is gone).
  */
 
-export const DEVICE_KINDS = ['thermostat', 'meter', 'other'] as const;
-export type DeviceKind = (typeof DEVICE_KINDS)[number];
-export const DEVICE_AUTH_METHODS = ['password', 'certificate'] as const;
-export type DeviceAuth = (typeof DEVICE_AUTH_METHODS)[number];
+export const DEVICE_KINDS = ['thermostat', 'meter', 'other'] as const satisfies readonly DeviceKind[];
+export const DEVICE_AUTH_METHODS = ['password', 'certificate'] as const satisfies readonly DeviceAuth[];
+export type { DeviceAuth, DeviceKind };
 
-/** A registry entry as callers see it: never the password hash, only whether there is one. */
-export interface RegisteredDevice {
-  id: string;
-  kind: DeviceKind;
-  auth: DeviceAuth;
-  hasPassword: boolean;
-  /** SHA-256 of the client certificate's DER, lower-case hex; null for password devices. */
-  certificateFingerprint: string | null;
-  /** Topic filters the device may publish to. */
-  publish: string[];
-  /** Topic filters the device's subscriptions must stay within. */
-  subscribe: string[];
-  /** When it was registered, ms since epoch. */
-  registered: number;
-  /** When it last connected or (for a meter) last sent, ms since epoch. */
-  lastSeen: number | null;
-  /** The address it last connected from. */
-  lastAddress: string | null;
-}
+/** A registry entry as callers see it (the API's own shape): never the password hash, only whether there is one. */
+export type RegisteredDevice = RegisteredDeviceView;
 
 export interface Registration {
   device: RegisteredDevice;

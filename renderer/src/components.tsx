@@ -106,3 +106,35 @@ export function InlineError({ children }: { children: ReactNode }) {
     </p>
   );
 }
+
+/** A table's header row, one column heading per name. */
+export function TableHead({ columns }: { columns: readonly string[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((column) => (
+          <th key={column} scope="col">
+            {column}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
+/** "Are you sure?" for a destructive action: the question, the action, and a way back. */
+export function ConfirmPrompt({ question, confirmLabel, busy, onConfirm, onCancel }: { question: string; confirmLabel: string; busy: boolean; onConfirm: () => void; onCancel: () => void }) {
+  return (
+    <p className="confirm" role="alert">
+      {question}{' '}
+      <span className="button-row">
+        <button type="button" className="button button-danger" disabled={busy} onClick={onConfirm}>
+          {confirmLabel}
+        </button>
+        <button type="button" className="button button-quiet" onClick={onCancel}>
+          Keep it
+        </button>
+      </span>
+    </p>
+  );
+}

@@ -1,6 +1,6 @@
 import { useCallback, useState } from 'react';
 import type { ConnectionView } from '../../../core/server/contract.js';
-import { Banner, Loading, PageHeader } from '../components.js';
+import { Banner, Loading, PageHeader, TableHead } from '../components.js';
 import { useFetch, useLive, useWorkbench } from '../context.js';
 import { ConnectionForm } from './connections/ConnectionForm.js';
 import { COLUMNS, ConnectionRow } from './connections/ConnectionRow.js';
@@ -58,15 +58,7 @@ export function ConnectionsPage() {
       ) : (
         <div className="table-wrap">
           <table className="table" aria-label="Saved connections">
-            <thead>
-              <tr>
-                {COLUMNS.map((column) => (
-                  <th key={column} scope="col">
-                    {column}
-                  </th>
-                ))}
-              </tr>
-            </thead>
+            <TableHead columns={COLUMNS} />
             <tbody>
               {list.connections.map((view) => (
                 <ConnectionRow

@@ -1,6 +1,6 @@
 import { useCallback, useState } from 'react';
 import type { ConnectionKit } from '../../../core/server/contract.js';
-import { Banner, EmptyState, Loading, PageHeader } from '../components.js';
+import { Banner, EmptyState, Loading, PageHeader, TableHead } from '../components.js';
 import { usePolling, useWorkbench } from '../context.js';
 import { ConnectDeviceForm } from './devices/ConnectDeviceForm.js';
 import { ConnectionKitPanel } from './devices/ConnectionKitPanel.js';
@@ -51,15 +51,7 @@ export function DevicesPage() {
         ) : (
           <div className="table-wrap">
             <table className="table" aria-label="Registered devices">
-              <thead>
-                <tr>
-                  {DEVICE_COLUMNS.map((column) => (
-                    <th key={column} scope="col">
-                      {column}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
+              <TableHead columns={DEVICE_COLUMNS} />
               <tbody>
                 {page.devices.map((device) => (
                   <RegisteredDeviceRow key={device.id} device={device} onRemoved={() => removed(device.id)} onNewPassword={handOut} />

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { ConnectionCheck, ConnectionView } from '../../../../core/server/contract.js';
-import { InlineError } from '../../components.js';
+import { ConfirmPrompt, InlineError } from '../../components.js';
 import { useTask, useWorkbench } from '../../context.js';
 import { CheckSteps } from './CheckSteps.js';
 import { describeAddress } from './connection-draft.js';
@@ -84,17 +84,13 @@ export function ConnectionRow({ view, active, activeName, onEdit, onDeleted }: {
               </InlineError>
             )}
             {confirming && (
-              <p className="confirm" role="alert">
-                Delete {view.name}? Its settings and stored secrets are removed; its Redis is not touched.{' '}
-                <span className="button-row">
-                  <button type="button" className="button button-danger" disabled={remove.busy} onClick={() => void remove.run(() => client.deleteConnection(view.id), onDeleted)}>
-                    Yes, delete {view.name}
-                  </button>
-                  <button type="button" className="button button-quiet" onClick={() => setConfirming(false)}>
-                    Keep it
-                  </button>
-                </span>
-              </p>
+              <ConfirmPrompt
+                question={`Delete ${view.name}? Its settings and stored secrets are removed; its Redis is not touched.`}
+                confirmLabel={`Yes, delete ${view.name}`}
+                busy={remove.busy}
+                onConfirm={() => void remove.run(() => client.deleteConnection(view.id), onDeleted)}
+                onCancel={() => setConfirming(false)}
+              />
             )}
             {remove.error && <InlineError>Not deleted: {remove.error}</InlineError>}
             {test.error && <InlineError>The test could not run: {test.error}</InlineError>}

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { PasswordKit, RegisteredDeviceView } from '../../../../core/server/contract.js';
-import { InlineError } from '../../components.js';
+import { ConfirmPrompt, InlineError } from '../../components.js';
 import { useTask, useWorkbench } from '../../context.js';
 import { formatDateTime, formatRelative } from '../../format.js';
 
@@ -49,17 +49,13 @@ export function RegisteredDeviceRow({ device, onRemoved, onNewPassword }: { devi
         <tr className="row-detail">
           <td colSpan={DEVICE_COLUMNS.length}>
             {confirming && (
-              <p className="confirm" role="alert">
-                Remove {device.id}? It is disconnected at once and can no longer connect; its readings stay in Redis.{' '}
-                <span className="button-row">
-                  <button type="button" className="button button-danger" disabled={remove.busy} onClick={() => void remove.run(() => client.removeDevice(device.id), onRemoved)}>
-                    Yes, remove {device.id}
-                  </button>
-                  <button type="button" className="button button-quiet" onClick={() => setConfirming(false)}>
-                    Keep it
-                  </button>
-                </span>
-              </p>
+              <ConfirmPrompt
+                question={`Remove ${device.id}? It is disconnected at once and can no longer connect; its readings stay in Redis.`}
+                confirmLabel={`Yes, remove ${device.id}`}
+                busy={remove.busy}
+                onConfirm={() => void remove.run(() => client.removeDevice(device.id), onRemoved)}
+                onCancel={() => setConfirming(false)}
+              />
             )}
             {remove.error && <InlineError>Not removed: {remove.error}</InlineError>}
             {rotate.error && <InlineError>No new password: {rotate.error}</InlineError>}
