@@ -21,8 +21,7 @@ import { MeterEmulator } from './emulator/meter-emulator.js';
 import { ThermostatEmulator } from './emulator/thermostat-emulator.js';
 import { FiguresSampler } from './figures/figures-sampler.js';
 import { IngestThread } from './ingest/ingest-thread.js';
-import { METER_TOPIC_FILTER } from './ingest/meter-payload.js';
-import { THERMOSTAT_TOPIC } from './ingest/thermostat-rule.js';
+import { TopicRuleStore } from './ingest/topic-rule-store.js';
 import { openRedis, redactUrl } from './redis/connect.js';
 import { ReadOnlyRefusal } from './redis/command-table.js';
 import { BUILT_IN_ID, ConnectionManager } from './connections/connection-manager.js';
@@ -48,6 +47,8 @@ import type {
   PendingBuckets,
   S3ConnectionCheck,
   StackStatus,
+  TopicRule,
+  TopicRulesView,
 } from './server/contract.js';
 import { startHttpServer, type ApiBackend, type HttpServer } from './server/http-server.js';
 import { EMULATOR_PRESETS } from './emulator/presets.js';
@@ -100,6 +101,7 @@ interface StackParts {
   connections: ConnectionManager;
   devices: DeviceRegistry;
   certificateAuthority: () => Promise<DemoCa>;
+  topicRules: TopicRuleStore;
   log: Log;
 }
 
@@ -162,9 +164,18 @@ export class Stack implements ApiBackend {
         limits: { maxPayloadBytes, maxTopicLevels, maxConnections, maxMessagesPerSecond, maxKeepaliveSeconds },
       });
       cleanup.push(() => broker.close());
+      const topicRules = await TopicRuleStore.open(join(config.dataDir, TOPIC_RULES_FILE), config.ingest.topicRules);
       const ingest = config.readOnly
         ? null
-        : await IngestThread.start({ source: broker, redisUrl, model: config.model, settings: config.ingest, energy: config.energy, listenUdp: true, log });
+        : await IngestThread.start({
+            source: broker,
+            redisUrl,
+            model: config.model,
+            settings: { ...config.ingest, topicRules: [...topicRules.rules] },
+            energy: config.energy,
+            listenUdp: true,
+            log,
+          });
       if (ingest) cleanup.push(() => ingest.stop());
       const s3 = config.archive.s3.bucket === undefined ? null : createS3Client(config.archive.s3);
       if (s3) cleanup.push(async () => s3.destroy());
@@ -182,7 +193,7 @@ export class Stack implements ApiBackend {
       });
       figures.start();
       const stack = new Stack(
-        { config, keys, redisUrl, embeddedRedis, redis, broker, ingest, figures, archiver, energyArchive, s3, connections, devices, certificateAuthority, log },
+        { config, keys, redisUrl, embeddedRedis, redis, broker, ingest, figures, archiver, energyArchive, s3, connections, devices, certificateAuthority, topicRules, log },
         inspection,
       );
       stack.http = await startHttpServer({ backend: stack, host: config.http.host, port: config.http.port, token: stack.token, rendererDir, log });
@@ -271,7 +282,7 @@ export class Stack implements ApiBackend {
         ingest: this.parts.ingest?.failure
           ? { state: 'failed', address: null, detail: this.parts.ingest.failure }
           : this.parts.ingest
-          ? running(null, `rules ${THERMOSTAT_TOPIC} → thermostat persist, ${METER_TOPIC_FILTER} and UDP → energy buckets (worker thread)`)
+          ? running(null, `${describeTopicRules(this.parts.topicRules.rules)}; UDP → energy buckets (worker thread)`)
           : { state: 'stopped', address: null, detail: 'read-only mode: nothing is written to Redis' },
         emulator: emulator?.running
           ? running(this.parts.broker.url, `thermostats on ${this.parts.broker.url}`)
@@ -359,6 +370,27 @@ export class Stack implements ApiBackend {
     return this.parts.archiver.objects(after);
   }
 
+  topicRules(): TopicRulesView {
+    const { topicRules, ingest, keys } = this.parts;
+    const tally = ingest?.topicRules() ?? { rules: topicRules.rules.map((rule) => ({ ...rule, matched: 0 })), unrouted: 0 };
+    return {
+      ...tally,
+      origin: topicRules.origin,
+      file: topicRules.path,
+      locked: ingest ? null : 'read-only mode: nothing is ingested, so there is nothing to route',
+      hashKeyPattern: keys.topicHash('<topic>'),
+    };
+  }
+
+  async saveTopicRules(rules: TopicRule[]): Promise<TopicRulesView> {
+    const { ingest, topicRules, log } = this.parts;
+    if (!ingest) throw new ReadOnlyRefusal('read-only mode: nothing is ingested, so the topic rules cannot be changed');
+    await topicRules.save(rules);
+    ingest.setTopicRules(rules);
+    log(`topic rules saved to ${topicRules.path}: ${describeTopicRules(rules)}`);
+    return this.topicRules();
+  }
+
   testS3Connection(): Promise<S3ConnectionCheck> {
     return this.parts.archiver.checkConnection();
   }
@@ -368,7 +400,7 @@ export class Stack implements ApiBackend {
     await this.emulator?.stop();
     await this.meterEmulator?.stop();
     await this.parts.broker.close();
-    const unwritten = (await this.parts.ingest?.stop()) ?? { thermostats: [], meters: [] };
+    const unwritten = (await this.parts.ingest?.stop()) ?? { thermostats: [], meters: [], topicHashes: [] };
     await this.parts.archiver.stop();
     this.parts.s3?.destroy();
     this.parts.figures.stop();
@@ -380,8 +412,9 @@ export class Stack implements ApiBackend {
     const files = [
       await this.saveUnwritten('thermostats', unwritten.thermostats.map(({ receivedAt: _receivedAt, ...reading }) => JSON.stringify(reading))),
       await this.saveUnwritten('meters', unwritten.meters.map(({ deviceId, json }) => `{"deviceId":${JSON.stringify(deviceId)},"reading":${json}}`)),
+      await this.saveUnwritten('topic-hashes', unwritten.topicHashes.map(({ topic, fields }) => JSON.stringify({ topic, fields }))),
     ].filter((file) => file !== null);
-    return { unwrittenFiles: files, unwritten: unwritten.thermostats.length + unwritten.meters.length };
+    return { unwrittenFiles: files, unwritten: unwritten.thermostats.length + unwritten.meters.length + unwritten.topicHashes.length };
   }
 
   /**
@@ -437,8 +470,14 @@ export class Stack implements ApiBackend {
   }
 }
 
+function describeTopicRules(rules: readonly TopicRule[]): string {
+  return rules.length === 0 ? 'no topic rules: MQTT messages are not stored' : rules.map(({ filter, handler }) => `${filter} → ${handler}`).join(', ');
+}
+
 /** Where the demo CA and the broker's generated certificate live, inside the data dir. */
 const CERTIFICATES_DIR = 'certificates';
+/** The Topic rules page's saved table, inside the data dir. */
+const TOPIC_RULES_FILE = 'topic-rules.json';
 
 /** The demo CA, loaded or created once; a failure is not kept, so fixing the files and retrying works. */
 function demoCaLoader(dir: string): () => Promise<DemoCa> {

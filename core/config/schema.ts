@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_TOPIC_RULES, topicRulesSchema } from '../ingest/topic-rules.js';
 
 const port = z.int().min(0).max(65535);
 const host = z.string().min(1);
@@ -110,6 +111,8 @@ export const configSchema = z.strictObject({
       deadLetterCap: z.int().min(1).max(1_000_000).default(1000),
       /** How long shutdown waits for Redis to take what is still buffered. */
       shutdownFlushMs: z.int().min(0).max(600_000).default(10_000),
+      /** Topic filter → handler, first match wins; the Topic rules page saves its edits to <dataDir>/topic-rules.json, which then wins over this. */
+      topicRules: topicRulesSchema.default(() => [...DEFAULT_TOPIC_RULES]),
     })
     .prefault({}),
   model: z

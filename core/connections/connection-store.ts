@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { z } from 'zod';
+import { readSettingsFile, writeSettingsFile } from '../config/settings-file.js';
 import type { ConnectionSecrets, ConnectionSettings } from '../server/contract.js';
 import { connectionSettingsSchema, InvalidConnection, type StoredSecrets } from './connection-settings.js';
 import type { SecretBox } from './secret-box.js';
@@ -100,34 +99,13 @@ export class ConnectionStore {
   }
 
   private async save(connections: StoredConnection[]): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true });
-    const temporary = `${this.file}.${process.pid}.tmp`;
-    await writeFile(temporary, JSON.stringify({ version: 1, connections }, null, 2) + '\n', { mode: 0o600 });
-    await rename(temporary, this.file);
+    await writeSettingsFile(this.file, { version: 1, connections }, 0o600);
     this.connections = connections;
   }
 }
 
 async function readConnections(file: string): Promise<StoredConnection[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${file} is not JSON (${(error as Error).message}); fix or remove it`, { cause: error });
-  }
-  const parsed = fileSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`${file}: ${issue.path.join('.')}: ${issue.message}; fix or remove it`);
-  }
-  return parsed.data.connections as StoredConnection[];
+  return ((await readSettingsFile(file, fileSchema))?.connections ?? []) as StoredConnection[];
 }
 
 function toSaved({ id, settings, secrets }: StoredConnection): SavedConnection {

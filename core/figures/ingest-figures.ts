@@ -14,6 +14,9 @@ export class IngestCounters {
   meterPayloadsRejected = 0;
   /** Datagrams dropped while the buffer was full: UDP has no way to hold a sender back. */
   meterDatagramsDropped = 0;
+  /** Messages routed to a json-hash topic rule, and those whose fields are in Redis. */
+  hashMessagesReceived = 0;
+  hashMessagesWritten = 0;
   /** Redis transactions sent; written / batches is the mean batch size. */
   batches = 0;
   readonly rejectedByReason: Record<RejectionReason, number> = Object.fromEntries(

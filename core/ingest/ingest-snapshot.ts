@@ -18,6 +18,8 @@ export interface IngestSnapshot {
   meterReadingsWritten: number;
   meterPayloadsRejected: number;
   meterDatagramsDropped: number;
+  hashMessagesReceived: number;
+  hashMessagesWritten: number;
 }
 
 export const EMPTY_INGEST_SNAPSHOT: IngestSnapshot = {
@@ -37,6 +39,8 @@ export const EMPTY_INGEST_SNAPSHOT: IngestSnapshot = {
   meterReadingsWritten: 0,
   meterPayloadsRejected: 0,
   meterDatagramsDropped: 0,
+  hashMessagesReceived: 0,
+  hashMessagesWritten: 0,
 };
 
 export interface BufferState {
@@ -64,5 +68,7 @@ export function snapshotOf(counters: IngestCounters, buffer: BufferState): Inges
     meterReadingsWritten: counters.meterReadingsWritten,
     meterPayloadsRejected: counters.meterPayloadsRejected,
     meterDatagramsDropped: counters.meterDatagramsDropped,
+    hashMessagesReceived: counters.hashMessagesReceived,
+    hashMessagesWritten: counters.hashMessagesWritten,
   };
 }

@@ -2,10 +2,11 @@ import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import { startWorker } from '../worker-entry.js';
 import { EMPTY_INGEST_SNAPSHOT, type IngestSnapshot } from './ingest-snapshot.js';
-import { TOPIC_FILTERS, type WriteStrategy } from './ingest.js';
+import { ALL_TOPICS, type WriteStrategy } from './ingest.js';
 import type { FromIngestWorker, MessageBatch, ToIngestWorker } from './ingest-worker-protocol.js';
 import type { IngestWorkerData } from './ingest-worker.js';
 import type { InboundMessage, MessageSource } from './message-source.js';
+import { TopicRouter, type TopicRule, type TopicRuleTally } from './topic-rules.js';
 import type { UnwrittenReadings } from './write-buffer.js';
 
 export interface IngestThreadOptions {
@@ -21,11 +22,11 @@ export interface IngestThreadOptions {
 }
 
 
-const NOTHING_UNWRITTEN: UnwrittenReadings = { thermostats: [], meters: [] };
+const NOTHING_UNWRITTEN: UnwrittenReadings = { thermostats: [], meters: [], topicHashes: [] };
 
 /** One batch being gathered on the broker's thread until the next turn of the event loop. */
 class PendingBatch {
-  rules: number[] = [];
+  handlers: number[] = [];
   receivedAt: number[] = [];
   payloads: Buffer[] = [];
   topics: string[] = [];
@@ -35,12 +36,12 @@ class PendingBatch {
   bytes = 0;
 
   get size(): number {
-    return this.rules.length;
+    return this.handlers.length;
   }
 
   /** `release` is null when the publisher was already let go. */
-  add(rule: number, message: InboundMessage, release: (() => void) | null): void {
-    this.rules.push(rule);
+  add(handler: number, message: InboundMessage, release: (() => void) | null): void {
+    this.handlers.push(handler);
     this.receivedAt.push(message.receivedAt);
     this.payloads.push(message.payload);
     this.topics.push(message.topic);
@@ -63,7 +64,7 @@ class PendingBatch {
     return {
       type: 'messages',
       seq,
-      rules: Uint8Array.from(this.rules),
+      handlers: Uint8Array.from(this.handlers),
       receivedAt: Float64Array.from(this.receivedAt),
       offsets,
       bytes,
@@ -75,8 +76,8 @@ class PendingBatch {
 }
 
 /**
- * The broker-side half of ingest: subscribes to the topic rules, hands messages to the ingest
- * worker in batches, and lets each publisher go on once the worker holds its messages, so the
+ * The broker-side half of ingest: routes every message by the topic rules, hands those a rule
+ * writes to the ingest worker in batches, and lets each publisher go on once the worker holds its messages, so the
  * worker's buffer limit still slows publishers down.
  */
 export class IngestThread {
@@ -93,12 +94,14 @@ export class IngestThread {
   /** Where meters send datagrams; null when not listening. */
   udpUrl: string | null = null;
   private readonly strategy: WriteStrategy;
+  private router: TopicRouter;
 
   private constructor(
     private readonly worker: Worker,
     private readonly options: IngestThreadOptions,
   ) {
     this.strategy = options.strategy ?? 'batched';
+    this.router = new TopicRouter(options.settings.topicRules);
   }
 
   static async start(options: IngestThreadOptions): Promise<IngestThread> {
@@ -109,15 +112,21 @@ export class IngestThread {
       energy: options.energy,
       listenUdp: options.listenUdp,
       strategy: options.strategy ?? 'batched',
-      topicFilters: TOPIC_FILTERS,
     };
     const worker = startWorker(import.meta.url, 'ingest-worker', { workerData });
     const thread = new IngestThread(worker, options);
     await thread.whenReady();
-    for (const [rule, filter] of TOPIC_FILTERS.entries()) {
-      thread.unsubscribers.push(await options.source.subscribe(filter, (message, release) => thread.take(rule, message, release)));
-    }
+    thread.unsubscribers.push(await options.source.subscribe(ALL_TOPICS, (message, release) => thread.route(message, release)));
     return thread;
+  }
+
+  /** Takes effect with the next message; the tally starts again. */
+  setTopicRules(rules: readonly TopicRule[]): void {
+    this.router = new TopicRouter(rules);
+  }
+
+  topicRules(): TopicRuleTally {
+    return this.router.tally();
   }
 
   snapshot(): IngestSnapshot {
@@ -190,7 +199,13 @@ export class IngestThread {
    * The per-reading strategy has no buffer: like the source document's Lambda, a publisher waits
    * for its readings to be written.
    */
-  private take(rule: number, message: InboundMessage, release: () => void): void {
+  private route(message: InboundMessage, release: () => void): void {
+    const handler = this.router.handlerFor(message.topic);
+    if (handler === null) release();
+    else this.take(handler, message, release);
+  }
+
+  private take(handler: number, message: InboundMessage, release: () => void): void {
     if (!this.pending) {
       this.pending = new PendingBatch();
       setImmediate(() => this.flush());
@@ -199,7 +214,7 @@ export class IngestThread {
       this.strategy === 'batched' &&
       !this.latest.bufferFull &&
       this.latest.buffered + this.unaccepted + this.pending.size < this.options.settings.bufferLimit;
-    this.pending.add(rule, message, hasRoom ? null : release);
+    this.pending.add(handler, message, hasRoom ? null : release);
     if (hasRoom) release();
   }
 

@@ -8,8 +8,8 @@ import type { UnwrittenReadings } from './write-buffer.js';
 export interface MessageBatch {
   type: 'messages';
   seq: number;
-  /** Index into the worker's topic filters, per message. */
-  rules: Uint8Array;
+  /** Per message, the handler its topic rule names: an index into WRITING_HANDLERS. */
+  handlers: Uint8Array;
   receivedAt: Float64Array;
   /** Message i is bytes[offsets[i], offsets[i + 1]). */
   offsets: Uint32Array;

@@ -3,7 +3,6 @@ import type { Config } from '../config/schema.js';
 import { createKeySchema } from '../model/keys.js';
 import { openRedis } from '../redis/connect.js';
 import { Ingest, type WriteStrategy } from './ingest.js';
-import type { MessageHandler, MessageSource } from './message-source.js';
 import type { FromIngestWorker, ToIngestWorker } from './ingest-worker-protocol.js';
 
 export interface IngestWorkerData {
@@ -13,34 +12,22 @@ export interface IngestWorkerData {
   energy: Config['energy'];
   listenUdp: boolean;
   strategy: WriteStrategy;
-  /** Topic filters in the order the main thread numbers them in each message batch. */
-  topicFilters: string[];
 }
 
 /**
  * Ingest on its own thread: validation, batching and Redis writes run here, so the broker and the
- * HTTP API keep the main thread. MQTT messages arrive in batches (see ingest-worker-protocol.ts);
- * meter datagrams arrive here directly, on a UDP socket this thread owns.
+ * HTTP API keep the main thread. MQTT messages arrive in batches, already routed by the topic rules
+ * (see ingest-worker-protocol.ts); meter datagrams arrive here directly, on a UDP socket this
+ * thread owns.
  */
 const port = parentPort!;
 const data = workerData as IngestWorkerData;
 const post = (message: FromIngestWorker) => port.postMessage(message);
-const handlers = new Map<string, MessageHandler>();
-
-const source: MessageSource = {
-  subscribe: async (topicFilter, handler) => {
-    handlers.set(topicFilter, handler);
-    return async () => {
-      handlers.delete(topicFilter);
-    };
-  },
-};
 
 async function main(): Promise<void> {
   const redis = await openRedis(data.redisUrl, { connectionName: 'sensor-workbench:ingest' });
   const log = (line: string) => post({ type: 'log', line });
   const ingest = new Ingest({
-    source,
     redis,
     keys: createKeySchema(data.model),
     settings: data.settings,
@@ -50,7 +37,6 @@ async function main(): Promise<void> {
     strategy: data.strategy,
   });
   await ingest.start();
-  const ruleHandlers = data.topicFilters.map((filter) => handlers.get(filter)!);
   const snapshots = setInterval(() => post({ type: 'snapshot', snapshot: ingest.snapshot() }), 250);
 
   port.on('message', (message: ToIngestWorker) => {
@@ -68,15 +54,15 @@ async function main(): Promise<void> {
       ingest.counters.latency.reset();
       return;
     }
-    const { seq, rules, receivedAt, offsets, bytes, topics, clientIds, qos } = message;
-    let outstanding = rules.length;
+    const { seq, handlers, receivedAt, offsets, bytes, topics, clientIds, qos } = message;
+    let outstanding = handlers.length;
     const released = () => {
       outstanding -= 1;
       if (outstanding === 0) post({ type: 'accepted', seq });
     };
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < rules.length; i++) {
-      ruleHandlers[rules[i]!]!(
+    for (let i = 0; i < handlers.length; i++) {
+      ingest.handlers[handlers[i]!]!(
         {
           topic: topics[i]!,
           payload: buffer.subarray(offsets[i]!, offsets[i + 1]!),

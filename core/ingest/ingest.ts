@@ -2,29 +2,26 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import { IngestCounters } from '../figures/ingest-figures.js';
 import type { KeySchema } from '../model/keys.js';
-import type { MessageHandler, MessageSource } from './message-source.js';
+import type { InboundMessage, MessageHandler, MessageSource } from './message-source.js';
 import { snapshotOf, type IngestSnapshot } from './ingest-snapshot.js';
 import { MeterDatagramListener } from './meter-datagram-listener.js';
-import { METER_TOPIC_FILTER } from './meter-payload.js';
 import { meterDatagramHandler, meterMqttRule, type DatagramHandler } from './meter-rule.js';
 import { perReadingMeterRules } from './per-reading-meter-rule.js';
 import { perReadingRule } from './per-reading-rule.js';
-import { THERMOSTAT_TOPIC, thermostatRule } from './thermostat-rule.js';
+import { thermostatRule } from './thermostat-rule.js';
+import { jsonHashRule } from './json-hash-rule.js';
+import { TopicRouter, WRITING_HANDLERS, type TopicRule, type TopicRuleTally, type WritingHandler } from './topic-rules.js';
 import { WriteBuffer, type UnwrittenReadings } from './write-buffer.js';
-
-export interface TopicRule {
-  topicFilter: string;
-  handler: MessageHandler;
-}
-
-/** Topic filters of the rules, in the order rules() returns them (the ingest worker numbers them so). */
-export const TOPIC_FILTERS = [THERMOSTAT_TOPIC, METER_TOPIC_FILTER];
 
 /** 'batched' is the product; 'per-reading' is the source documents' one-write-per-reading, kept as the benchmark's baseline. */
 export type WriteStrategy = 'batched' | 'per-reading';
 
+/** Every topic: the topic rules, not the broker's subscriptions, decide which messages ingest takes. */
+export const ALL_TOPICS = '#';
+
 export interface IngestOptions {
-  source: MessageSource;
+  /** In-process, ingest subscribes to it and routes by the topic rules; in the ingest worker the main thread routes and this is absent. */
+  source?: MessageSource;
   redis: Redis;
   keys: KeySchema;
   settings: Config['ingest'];
@@ -39,6 +36,10 @@ export interface IngestOptions {
 export class Ingest {
   readonly buffer: WriteBuffer;
   readonly counters = new IngestCounters();
+  /** What each writing topic-rule handler does with a message, numbered as WRITING_HANDLERS. */
+  readonly handlers: readonly MessageHandler[];
+  readonly datagrams: DatagramHandler;
+  private router: TopicRouter;
   private unsubscribers: Array<() => Promise<void>> = [];
   private latencyRotation: NodeJS.Timeout | null = null;
   private udp: MeterDatagramListener | null = null;
@@ -56,6 +57,10 @@ export class Ingest {
       bucketSeconds: options.energy.bucketSeconds,
       log: options.log,
     });
+    const { handlers, datagrams } = this.buildHandlers();
+    this.handlers = WRITING_HANDLERS.map((kind) => handlers[kind]);
+    this.datagrams = datagrams;
+    this.router = new TopicRouter(options.settings.topicRules);
   }
 
   /** Where meters send datagrams, once started; null when not listening. */
@@ -63,9 +68,11 @@ export class Ingest {
     return this.udp?.url ?? null;
   }
 
-  rules(): { topics: TopicRule[]; datagrams: DatagramHandler } {
+  /** The handlers by rule kind; the per-reading strategy swaps the thermostat and meter ones for the source documents' one write per reading. */
+  private buildHandlers(): { handlers: Record<WritingHandler, MessageHandler>; datagrams: DatagramHandler } {
     const { redis, keys, settings, energy, log } = this.options;
-    const counters = this.counters;
+    const { buffer, counters } = this;
+    const jsonHash = jsonHashRule({ buffer, counters, maxPayloadBytes: settings.maxPayloadBytes });
     if (this.strategy === 'per-reading') {
       const meters = perReadingMeterRules({
         redis,
@@ -76,33 +83,41 @@ export class Ingest {
         queueLimit: settings.bufferLimit,
       });
       return {
-        topics: [
-          { topicFilter: THERMOSTAT_TOPIC, handler: perReadingRule(redis, keys, counters, settings.maxPayloadBytes) },
-          { topicFilter: METER_TOPIC_FILTER, handler: meters.mqtt },
-        ],
+        handlers: { thermostat: perReadingRule(redis, keys, counters, settings.maxPayloadBytes), meter: meters.mqtt, 'json-hash': jsonHash },
         datagrams: meters.datagram,
       };
     }
-    const buffer = this.buffer;
     const meterOptions = { buffer, counters, maxPayloadBytes: energy.maxPayloadBytes, log };
     return {
-      topics: [
-        { topicFilter: THERMOSTAT_TOPIC, handler: thermostatRule({ buffer, counters, maxPayloadBytes: settings.maxPayloadBytes }) },
-        { topicFilter: METER_TOPIC_FILTER, handler: meterMqttRule(meterOptions) },
-      ],
+      handlers: { thermostat: thermostatRule({ buffer, counters, maxPayloadBytes: settings.maxPayloadBytes }), meter: meterMqttRule(meterOptions), 'json-hash': jsonHash },
       datagrams: meterDatagramHandler(meterOptions),
     };
   }
 
+  /** Takes effect with the next message; the tally starts again. */
+  setTopicRules(rules: readonly TopicRule[]): void {
+    this.router = new TopicRouter(rules);
+  }
+
+  topicRules(): TopicRuleTally {
+    return this.router.tally();
+  }
+
   async start(): Promise<void> {
-    const { topics, datagrams } = this.rules();
-    for (const rule of topics) this.unsubscribers.push(await this.options.source.subscribe(rule.topicFilter, rule.handler));
+    const { source } = this.options;
+    if (source) this.unsubscribers.push(await source.subscribe(ALL_TOPICS, (message, done) => this.route(message, done)));
     if (this.options.listenUdp) {
       const { udpHost, udpPort } = this.options.energy;
-      this.udp = await MeterDatagramListener.start(udpHost, udpPort, datagrams, this.options.log);
+      this.udp = await MeterDatagramListener.start(udpHost, udpPort, this.datagrams, this.options.log);
     }
     this.latencyRotation = setInterval(() => this.counters.latency.rotate(), 1000);
     this.latencyRotation.unref();
+  }
+
+  private route(message: InboundMessage, done: () => void): void {
+    const handler = this.router.handlerFor(message.topic);
+    if (handler === null) done();
+    else this.handlers[handler]!(message, done);
   }
 
   snapshot(): IngestSnapshot {

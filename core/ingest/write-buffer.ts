@@ -8,6 +8,7 @@ import { meterWrites } from '../model/meter-persist.js';
 import type { MeterReading } from '../model/meter-reading.js';
 import type { RedisCommand } from '../model/redis-command.js';
 import { thermostatWrites } from '../model/thermostat-persist.js';
+import { topicHashWrites, type TopicHashEntry } from '../model/topic-hash-persist.js';
 import type { QueuedReading } from './queued-reading.js';
 
 export interface WriteBufferOptions {
@@ -27,6 +28,7 @@ export interface WriteBufferOptions {
 export interface UnwrittenReadings {
   thermostats: QueuedReading[];
   meters: MeterReading[];
+  topicHashes: TopicHashEntry[];
 }
 
 interface Batch {
@@ -34,6 +36,7 @@ interface Batch {
   id: string;
   readings: QueuedReading[];
   meterReadings: MeterReading[];
+  topicHashes: TopicHashEntry[];
   deadLetters: DeadLetter[];
   rejectedCounts: Map<string, number>;
 }
@@ -72,6 +75,7 @@ const MAX_IN_FLIGHT = 2;
 export class WriteBuffer {
   private readings: QueuedReading[] = [];
   private meterReadings: MeterReading[] = [];
+  private topicHashes: TopicHashEntry[] = [];
   private deadLetters: DeadLetter[] = [];
   private rejectedCounts = new Map<string, number>();
   private waiting: Array<() => void> = [];
@@ -90,8 +94,8 @@ export class WriteBuffer {
   constructor(private readonly options: WriteBufferOptions) {}
 
   get buffered(): number {
-    let count = this.readings.length + this.meterReadings.length;
-    for (const batch of this.inFlight) count += batch.readings.length + batch.meterReadings.length;
+    let count = this.readings.length + this.meterReadings.length + this.topicHashes.length;
+    for (const batch of this.inFlight) count += batch.readings.length + batch.meterReadings.length + batch.topicHashes.length;
     return count;
   }
 
@@ -128,6 +132,14 @@ export class WriteBuffer {
     this.scheduleFlush();
   }
 
+  /** Like offerReading, for a message a json-hash topic rule stores. */
+  offerTopicHash(entry: TopicHashEntry, release: () => void): void {
+    this.topicHashes.push(entry);
+    if (this.hasRoom) release();
+    else this.holdPublisher(release);
+    this.scheduleFlush();
+  }
+
   offerDeadLetter(letter: DeadLetter): void {
     this.rejectedCounts.set(letter.reason, (this.rejectedCounts.get(letter.reason) ?? 0) + 1);
     this.deadLetters.push(letter);
@@ -137,7 +149,7 @@ export class WriteBuffer {
 
   /** Resolves once everything offered so far is in Redis, or with what is left after timeoutMs. */
   async drain(timeoutMs: number): Promise<UnwrittenReadings> {
-    if (this.isEmpty()) return { thermostats: [], meters: [] };
+    if (this.isEmpty()) return { thermostats: [], meters: [], topicHashes: [] };
     const drained = new Promise<void>((resolve) => this.drainedListeners.push(resolve));
     const timedOut = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
     await Promise.race([drained, timedOut]);
@@ -145,6 +157,7 @@ export class WriteBuffer {
     return {
       thermostats: [...this.inFlight.flatMap((batch) => batch.readings), ...this.readings],
       meters: [...this.inFlight.flatMap((batch) => batch.meterReadings), ...this.meterReadings],
+      topicHashes: [...this.inFlight.flatMap((batch) => batch.topicHashes), ...this.topicHashes],
     };
   }
 
@@ -153,7 +166,7 @@ export class WriteBuffer {
   }
 
   private hasUnsent(): boolean {
-    return this.readings.length > 0 || this.meterReadings.length > 0 || this.deadLetters.length > 0 || this.rejectedCounts.size > 0;
+    return this.readings.length > 0 || this.meterReadings.length > 0 || this.topicHashes.length > 0 || this.deadLetters.length > 0 || this.rejectedCounts.size > 0;
   }
 
   private holdPublisher(release: () => void): void {
@@ -198,6 +211,7 @@ export class WriteBuffer {
       id: `${this.instanceId}:${seq}`,
       readings: this.readings.splice(0, this.options.maxBatch),
       meterReadings: this.meterReadings.splice(0, this.options.maxBatch),
+      topicHashes: this.topicHashes.splice(0, this.options.maxBatch),
       deadLetters: this.deadLetters,
       rejectedCounts: this.rejectedCounts,
     };
@@ -220,6 +234,7 @@ export class WriteBuffer {
     return [
       ...thermostatWrites(batch.readings, keys),
       ...meterWrites(batch.meterReadings, keys, this.options.bucketSeconds, Date.now()),
+      ...topicHashWrites(batch.topicHashes, keys),
       ...deadLetterWrites(batch.deadLetters, batch.rejectedCounts, keys, deadLetterCap),
       ['set', keys.lastAppliedBatch, batch.id],
     ];
@@ -237,8 +252,10 @@ export class WriteBuffer {
     const now = preciseNow();
     for (const reading of batch.readings) counters.latency.recordMs(now - reading.receivedAt);
     for (const reading of batch.meterReadings) counters.latency.recordMs(now - reading.receivedAt);
+    for (const entry of batch.topicHashes) counters.latency.recordMs(now - entry.receivedAt);
     counters.written += batch.readings.length;
     counters.meterReadingsWritten += batch.meterReadings.length;
+    counters.hashMessagesWritten += batch.topicHashes.length;
     counters.batches += 1;
     if (commandErrors.length > 0) {
       counters.writeErrors += commandErrors.length;
@@ -262,7 +279,7 @@ export class WriteBuffer {
 
   /** Redis refused the whole transaction for a reason a retry cannot fix: say so, and move on. */
   private dropped(batch: Batch, error: Error): void {
-    const count = batch.readings.length + batch.meterReadings.length;
+    const count = batch.readings.length + batch.meterReadings.length + batch.topicHashes.length;
     this.options.counters.dropped += count;
     this.lastError = error.message;
     this.options.log(`DROPPED ${count} readings: Redis refused their batch (${error.message})`);

@@ -60,6 +60,8 @@ export interface KeySchema {
    * (meterDevice). Outside `<ns>:devices:` so that no device id can name the same key.
    */
   registeredDevices: string;
+  /** HASH: the fields of the JSON objects published to `topic`, stored by a json-hash topic rule. */
+  topicHash(topic: string): string;
 }
 
 export function createKeySchema({
@@ -95,6 +97,7 @@ export function createKeySchema({
     meters: `${namespace}:meters`,
     archiveLastRun: `${namespace}:workbench:archive:lastrun`,
     registeredDevices: `${namespace}:registered-devices`,
+    topicHash: (topic) => `${keyPrefix}topic:${topic}`,
   };
 }
 

@@ -21,6 +21,9 @@ import type {
   RefusalSummary,
   RegisteredDevicePage,
   S3ConnectionCheck,
+  TopicRule,
+  TopicRulesUpdate,
+  TopicRulesView,
   ClimateCounters,
   KeyDetail,
   KeyPage,
@@ -173,6 +176,15 @@ export class ApiClient {
 
   consoleExamples(): Promise<ConsoleExample[]> {
     return this.request('GET', '/api/console/examples');
+  }
+
+  topicRules(): Promise<TopicRulesView> {
+    return this.request('GET', '/api/ingest/topic-rules');
+  }
+
+  /** Replaces the whole table; it takes effect with the next message and is saved in the data dir. */
+  saveTopicRules(rules: TopicRule[]): Promise<TopicRulesView> {
+    return this.request('PUT', '/api/ingest/topic-rules', { rules } satisfies TopicRulesUpdate);
   }
 
   registeredDevices(cursor = '0', count = 100): Promise<RegisteredDevicePage> {

@@ -751,6 +751,34 @@ export interface PasswordKit {
   snippets: DeviceSnippets;
 }
 
+/** What a topic rule does with the messages it matches. */
+export type TopicRuleHandler = 'thermostat' | 'meter' | 'json-hash' | 'ignore';
+
+export interface TopicRule {
+  /** An MQTT topic filter: `+` one level, `#` the rest. */
+  filter: string;
+  handler: TopicRuleHandler;
+}
+
+/** GET /api/ingest/topic-rules: the rules in force, first match wins, with what each took. */
+export interface TopicRulesView {
+  rules: Array<TopicRule & { matched: number }>;
+  /** Messages since the rules were set that no rule matched. */
+  unrouted: number;
+  /** 'saved': from the Topic rules page (file); 'config': ingest.topicRules of the config, or its default. */
+  origin: 'saved' | 'config';
+  file: string;
+  /** Why the rules cannot be changed (read-only mode), or null. */
+  locked: string | null;
+  /** The key a json-hash rule stores the messages of topic "<topic>" under, with the literal "<topic>" in it. */
+  hashKeyPattern: string;
+}
+
+/** PUT /api/ingest/topic-rules: the whole table, in order. */
+export interface TopicRulesUpdate {
+  rules: TopicRule[];
+}
+
 /** A connection, publish or subscription the broker refused. */
 export interface RefusalView {
   /** ms since epoch. */

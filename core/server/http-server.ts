@@ -11,6 +11,7 @@ import { deviceDetail, eventRange, recentEvents, searchEvents } from '../query/s
 import { ReadOnlyRefusal } from '../redis/command-table.js';
 import { registerConnectionRoutes, type ConnectionBackend } from './connection-routes.js';
 import { registerDeviceRoutes, type DeviceBackend } from './device-routes.js';
+import { registerTopicRuleRoutes, type TopicRuleBackend } from './topic-rule-routes.js';
 import type { EmulatorCommand, EmulatorStatus, StackStatus } from './contract.js';
 import type { ApiError } from './contract.js';
 import { registerEnergyRoutes, type EnergyBackend } from './energy-routes.js';
@@ -19,7 +20,7 @@ import { LiveHub } from './live-hub.js';
 import { BadRequest, parseRequest, UpstreamFailure } from './request-validation.js';
 
 /** What the HTTP API serves; the Stack provides it. */
-export interface ApiBackend extends EnergyBackend, ConnectionBackend, DeviceBackend {
+export interface ApiBackend extends EnergyBackend, ConnectionBackend, DeviceBackend, TopicRuleBackend {
   status(): StackStatus;
   controlEmulator(command: EmulatorCommand): Promise<EmulatorStatus | null>;
 }
@@ -131,6 +132,7 @@ export async function startHttpServer({ backend, host, port, token, rendererDir,
   registerKeyBrowserRoutes(app, active);
   registerConnectionRoutes(app, backend);
   registerDeviceRoutes(app, backend);
+  registerTopicRuleRoutes(app, backend);
 
   if (rendererDir && existsSync(rendererDir)) await app.register(fastifyStatic, { root: rendererDir });
 

@@ -213,7 +213,7 @@ describe('IngestThread on a Redis that stays up', () => {
         await publishAll(publisher!, TOPIC, readings);
         await snapshotWhen(`${strategy}: ${readings.length} written`, (s) => s.written === readings.length);
         expect(pipeline!.ingest.snapshot()).toMatchObject({ received: readings.length, rejected: 0, dropped: 0 });
-        expect(await pipeline!.stop()).toEqual({ thermostats: [], meters: [] });
+        expect(await pipeline!.stop()).toEqual({ thermostats: [], meters: [], topicHashes: [] });
         await cleanUp();
         // Redis delivers a channel's messages in order: once END is here, every warning of the run is too.
         await redis.publish(`${keyPrefix}Warnings`, 'END');

@@ -114,7 +114,7 @@ describe('WriteBuffer', () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(redis.transactions).toHaveLength(1);
     expect(counters.written).toBe(1);
-    expect(await buffer.drain(1000)).toEqual({ thermostats: [], meters: [] });
+    expect(await buffer.drain(1000)).toEqual({ thermostats: [], meters: [], topicHashes: [] });
   });
 
   it('writes meter readings in the same transactions, counts them, and holds an MQTT meter publisher when full', async () => {

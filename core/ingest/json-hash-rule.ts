@@ -1,0 +1,26 @@
+import type { IngestCounters } from '../figures/ingest-figures.js';
+import { deadLetterFrom } from '../model/dead-letter-persist.js';
+import { parseJsonHashPayload } from './json-hash-payload.js';
+import type { InboundMessage, MessageHandler } from './message-source.js';
+import type { WriteBuffer } from './write-buffer.js';
+
+export interface JsonHashRuleOptions {
+  buffer: WriteBuffer;
+  counters: IngestCounters;
+  maxPayloadBytes: number;
+}
+
+/** The store-JSON-as-hash rule: a JSON object payload becomes the fields of the topic's hash, newer values over older. */
+export function jsonHashRule({ buffer, counters, maxPayloadBytes }: JsonHashRuleOptions): MessageHandler {
+  return (message: InboundMessage, done: () => void) => {
+    counters.hashMessagesReceived += 1;
+    const parsed = parseJsonHashPayload(message.payload, maxPayloadBytes);
+    if (!parsed.ok) {
+      counters.countRejected(parsed.rejection.reason);
+      buffer.offerDeadLetter(deadLetterFrom(parsed.rejection, message.topic, message.clientId, message.payload));
+      done();
+      return;
+    }
+    buffer.offerTopicHash({ topic: message.topic, fields: parsed.value, receivedAt: message.receivedAt }, done);
+  };
+}

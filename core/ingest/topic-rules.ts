@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import type { TopicRule, TopicRuleHandler, TopicRulesView } from '../server/contract.js';
+
+export type { TopicRule, TopicRuleHandler };
+import { levelsMatchTopic, topicFilterProblem } from '../devices/topic-filter.js';
+import { METER_TOPIC_FILTER } from './meter-payload.js';
+import { THERMOSTAT_TOPIC } from './thermostat-rule.js';
+
+/**
+ * The topic rules: an ordered table of topic filter → handler, like the source document's IoT rule
+ * on `temp_readings`. The first rule whose filter matches a message's topic decides what happens to
+ * it; a message no rule matches is counted as unrouted and goes nowhere.
+ */
+
+/** What a rule does with a message. `ignore` drops it on purpose, e.g. ahead of a broader rule. */
+export const TOPIC_RULE_HANDLERS = ['thermostat', 'meter', 'json-hash', 'ignore'] as const satisfies readonly TopicRuleHandler[];
+/** The handlers that hand messages to ingest, numbered in this order on the way to the ingest worker. */
+export const WRITING_HANDLERS = ['thermostat', 'meter', 'json-hash'] as const satisfies readonly TopicRuleHandler[];
+export type WritingHandler = (typeof WRITING_HANDLERS)[number];
+
+export const MAX_TOPIC_RULES = 64;
+
+const topicFilterSchema = z.string().superRefine((filter, context) => {
+  const problem = topicFilterProblem(filter);
+  if (problem) context.addIssue({ code: 'custom', message: `${JSON.stringify(filter)}: ${problem}` });
+});
+
+export const topicRuleSchema = z.strictObject({
+  filter: topicFilterSchema,
+  handler: z.enum(TOPIC_RULE_HANDLERS),
+}) satisfies z.ZodType<TopicRule>;
+
+export const topicRulesSchema = z
+  .array(topicRuleSchema)
+  .max(MAX_TOPIC_RULES, { message: `at most ${MAX_TOPIC_RULES} topic rules` })
+  .superRefine((rules, context) => {
+    const seen = new Set<string>();
+    for (const [index, { filter }] of rules.entries()) {
+      // A second rule with the same filter could never match anything: the first one always wins.
+      if (seen.has(filter)) context.addIssue({ code: 'custom', path: [index, 'filter'], message: `${JSON.stringify(filter)} appears twice; only the first would ever match` });
+      seen.add(filter);
+    }
+  });
+
+/** The source documents' two rules: thermostats on `temp_readings`, meters on `meters/<id>/energy`. */
+export const DEFAULT_TOPIC_RULES: readonly TopicRule[] = [
+  { filter: THERMOSTAT_TOPIC, handler: 'thermostat' },
+  { filter: METER_TOPIC_FILTER, handler: 'meter' },
+];
+
+/** What `route` answers for a topic no rule matches. */
+export const UNROUTED = -1;
+
+interface CompiledRule {
+  /** The filter itself when it has no wildcard: most rules, and compared without walking levels. */
+  exact: string | null;
+  levels: readonly string[];
+}
+
+/** The rules compiled once for matching every message's topic against them in order, with a tally of what matched. */
+export class TopicRouter {
+  private readonly compiled: CompiledRule[];
+  private readonly handlerIndexes: Array<number | null>;
+  /** Messages each rule took, by rule index, since these rules were set. */
+  readonly matched: number[];
+  unrouted = 0;
+
+  constructor(readonly rules: readonly TopicRule[]) {
+    this.compiled = rules.map(({ filter }) => ({
+      exact: filter.includes('+') || filter.includes('#') ? null : filter,
+      levels: filter.split('/'),
+    }));
+    this.handlerIndexes = rules.map(({ handler }) => writingHandlerIndex(handler));
+    this.matched = rules.map(() => 0);
+  }
+
+  /** The index of the first rule matching `topic`, or UNROUTED; counted either way. */
+  route(topic: string): number {
+    for (let index = 0; index < this.compiled.length; index += 1) {
+      const { exact, levels } = this.compiled[index]!;
+      if (exact === null ? levelsMatchTopic(levels, topic) : exact === topic) {
+        this.matched[index]! += 1;
+        return index;
+      }
+    }
+    // `$SYS/…` is the broker's own chatter, which reaches the in-process `#` subscription too: not a device's message gone astray.
+    if (!topic.startsWith('$')) this.unrouted += 1;
+    return UNROUTED;
+  }
+
+  /** The handler index (see WRITING_HANDLERS) for `topic`, or null when no rule writes it. */
+  handlerFor(topic: string): number | null {
+    const rule = this.route(topic);
+    return rule === UNROUTED ? null : this.handlerIndexes[rule]!;
+  }
+
+  /** What each rule took and how many messages no rule matched, for the UI. */
+  tally(): TopicRuleTally {
+    return { rules: this.rules.map((rule, index) => ({ ...rule, matched: this.matched[index]! })), unrouted: this.unrouted };
+  }
+}
+
+export type TopicRuleTally = Pick<TopicRulesView, 'rules' | 'unrouted'>;
+
+/** The WRITING_HANDLERS index of a rule's handler, or null for `ignore`. */
+export function writingHandlerIndex(handler: TopicRuleHandler): number | null {
+  const index = (WRITING_HANDLERS as readonly string[]).indexOf(handler);
+  return index === -1 ? null : index;
+}
