@@ -19,6 +19,7 @@ import { KeysPage } from './pages/KeysPage.js';
 import { MetersPage } from './pages/MetersPage.js';
 import { OverviewPage } from './pages/OverviewPage.js';
 import { RejectedPage } from './pages/RejectedPage.js';
+import { TopicRulesPage } from './pages/TopicRulesPage.js';
 import { WarningsPage } from './pages/WarningsPage.js';
 import { useTheme } from './theme.js';
 
@@ -44,6 +45,7 @@ const PAGE_VIEWS: Record<PageId, () => JSX.Element> = {
   console: ConsolePage,
   connections: ConnectionsPage,
   devices: DevicesPage,
+  rules: TopicRulesPage,
   rejected: RejectedPage,
 };
 

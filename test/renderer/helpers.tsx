@@ -32,6 +32,8 @@ import type {
   PendingBuckets,
   RecentEvents,
   RefusalSummary,
+  TopicRule,
+  TopicRulesView,
   RegisteredDevicePage,
   RegisteredDeviceView,
   RejectedPayloads,
@@ -200,6 +202,21 @@ export function connectionKit(request: DeviceRegistrationRequest): ConnectionKit
   };
 }
 
+export function topicRulesView(overrides: Partial<TopicRulesView> = {}): TopicRulesView {
+  return {
+    rules: [
+      { filter: 'temp_readings', handler: 'thermostat', matched: 120 },
+      { filter: 'meters/+/energy', handler: 'meter', matched: 30 },
+    ],
+    unrouted: 4,
+    origin: 'config',
+    file: '/data/topic-rules.json',
+    locked: null,
+    hashKeyPattern: 'topic:<topic>',
+    ...overrides,
+  };
+}
+
 export function emptyRefusals(): RefusalSummary {
   return { total: 0, byCode: { 'wrong-password': 0, 'publish-not-allowed': 0 }, recent: [] };
 }
@@ -345,6 +362,8 @@ export function fakeClient(overrides: Partial<Record<keyof WorkbenchClient, unkn
     activateConnection: vi.fn(async (id: string): Promise<ActiveConnection> => activeConnection({ id })),
     console: vi.fn(async (line: string): Promise<ConsoleReply> => consoleReply({ args: line.split(' ') })),
     consoleExamples: vi.fn(async (): Promise<ConsoleExample[]> => []),
+    topicRules: vi.fn(async (): Promise<TopicRulesView> => topicRulesView()),
+    saveTopicRules: vi.fn(async (rules: TopicRule[]): Promise<TopicRulesView> => topicRulesView({ rules: rules.map((rule) => ({ ...rule, matched: 0 })), origin: 'saved' })),
     registeredDevices: vi.fn(async (): Promise<RegisteredDevicePage> => ({ cursor: '0', devices: [] })),
     registerDevice: vi.fn(async (request: DeviceRegistrationRequest): Promise<ConnectionKit> => connectionKit(request)),
     removeDevice: vi.fn(async (): Promise<void> => undefined),
