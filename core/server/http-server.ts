@@ -11,6 +11,7 @@ import { deviceDetail, eventRange, recentEvents, searchEvents } from '../query/s
 import { ReadOnlyRefusal } from '../redis/command-table.js';
 import { registerConnectionRoutes, type ConnectionBackend } from './connection-routes.js';
 import { registerDeviceRoutes, type DeviceBackend } from './device-routes.js';
+import { registerBrokerRoutes, type LiveBroker } from './broker-routes.js';
 import type { EmulatorCommand, EmulatorStatus, StackStatus } from './contract.js';
 import type { ApiError } from './contract.js';
 import { registerEnergyRoutes, type EnergyBackend } from './energy-routes.js';
@@ -22,6 +23,8 @@ import { BadRequest, parseRequest, UpstreamFailure } from './request-validation.
 export interface ApiBackend extends EnergyBackend, ConnectionBackend, DeviceBackend {
   status(): StackStatus;
   controlEmulator(command: EmulatorCommand): Promise<EmulatorStatus | null>;
+  /** The bundled broker's clients and traffic, and its test-message publish. */
+  liveBroker(): LiveBroker;
 }
 
 export interface HttpServerOptions {
@@ -131,6 +134,7 @@ export async function startHttpServer({ backend, host, port, token, rendererDir,
   registerKeyBrowserRoutes(app, active);
   registerConnectionRoutes(app, backend);
   registerDeviceRoutes(app, backend);
+  registerBrokerRoutes(app, backend);
 
   if (rendererDir && existsSync(rendererDir)) await app.register(fastifyStatic, { root: rendererDir });
 
