@@ -49,9 +49,12 @@ export function PublishForm({ onPublished }: { onPublished: () => void }) {
       </label>
       <label className="check">
         <input type="checkbox" checked={retain} onChange={(event) => setRetain(event.target.checked)} />
-        Retain (new subscribers get it at once; an empty retained payload clears it)
+        Retain
       </label>
-      <p className="field-hint">Sent by the workbench itself, past the device rules: subscribers, and ingest on its topics, receive it like any message.</p>
+      <p className="field-hint">
+        Sent by the workbench itself, past the device rules: subscribers, and ingest on its topics, receive it like any message. A retained message goes to
+        each new subscriber at once; an empty retained one clears it.
+      </p>
       {publish.error && <InlineError>Not published: {publish.error}</InlineError>}
       {outcome && (
         <p className="notice" role="status" data-testid="publish-outcome">
