@@ -51,6 +51,7 @@ import type {
   TopicRulesView,
 } from './server/contract.js';
 import { startHttpServer, type ApiBackend, type HttpServer } from './server/http-server.js';
+import type { LiveBroker } from './server/broker-routes.js';
 import { EMULATOR_PRESETS } from './emulator/presets.js';
 import { createKeySchema, type KeySchema } from './model/keys.js';
 import type { EnergyS3Target } from './query/energy-query.js';
@@ -250,6 +251,11 @@ export class Stack implements ApiBackend {
   /** The device can no longer connect: the broker drops its cached access and disconnects it. */
   deviceRemoved(id: string): void {
     this.parts.broker.deviceChanged(id);
+  }
+
+  /** The bundled broker, for its live view. */
+  liveBroker(): LiveBroker {
+    return this.parts.broker;
   }
 
   addresses(): StackAddresses {

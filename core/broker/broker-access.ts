@@ -92,6 +92,12 @@ export class BrokerAccess {
     return this.sessions.get(client)?.deviceId === deviceId;
   }
 
+  /** Who `client` authenticated as (deviceId null: anonymous or, when internal, the workbench's own); null before it has. */
+  identityOf(client: Client): { deviceId: string | null; internal: boolean } | null {
+    const session = this.sessions.get(client);
+    return session ? { deviceId: session.deviceId, internal: session.internal } : null;
+  }
+
   /** Notes the keepalive asked for, which authenticate, with a CONNACK to send, decides on. */
   private preConnect(client: Client, packet: ConnectPacket, callback: (error: Error | null, success: boolean) => void): void {
     this.keepalives.set(client, packet.keepalive ?? 0);

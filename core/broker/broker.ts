@@ -4,6 +4,7 @@ import type { RefusalSnapshot } from '../devices/refusals.js';
 import { preciseNow } from '../figures/precise-clock.js';
 import type { MessageHandler, MessageSource } from '../ingest/message-source.js';
 import { BrokerAccess, type BrokerDevices, type BrokerLimits, type ClientTransport } from './broker-access.js';
+import { BrokerTraffic, type TopicTrafficPage } from './broker-traffic.js';
 import { anonymousAllowed } from './broker-exposure.js';
 import type { InternalCredentials } from './internal-identity.js';
 import { openListener, type Accept, type Listener, type ListenerAddress, type ListenerProtocol, type ListenerSpec } from './broker-listeners.js';
@@ -31,6 +32,26 @@ export interface ConnectedClient {
   /** The listener the client came in through. */
   protocol: ListenerProtocol;
   address: string | null;
+  /** ms since epoch the connection was accepted. */
+  since: number;
+  tls: boolean;
+  /** The CN of the client certificate a TLS client presented; null without one. */
+  certificateCn: string | null;
+  /** The registered device it authenticated as; null for anonymous clients and the workbench's own. */
+  deviceId: string | null;
+  /** The workbench's own client (an emulator). */
+  workbench: boolean;
+  /** PUBLISH packets the broker accepted from it. */
+  messagesIn: number;
+  lastMessageAt: number | null;
+}
+
+/** A message the workbench itself publishes (the live view's test message). */
+export interface WorkbenchMessage {
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1;
+  retain: boolean;
 }
 
 export interface Broker extends MessageSource {
@@ -45,6 +66,12 @@ export interface Broker extends MessageSource {
   internalCredentials: InternalCredentials;
   connectedClients(): number;
   clients(): ConnectedClient[];
+  /** Traffic per topic since start: topics starting with `prefix`, at most `limit`. */
+  topics(prefix: string, limit: number): TopicTrafficPage;
+  /** Publishes in-process as the workbench: no ACL applies, subscribers and ingest receive it like any message. */
+  publishAsWorkbench(message: WorkbenchMessage): Promise<void>;
+  /** The bounds clients are held to (an absent one is off). */
+  limits: BrokerLimits;
   /** Every connection, publish and subscription refused since start. */
   refusals(): RefusalSnapshot;
   /** A device was removed or its credentials changed: its cached access is dropped and its clients disconnected. */
@@ -52,7 +79,7 @@ export interface Broker extends MessageSource {
   close(): Promise<void>;
 }
 
-type Transport = Omit<ConnectedClient, 'id'> & ClientTransport;
+type Transport = Pick<ConnectedClient, 'protocol' | 'address' | 'since'> & ClientTransport;
 
 const NO_DEVICES: BrokerDevices = { accessRecord: async () => null, recordSeen: async () => false };
 
@@ -70,9 +97,11 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     connectedClients: () => broker.connectedClients,
   });
   const broker = await Aedes.createBroker(access.hooks());
+  const traffic = new BrokerTraffic();
+  broker.on('publish', (packet, client) => traffic.record(packet.topic, packet.payload, client));
   const accept: Accept = (stream, protocol, address, request) => {
     const tls = stream instanceof TLSSocket ? stream : request?.socket instanceof TLSSocket ? request.socket : null;
-    transports.set(broker.handle(stream, request), { protocol, address: address ?? null, tls });
+    transports.set(broker.handle(stream, request), { protocol, address: address ?? null, tls, since: Date.now() });
   };
   const listeners = await openListeners(specs, accept, broker, options.limits?.maxPayloadBytes);
   const tcp = listeners[0]!;
@@ -83,11 +112,10 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     anonymousAllowed: allowAnonymous,
     internalCredentials: access.internal.credentials,
     connectedClients: () => broker.connectedClients,
-    clients: () =>
-      registeredClients(broker).map((client) => {
-        const { protocol, address } = transports.get(client)!;
-        return { id: client.id, protocol, address };
-      }),
+    clients: () => registeredClients(broker).map((client) => describeClient(client, transports.get(client)!, access, traffic)),
+    topics: (prefix, limit) => traffic.topics(prefix, limit),
+    publishAsWorkbench: (message) => publishInProcess(broker, message),
+    limits: options.limits ?? {},
     refusals: () => access.refusals.snapshot(),
     deviceChanged: (deviceId) => {
       access.forget(deviceId);
@@ -136,6 +164,33 @@ function closeAedes(aedes: Aedes): Promise<void> {
 /** Clients that completed CONNECT; aedes keeps them by id but does not declare the map in its types. */
 function registeredClients(aedes: Aedes): Client[] {
   return Object.values((aedes as Aedes & { clients: Record<string, Client> }).clients);
+}
+
+function describeClient(client: Client, transport: Transport, access: BrokerAccess, traffic: BrokerTraffic): ConnectedClient {
+  const { protocol, address, since, tls } = transport;
+  const identity = access.identityOf(client);
+  return {
+    id: client.id,
+    protocol,
+    address,
+    since,
+    tls: tls !== null,
+    certificateCn: tls ? certificateCn(tls) : null,
+    deviceId: identity?.deviceId ?? null,
+    workbench: identity?.internal ?? false,
+    ...traffic.client(client),
+  };
+}
+
+function certificateCn(socket: TLSSocket): string | null {
+  const cn: unknown = socket.getPeerCertificate()?.subject?.CN;
+  return typeof cn === 'string' ? cn : null;
+}
+
+function publishInProcess(aedes: Aedes, { topic, payload, qos, retain }: WorkbenchMessage): Promise<void> {
+  return new Promise((resolve, reject) => {
+    aedes.publish({ cmd: 'publish', topic, payload, qos, retain, dup: false }, (error) => (error ? reject(error) : resolve()));
+  });
 }
 
 function subscribeInProcess(aedes: Aedes, topicFilter: string, handler: MessageHandler): Promise<() => Promise<void>> {

@@ -11,6 +11,10 @@ import type {
   ConsoleRequest,
   ArchivedObjects,
   ArchiveStatus,
+  BrokerClientList,
+  BrokerPublishRequest,
+  BrokerPublishResult,
+  BrokerTopicList,
   EnergyReadings,
   EnergySeries,
   MeterEmulatorCommand,
@@ -208,6 +212,20 @@ export class ApiClient {
 
   refusals(): Promise<RefusalSummary> {
     return this.request('GET', '/api/devices/refusals');
+  }
+
+  brokerClients(limit = 1000): Promise<BrokerClientList> {
+    return this.request('GET', `/api/broker/clients?limit=${limit}`);
+  }
+
+  /** Topics published to since the broker started, in topic order, those starting with `prefix`. */
+  brokerTopics(prefix = '', limit = 1000): Promise<BrokerTopicList> {
+    return this.request('GET', `/api/broker/topics?${new URLSearchParams({ prefix, limit: String(limit) })}`);
+  }
+
+  /** Publishes one message as the workbench itself; rejects with the server's reason on bad input. */
+  publishTestMessage(message: BrokerPublishRequest): Promise<BrokerPublishResult> {
+    return this.request('POST', '/api/broker/publish', message);
   }
 
   /** Opens the live channel; `onFrame` gets at most four frames a second. Returns a handle to change topics or close. */

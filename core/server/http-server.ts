@@ -11,6 +11,7 @@ import { deviceDetail, eventRange, recentEvents, searchEvents } from '../query/s
 import { ReadOnlyRefusal } from '../redis/command-table.js';
 import { registerConnectionRoutes, type ConnectionBackend } from './connection-routes.js';
 import { registerDeviceRoutes, type DeviceBackend } from './device-routes.js';
+import { registerBrokerRoutes, type LiveBroker } from './broker-routes.js';
 import { registerTopicRuleRoutes, type TopicRuleBackend } from './topic-rule-routes.js';
 import type { EmulatorCommand, EmulatorStatus, StackStatus } from './contract.js';
 import type { ApiError } from './contract.js';
@@ -23,6 +24,8 @@ import { BadRequest, parseRequest, UpstreamFailure } from './request-validation.
 export interface ApiBackend extends EnergyBackend, ConnectionBackend, DeviceBackend, TopicRuleBackend {
   status(): StackStatus;
   controlEmulator(command: EmulatorCommand): Promise<EmulatorStatus | null>;
+  /** The bundled broker's clients and traffic, and its test-message publish. */
+  liveBroker(): LiveBroker;
 }
 
 export interface HttpServerOptions {
@@ -132,6 +135,7 @@ export async function startHttpServer({ backend, host, port, token, rendererDir,
   registerKeyBrowserRoutes(app, active);
   registerConnectionRoutes(app, backend);
   registerDeviceRoutes(app, backend);
+  registerBrokerRoutes(app, backend);
   registerTopicRuleRoutes(app, backend);
 
   if (rendererDir && existsSync(rendererDir)) await app.register(fastifyStatic, { root: rendererDir });

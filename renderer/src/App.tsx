@@ -7,6 +7,7 @@ import { WorkbenchContext, useLive, useWorkbench } from './context.js';
 import { LiveStore } from './live-store.js';
 import { PAGES, topicsFor, type PageId } from './pages.js';
 import { ArchivePage } from './pages/ArchivePage.js';
+import { BrokerPage } from './pages/BrokerPage.js';
 import { ClimatePage } from './pages/ClimatePage.js';
 import { ConnectionSwitcher } from './pages/connections/ConnectionSwitcher.js';
 import { ConnectionsPage } from './pages/ConnectionsPage.js';
@@ -45,6 +46,7 @@ const PAGE_VIEWS: Record<PageId, () => JSX.Element> = {
   console: ConsolePage,
   connections: ConnectionsPage,
   devices: DevicesPage,
+  broker: BrokerPage,
   rules: TopicRulesPage,
   rejected: RejectedPage,
 };

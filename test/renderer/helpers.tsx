@@ -4,6 +4,10 @@ import type {
   ActiveConnection,
   ArchivedObjects,
   ArchiveStatus,
+  BrokerClientList,
+  BrokerPublishRequest,
+  BrokerPublishResult,
+  BrokerTopicList,
   ClimateCounters,
   ConnectionCheck,
   ConnectionInput,
@@ -372,6 +376,11 @@ export function fakeClient(overrides: Partial<Record<keyof WorkbenchClient, unkn
       return { device, password: 'fresh-rotated-password', endpoints, snippets };
     }),
     refusals: vi.fn(async (): Promise<RefusalSummary> => emptyRefusals()),
+    brokerClients: vi.fn(async (): Promise<BrokerClientList> => ({ total: 0, clients: [] })),
+    brokerTopics: vi.fn(async (): Promise<BrokerTopicList> => ({ topics: [], matched: 0, tracked: 0, maxTopics: 10_000, untrackedMessages: 0, at: Date.now() })),
+    publishTestMessage: vi.fn(
+      async ({ topic, payload, qos, retain }: BrokerPublishRequest): Promise<BrokerPublishResult> => ({ topic, size: new TextEncoder().encode(payload).length, qos, retain, at: Date.now() }),
+    ),
     live: vi.fn((topics: LiveTopic[], onFrame: (frame: LiveFrame) => void, onState: (connected: boolean) => void) => {
       const connection: FakeLive = {
         topics,

@@ -99,7 +99,7 @@ describe('a broker with MQTT, WebSocket, MQTTS and WSS listeners', () => {
   it('knows which listener each connected client came through', async () => {
     for (const protocol of ['mqtt', 'ws', 'mqtts', 'wss'] as const) await connect(urlOf(broker, protocol), { ca: certs.ca.cert, clientId: `via-${protocol}` });
     const seen = broker.clients().filter((client) => client.id.startsWith('via-'));
-    expect(seen.sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+    expect(seen.sort((a, b) => a.id.localeCompare(b.id))).toMatchObject([
       { id: 'via-mqtt', protocol: 'mqtt', address: '127.0.0.1' },
       { id: 'via-mqtts', protocol: 'mqtts', address: '127.0.0.1' },
       { id: 'via-ws', protocol: 'ws', address: '127.0.0.1' },
