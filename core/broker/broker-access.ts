@@ -107,14 +107,14 @@ export class BrokerAccess {
     const { maxConnections, maxKeepaliveSeconds } = this.options.limits;
     if (maxConnections !== undefined && this.options.connectedClients() >= maxConnections) {
       const reason = `the broker already has ${maxConnections} clients connected (--mqtt-max-connections)`;
-      this.record(client, 'connect', null, null, 'invalid-input', reason);
+      this.record(client, 'connect', null, null, 'limit-exceeded', reason);
       done(authenticateError(reason, SERVER_UNAVAILABLE), false);
       return;
     }
     const keepalive = this.keepalives.get(client) ?? 0;
     if (maxKeepaliveSeconds !== undefined && keepalive > maxKeepaliveSeconds) {
       const reason = `keepalive ${keepalive} s is longer than the broker allows (${maxKeepaliveSeconds} s, --mqtt-max-keepalive)`;
-      this.record(client, 'connect', null, null, 'invalid-input', reason);
+      this.record(client, 'connect', null, null, 'limit-exceeded', reason);
       done(authenticateError(reason, NOT_AUTHORIZED), false);
       return;
     }
@@ -168,7 +168,7 @@ export class BrokerAccess {
     };
     if (!session) return refuse('invalid-input', 'subscribed before it was authenticated');
     const levels = this.levelProblem(subscription.topic);
-    if (levels) return refuse('invalid-topic', levels);
+    if (levels) return refuse('limit-exceeded', levels);
     if (session.internal) return callback(null, subscription);
     this.access.authorizeSubscribe(session.deviceId, subscription.topic).then(
       (decision) => (decision.ok ? callback(null, subscription) : refuse(decision.code, decision.reason)),
@@ -180,12 +180,12 @@ export class BrokerAccess {
     const { maxPayloadBytes } = this.options.limits;
     const size = packet.payload.length;
     if (maxPayloadBytes !== undefined && size > maxPayloadBytes) {
-      return { code: 'invalid-input', reason: `payload of ${size} bytes is larger than the broker allows (${maxPayloadBytes} bytes, --mqtt-max-payload)` };
+      return { code: 'limit-exceeded', reason: `payload of ${size} bytes is larger than the broker allows (${maxPayloadBytes} bytes, --mqtt-max-payload)` };
     }
     const levels = this.levelProblem(packet.topic);
-    if (levels) return { code: 'invalid-topic', reason: levels };
+    if (levels) return { code: 'limit-exceeded', reason: levels };
     if (session.rate && !session.rate.take()) {
-      return { code: 'invalid-input', reason: `published faster than the broker allows (${this.options.limits.maxMessagesPerSecond} messages/s, --mqtt-max-rate)` };
+      return { code: 'limit-exceeded', reason: `published faster than the broker allows (${this.options.limits.maxMessagesPerSecond} messages/s, --mqtt-max-rate)` };
     }
     return null;
   }
@@ -220,7 +220,7 @@ function verifiedCertificate(socket: TLSSocket): CertificateCheck | null {
   const peer = socket.getPeerCertificate();
   if (!peer || Object.keys(peer).length === 0) return null;
   if (!socket.authorized) {
-    return { ok: false, code: 'certificate-mismatch', reason: `the client certificate is not trusted: ${String(socket.authorizationError ?? 'not signed by the broker\'s CA')}` };
+    return { ok: false, code: 'certificate-untrusted', reason: `the client certificate is not trusted: ${String(socket.authorizationError ?? 'not signed by the broker\'s CA')}` };
   }
   const identity = clientIdentity(peer);
   if (!identity) return { ok: false, code: 'unknown-device', reason: `the client certificate's CN ${JSON.stringify(peer.subject?.CN)} is not a device id` };

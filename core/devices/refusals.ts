@@ -12,11 +12,17 @@ export const REFUSAL_CODES = [
   'missing-password',
   'wrong-password',
   'username-mismatch',
+  /** A client certificate the listener could not verify: another CA, expired, … */
+  'certificate-untrusted',
+  /** A verified certificate whose fingerprint is not the one registered for its device. */
   'certificate-mismatch',
   'registry-error',
+  /** A malformed topic or filter; one merely too deep is limit-exceeded. */
   'invalid-topic',
   'publish-not-allowed',
   'subscribe-not-allowed',
+  /** Over one of the broker's limits: payload or packet size, topic levels, message rate, connections, keepalive. */
+  'limit-exceeded',
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 

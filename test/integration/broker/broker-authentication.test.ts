@@ -197,7 +197,7 @@ describe('mutual TLS with the demo CA', () => {
       stderr: expect.stringMatching(/not authori[sz]ed/i),
     });
     expect(broker.refusals().total).toBe(before + 1);
-    expect(broker.refusals().recent[0]).toMatchObject({ action: 'connect', code: 'certificate-mismatch', reason: expect.stringContaining('not trusted: UNABLE_TO_VERIFY_LEAF_SIGNATURE') });
+    expect(broker.refusals().recent[0]).toMatchObject({ action: 'connect', code: 'certificate-untrusted', reason: expect.stringContaining('not trusted: UNABLE_TO_VERIFY_LEAF_SIGNATURE') });
   });
 });
 
@@ -218,8 +218,8 @@ describe('limits', () => {
     await good.publishAsync(topic, 'still here', { qos: 1 });
     await waitUntil('the good reading', () => inProcess.payloads.includes('still here'));
     expect(inProcess.payloads).toEqual(['still here']);
-    expect(refusalsOf(broker, `${meter.id}-big`)).toEqual([expect.objectContaining({ code: 'invalid-input', reason: expect.stringContaining('payload of 1025 bytes') })]);
-    expect(refusalsOf(broker, `${meter.id}-deep`)).toEqual([expect.objectContaining({ code: 'invalid-topic', reason: expect.stringContaining('topic has 9 levels') })]);
+    expect(refusalsOf(broker, `${meter.id}-big`)).toEqual([expect.objectContaining({ code: 'limit-exceeded', reason: expect.stringContaining('payload of 1025 bytes') })]);
+    expect(refusalsOf(broker, `${meter.id}-deep`)).toEqual([expect.objectContaining({ code: 'limit-exceeded', reason: expect.stringContaining('topic has 9 levels') })]);
     await inProcess.stop();
   });
 
@@ -228,14 +228,23 @@ describe('limits', () => {
     const gone = closed(flooder);
     for (let index = 0; index < LIMITS.maxMessagesPerSecond * 3; index += 1) flooder.publish('flood', 'x', { qos: 0 });
     await gone;
-    expect(refusalsOf(broker, flooder.options.clientId!)).toEqual([expect.objectContaining({ action: 'publish', reason: expect.stringContaining('50 messages/s') })]);
+    expect(refusalsOf(broker, flooder.options.clientId!)).toEqual([expect.objectContaining({ action: 'publish', code: 'limit-exceeded', reason: expect.stringContaining('50 messages/s') })]);
+  });
+
+  it('answers a subscription deeper than allowed with the failure code and counts it as a limit', async () => {
+    const client = await connect(broker.url, { clientId: unique('deep-sub') });
+    await expect(client.subscribeAsync('a/b/c/d/e/f/g/h/#', { qos: 1 })).rejects.toMatchObject({ packet: { granted: [128] } });
+    expect(client.connected).toBe(true);
+    expect(refusalsOf(broker, client.options.clientId!)).toEqual([
+      expect.objectContaining({ action: 'subscribe', code: 'limit-exceeded', reason: expect.stringContaining('topic has 9 levels') }),
+    ]);
   });
 
   it('refuses a keepalive longer than allowed', async () => {
     const clientId = unique('sleepy');
     await expect(mqtt.connectAsync(broker.url, { clientId, keepalive: 601, reconnectPeriod: 0 })).rejects.toMatchObject({ code: 5 });
     await connect(broker.url, { keepalive: 600 });
-    expect(refusalsOf(broker, clientId)).toEqual([expect.objectContaining({ action: 'connect', reason: expect.stringContaining('keepalive 601 s') })]);
+    expect(refusalsOf(broker, clientId)).toEqual([expect.objectContaining({ action: 'connect', code: 'limit-exceeded', reason: expect.stringContaining('keepalive 601 s') })]);
   });
 
   it('answers "server unavailable" past the most connections', async () => {
@@ -244,7 +253,7 @@ describe('limits', () => {
       await connect(small.url);
       await connect(small.url);
       await expect(mqtt.connectAsync(small.url, { clientId: 'third', reconnectPeriod: 0 })).rejects.toMatchObject({ code: 3 });
-      expect(small.refusals().recent[0]).toMatchObject({ clientId: 'third', reason: expect.stringContaining('2 clients connected') });
+      expect(small.refusals().recent[0]).toMatchObject({ clientId: 'third', code: 'limit-exceeded', reason: expect.stringContaining('2 clients connected') });
     } finally {
       await small.close();
     }
