@@ -67,6 +67,8 @@ export class BrokerAccess {
   private readonly access: DeviceAccess;
   private readonly sessions = new WeakMap<Client, Session>();
   private readonly keepalives = new WeakMap<Client, number>();
+  /** Publishes and subscriptions that arrived while their client's CONNECT was still being decided. */
+  private readonly waitingForConnack = new WeakMap<Client, Array<() => void>>();
 
   constructor(private readonly options: BrokerAccessOptions) {
     this.access = new DeviceAccess(options.devices, { allowAnonymous: options.allowAnonymous });
@@ -149,6 +151,7 @@ export class BrokerAccess {
     // A will published after its client is gone: it was checked when the client connected with it.
     if (client === null) return callback(null);
     const session = this.sessions.get(client);
+    if (!session && client.connecting) return this.afterConnack(client, () => this.authorizePublish(client, packet, callback));
     if (!session) return callback(this.refuse(client, 'publish', null, packet.topic, 'invalid-input', 'published before it was authenticated'));
     const limited = this.publishLimitProblem(session, packet);
     if (limited) return callback(this.refuse(client, 'publish', session.deviceId, packet.topic, limited.code, limited.reason));
@@ -166,6 +169,7 @@ export class BrokerAccess {
       // null rather than an error: the SUBACK carries the failure code and the client stays connected.
       callback(null, null);
     };
+    if (!session && client.connecting) return this.afterConnack(client, () => this.authorizeSubscribe(client, subscription, callback));
     if (!session) return refuse('invalid-input', 'subscribed before it was authenticated');
     const levels = this.levelProblem(subscription.topic);
     if (levels) return refuse('limit-exceeded', levels);
@@ -174,6 +178,24 @@ export class BrokerAccess {
       (decision) => (decision.ok ? callback(null, subscription) : refuse(decision.code, decision.reason)),
       (error: Error) => callback(error),
     );
+  }
+
+  /**
+   * MQTT lets a client send packets right after its CONNECT, and aedes hands over a PUBLISH or
+   * SUBSCRIBE that came in a later read while the CONNECT is still being authenticated, before the
+   * client even has its id. Such a packet is decided once the CONNACK is out, in arrival order and
+   * ahead of the packets aedes queued meanwhile; if the CONNECT is refused, the connection closes
+   * and the waiting packets go with it.
+   */
+  private afterConnack(client: Client, decide: () => void): void {
+    const waiting = this.waitingForConnack.get(client);
+    if (waiting) return void waiting.push(decide);
+    this.waitingForConnack.set(client, [decide]);
+    client.prependOnceListener('connected', () => {
+      const decisions = this.waitingForConnack.get(client) ?? [];
+      this.waitingForConnack.delete(client);
+      for (const decideOne of decisions) decideOne();
+    });
   }
 
   private publishLimitProblem(session: Session, packet: PublishPacket): Pick<Refused, 'code' | 'reason'> | null {

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Redis } from 'ioredis';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqttPacket from 'mqtt-packet';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { startBroker, type Broker } from '../../../core/broker/broker.js';
 import { loadOrCreateDemoCa, type DemoCa } from '../../../core/certificates/certificate-authority.js';
 import { loadOrCreateServerCertificate } from '../../../core/certificates/server-certificate.js';
@@ -135,6 +137,30 @@ describe('a broker that authenticates devices from the registry in Redis', () =>
     await expect(client.subscribeAsync('meters/#', { qos: 1 })).rejects.toMatchObject({ packet: { granted: [128] } });
     expect(client.connected).toBe(true);
     expect(refusalsOf(broker, `${meter.id}-sub`)).toEqual([expect.objectContaining({ action: 'subscribe', topic: 'meters/#', code: 'subscribe-not-allowed' })]);
+  });
+
+  it('takes a PUBLISH a device sends right after its CONNECT, without waiting for the CONNACK, once it is authenticated', async () => {
+    const meter = await registerMeter();
+    const clientId = `${meter.id}-eager`;
+    const topic = `meters/${meter.id}/energy`;
+    const inProcess = await collect(broker, topic);
+    const webSocket = new WebSocket(`wss://127.0.0.1:${portOf(broker, 'wss')}/mqtt`, 'mqtt', { ca: ca.cert });
+    const answers: string[] = [];
+    const parser = mqttPacket.parser().on('packet', (packet) => answers.push(packet.cmd));
+    webSocket.on('message', (data: Buffer) => parser.parse(data));
+    try {
+      await new Promise((resolve, reject) => webSocket.once('open', resolve).once('error', reject));
+      // Two WebSocket messages: the broker reads the PUBLISH on its own while the CONNECT is still being decided.
+      webSocket.send(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId, clean: true, keepalive: 60, username: meter.id, password: Buffer.from(meter.password) }));
+      webSocket.send(mqttPacket.generate({ cmd: 'publish', topic, payload: '[5]', qos: 1, messageId: 7, retain: false, dup: false }));
+      await waitUntil('CONNACK and PUBACK', () => answers.length === 2);
+      expect(answers).toEqual(['connack', 'puback']);
+      expect(inProcess.payloads).toEqual(['[5]']);
+      expect(refusalsOf(broker, clientId)).toEqual([]);
+    } finally {
+      webSocket.terminate();
+      await inProcess.stop();
+    }
   });
 
   it('disconnects a removed device and refuses it from then on', async () => {
