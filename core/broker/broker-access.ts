@@ -5,6 +5,7 @@ import { DeviceAccess, type DeviceAccessSource, type Refused } from '../devices/
 import { RefusalLog, type RefusalAction, type RefusalCode } from '../devices/refusals.js';
 import { InternalIdentity } from './internal-identity.js';
 import { MessageRate } from './message-rate.js';
+import type { OversizedPacket } from './packet-size-guard.js';
 
 /** What the broker needs of the device registry; DeviceRegistry is one. */
 export interface BrokerDevices extends DeviceAccessSource {
@@ -47,6 +48,17 @@ interface Session {
   internal: boolean;
   rate: MessageRate | null;
 }
+
+/** MQTT control packet types (MQTT 3.1.1 §2.2.1) a refusal names. */
+const PACKET_TYPES: Record<number, { name: string; action: RefusalAction }> = {
+  1: { name: 'CONNECT', action: 'connect' },
+  3: { name: 'PUBLISH', action: 'publish' },
+  8: { name: 'SUBSCRIBE', action: 'subscribe' },
+  10: { name: 'UNSUBSCRIBE', action: 'subscribe' },
+};
+
+/** aedes refuses a topic of more levels than this itself (its topic matcher takes no more), before authorizePublish. */
+const AEDES_MAX_TOPIC_LEVELS = 100;
 
 // CONNACK return codes of MQTT 3.1.1 §3.2.2.3.
 const SERVER_UNAVAILABLE = 3;
@@ -92,6 +104,39 @@ export class BrokerAccess {
   /** Whether `client` authenticated as this device. */
   isDevice(client: Client, deviceId: string): boolean {
     return this.sessions.get(client)?.deviceId === deviceId;
+  }
+
+  /** Notes a packet whose header announced more than the broker takes; the caller cuts the connection. */
+  refuseOversizedPacket(client: Client, { type, declaredBytes }: OversizedPacket, maxPacketBytes: number): void {
+    const { name, action } = PACKET_TYPES[type] ?? { name: `type ${type}`, action: 'publish' };
+    const reason = `a ${name} packet of ${declaredBytes} bytes is larger than the broker allows (${maxPacketBytes} bytes: --mqtt-max-payload plus room for a topic)`;
+    this.record(client, action, this.sessions.get(client)?.deviceId ?? null, null, 'limit-exceeded', reason);
+  }
+
+  /**
+   * aedes refuses a PUBLISH to an empty topic, one with wildcards or one over its own level limit
+   * before asking authorizePublish, and closes the connection with an error: known only by its
+   * message, so these are logged as the refusals they are.
+   */
+  noteClientError(client: Client, error: Error): void {
+    const refusal = this.aedesPublishRefusal(error.message);
+    if (refusal) this.record(client, 'publish', this.sessions.get(client)?.deviceId ?? null, null, refusal.code, refusal.reason);
+  }
+
+  private aedesPublishRefusal(message: string): Pick<Refused, 'code' | 'reason'> | null {
+    switch (message) {
+      case 'topic has too many levels': {
+        const allowed = Math.min(this.options.limits.maxTopicLevels ?? AEDES_MAX_TOPIC_LEVELS, AEDES_MAX_TOPIC_LEVELS);
+        return { code: 'limit-exceeded', reason: `topic has more than ${AEDES_MAX_TOPIC_LEVELS} levels, more than the broker allows (${allowed}, --mqtt-max-topic-levels)` };
+      }
+      case '# is not allowed in PUBLISH':
+      case '+ is not allowed in PUBLISH':
+        return { code: 'invalid-topic', reason: 'a topic name may not contain the wildcards "+" or "#"' };
+      case 'empty topic not allowed in PUBLISH':
+        return { code: 'invalid-topic', reason: 'a topic may not be empty' };
+      default:
+        return null;
+    }
   }
 
   /** Notes the keepalive asked for, which authenticate, with a CONNACK to send, decides on. */
@@ -227,7 +272,9 @@ export class BrokerAccess {
 
   private record(client: Client, action: RefusalAction, deviceId: string | null, topic: string | null, code: RefusalCode, reason: string): void {
     const address = this.options.transportOf(client)?.address ?? null;
-    this.refusals.record({ at: Date.now(), action, clientId: client.id, address, deviceId, topic, code, reason });
+    // aedes types the id as a string, but it is null until a CONNECT has been handled.
+    const clientId = (client.id as string | null) ?? '';
+    this.refusals.record({ at: Date.now(), action, clientId, address, deviceId, topic, code, reason });
   }
 }
 

@@ -32,6 +32,7 @@ export interface Refusal {
   /** ms since epoch. */
   at: number;
   action: RefusalAction;
+  /** '' for a client refused before its CONNECT named it. */
   clientId: string;
   /** The client's remote address, when the connection has one (not an in-process client). */
   address: string | null;
