@@ -5,7 +5,7 @@ import { DeviceAccess, type DeviceAccessSource, type Refused } from '../devices/
 import { RefusalLog, type RefusalAction, type RefusalCode } from '../devices/refusals.js';
 import { InternalIdentity } from './internal-identity.js';
 import { MessageRate } from './message-rate.js';
-import type { OversizedPacket } from './packet-size-guard.js';
+import { largestPacketBytes, type OversizedPacket } from './packet-size-guard.js';
 
 /** What the broker needs of the device registry; DeviceRegistry is one. */
 export interface BrokerDevices extends DeviceAccessSource {
@@ -107,20 +107,31 @@ export class BrokerAccess {
   }
 
   /** Notes a packet whose header announced more than the broker takes; the caller cuts the connection. */
-  refuseOversizedPacket(client: Client, { type, declaredBytes }: OversizedPacket, maxPacketBytes: number): void {
+  refuseOversizedPacket(client: Client, { type, declaredBytes }: OversizedPacket): void {
     const { name, action } = PACKET_TYPES[type] ?? { name: `type ${type}`, action: 'publish' };
-    const reason = `a ${name} packet of ${declaredBytes} bytes is larger than the broker allows (${maxPacketBytes} bytes: --mqtt-max-payload plus room for a topic)`;
-    this.record(client, action, this.sessions.get(client)?.deviceId ?? null, null, 'limit-exceeded', reason);
+    this.record(client, action, this.sessions.get(client)?.deviceId ?? null, null, 'limit-exceeded', `a ${name} packet of ${declaredBytes} bytes ${this.tooLarge()}`);
+  }
+
+  /** Only a broker with a payload limit refuses packets and WebSocket messages by size. */
+  private tooLarge(): string {
+    return `is larger than the broker allows (${largestPacketBytes(this.options.limits.maxPayloadBytes!)} bytes: --mqtt-max-payload plus room for a topic)`;
   }
 
   /**
    * aedes refuses a PUBLISH to an empty topic, one with wildcards or one over its own level limit
-   * before asking authorizePublish, and closes the connection with an error: known only by its
-   * message, so these are logged as the refusals they are.
+   * before asking authorizePublish, and closes the connection with an error known only by its
+   * message; a WebSocket message over the size limit ends the same way. These are logged as the
+   * refusals they are.
    */
   noteClientError(client: Client, error: Error): void {
-    const refusal = this.aedesPublishRefusal(error.message);
+    const refusal = this.transportRefusal(error) ?? this.aedesPublishRefusal(error.message);
     if (refusal) this.record(client, 'publish', this.sessions.get(client)?.deviceId ?? null, null, refusal.code, refusal.reason);
+  }
+
+  /** The WebSocket listeners refuse a message over the size limit before any of it reaches aedes. */
+  private transportRefusal(error: Error & { code?: unknown }): Pick<Refused, 'code' | 'reason'> | null {
+    if (error.code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return null;
+    return { code: 'limit-exceeded', reason: `a WebSocket message ${this.tooLarge()}` };
   }
 
   private aedesPublishRefusal(message: string): Pick<Refused, 'code' | 'reason'> | null {

@@ -82,7 +82,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     if (maxPacketBytes === undefined) return;
     // aedes would read the packet whole before authorizePublish could refuse its payload: cut it at its header.
     watchPacketSizes(stream, maxPacketBytes, (oversized) => {
-      access.refuseOversizedPacket(client, oversized, maxPacketBytes);
+      access.refuseOversizedPacket(client, oversized);
       stream.destroy();
     });
   };

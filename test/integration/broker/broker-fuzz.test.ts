@@ -104,9 +104,8 @@ describe('a broker under fuzzing on all four listeners, with ingest writing to R
         expect.objectContaining({ action: 'publish', code: 'limit-exceeded', reason: expect.stringContaining(`payload of ${LIMITS.maxPayloadBytes + 1} bytes`) }),
       ]);
       expect(of('huge'), `${protocol} huge`).toEqual([expect.objectContaining({ code: 'limit-exceeded', reason: expect.stringMatching(/packet of \d+ bytes/) })]);
-      if (protocol === 'mqtt' || protocol === 'mqtts') {
-        expect(of('blast'), `${protocol} blast`).toEqual([expect.objectContaining({ code: 'limit-exceeded', reason: expect.stringContaining(`packet of ${HUGE_PUBLISH.length - 5} bytes`) })]);
-      }
+      const blast = protocol === 'mqtt' || protocol === 'mqtts' ? `a PUBLISH packet of ${HUGE_PUBLISH.length - 5} bytes` : 'a WebSocket message';
+      expect(of('blast'), `${protocol} blast`).toEqual([expect.objectContaining({ code: 'limit-exceeded', reason: expect.stringContaining(blast) })]);
       expect(of('levels'), `${protocol} levels`).toEqual([
         expect.objectContaining({ action: 'publish', code: 'limit-exceeded', reason: expect.stringContaining('topic has more than 100 levels') }),
       ]);
@@ -117,7 +116,7 @@ describe('a broker under fuzzing on all four listeners, with ingest writing to R
       ]);
     }
     // Random bytes may add some: a header of garbage declaring more than the limit is cut too.
-    expect(refusals.byCode['limit-exceeded']).toBeGreaterThanOrEqual(4 * listeners.length + 2);
+    expect(refusals.byCode['limit-exceeded']).toBeGreaterThanOrEqual(5 * listeners.length);
 
     console.log(
       `broker fuzz: ${acknowledged.length} readings acknowledged and stored; refusals ${JSON.stringify(nonZero(refusals.byCode))}; ` +
@@ -186,7 +185,13 @@ async function attack(listener: ListenerAddress, random: () => number): Promise<
             connection.write(HUGE_PUBLISH);
           },
         }
-      : {}),
+      : {
+          // The WebSocket client would copy a 5 MB message to mask it, and blur what the broker's memory shows.
+          'packet over the limit in one WebSocket message': async (connection: RawConnection) => {
+            await connection.connect(id('blast'));
+            connection.write(publishPacket(TOPIC, Buffer.alloc(largestPacketBytes(LIMITS.maxPayloadBytes), 0x20)));
+          },
+        }),
     'faster than the rate': async (connection) => {
       // Not before the CONNACK: aedes holds at most 42 packets until then and would cut it for that.
       await connection.connect(id('rate'));
