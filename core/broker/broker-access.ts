@@ -5,6 +5,7 @@ import { DeviceAccess, type DeviceAccessSource, type Refused } from '../devices/
 import { RefusalLog, type RefusalAction, type RefusalCode } from '../devices/refusals.js';
 import { InternalIdentity } from './internal-identity.js';
 import { MessageRate } from './message-rate.js';
+import { largestPacketBytes, type OversizedPacket } from './packet-size-guard.js';
 
 /** What the broker needs of the device registry; DeviceRegistry is one. */
 export interface BrokerDevices extends DeviceAccessSource {
@@ -48,6 +49,17 @@ interface Session {
   rate: MessageRate | null;
 }
 
+/** MQTT control packet types (MQTT 3.1.1 §2.2.1) a refusal names. */
+const PACKET_TYPES: Record<number, { name: string; action: RefusalAction }> = {
+  1: { name: 'CONNECT', action: 'connect' },
+  3: { name: 'PUBLISH', action: 'publish' },
+  8: { name: 'SUBSCRIBE', action: 'subscribe' },
+  10: { name: 'UNSUBSCRIBE', action: 'subscribe' },
+};
+
+/** aedes refuses a topic of more levels than this itself (its topic matcher takes no more), before authorizePublish. */
+const AEDES_MAX_TOPIC_LEVELS = 100;
+
 // CONNACK return codes of MQTT 3.1.1 §3.2.2.3.
 const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
@@ -67,6 +79,8 @@ export class BrokerAccess {
   private readonly access: DeviceAccess;
   private readonly sessions = new WeakMap<Client, Session>();
   private readonly keepalives = new WeakMap<Client, number>();
+  /** Publishes and subscriptions that arrived while their client's CONNECT was still being decided. */
+  private readonly waitingForConnack = new WeakMap<Client, Array<() => void>>();
 
   constructor(private readonly options: BrokerAccessOptions) {
     this.access = new DeviceAccess(options.devices, { allowAnonymous: options.allowAnonymous });
@@ -98,6 +112,50 @@ export class BrokerAccess {
     return session ? { deviceId: session.deviceId, internal: session.internal } : null;
   }
 
+  /** Notes a packet whose header announced more than the broker takes; the caller cuts the connection. */
+  refuseOversizedPacket(client: Client, { type, declaredBytes }: OversizedPacket): void {
+    const { name, action } = PACKET_TYPES[type] ?? { name: `type ${type}`, action: 'publish' };
+    this.record(client, action, this.sessions.get(client)?.deviceId ?? null, null, 'limit-exceeded', `a ${name} packet of ${declaredBytes} bytes ${this.tooLarge()}`);
+  }
+
+  /** Only a broker with a payload limit refuses packets and WebSocket messages by size. */
+  private tooLarge(): string {
+    return `is larger than the broker allows (${largestPacketBytes(this.options.limits.maxPayloadBytes!)} bytes: --mqtt-max-payload plus room for a topic)`;
+  }
+
+  /**
+   * aedes refuses a PUBLISH to an empty topic, one with wildcards or one over its own level limit
+   * before asking authorizePublish, and closes the connection with an error known only by its
+   * message; a WebSocket message over the size limit ends the same way. These are logged as the
+   * refusals they are.
+   */
+  noteClientError(client: Client, error: Error): void {
+    const refusal = this.transportRefusal(error) ?? this.aedesPublishRefusal(error.message);
+    if (refusal) this.record(client, 'publish', this.sessions.get(client)?.deviceId ?? null, null, refusal.code, refusal.reason);
+  }
+
+  /** The WebSocket listeners refuse a message over the size limit before any of it reaches aedes. */
+  private transportRefusal(error: Error & { code?: unknown }): Pick<Refused, 'code' | 'reason'> | null {
+    if (error.code !== 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return null;
+    return { code: 'limit-exceeded', reason: `a WebSocket message ${this.tooLarge()}` };
+  }
+
+  private aedesPublishRefusal(message: string): Pick<Refused, 'code' | 'reason'> | null {
+    switch (message) {
+      case 'topic has too many levels': {
+        const allowed = Math.min(this.options.limits.maxTopicLevels ?? AEDES_MAX_TOPIC_LEVELS, AEDES_MAX_TOPIC_LEVELS);
+        return { code: 'limit-exceeded', reason: `topic has more than ${AEDES_MAX_TOPIC_LEVELS} levels, more than the broker allows (${allowed}, --mqtt-max-topic-levels)` };
+      }
+      case '# is not allowed in PUBLISH':
+      case '+ is not allowed in PUBLISH':
+        return { code: 'invalid-topic', reason: 'a topic name may not contain the wildcards "+" or "#"' };
+      case 'empty topic not allowed in PUBLISH':
+        return { code: 'invalid-topic', reason: 'a topic may not be empty' };
+      default:
+        return null;
+    }
+  }
+
   /** Notes the keepalive asked for, which authenticate, with a CONNACK to send, decides on. */
   private preConnect(client: Client, packet: ConnectPacket, callback: (error: Error | null, success: boolean) => void): void {
     this.keepalives.set(client, packet.keepalive ?? 0);
@@ -113,14 +171,14 @@ export class BrokerAccess {
     const { maxConnections, maxKeepaliveSeconds } = this.options.limits;
     if (maxConnections !== undefined && this.options.connectedClients() >= maxConnections) {
       const reason = `the broker already has ${maxConnections} clients connected (--mqtt-max-connections)`;
-      this.record(client, 'connect', null, null, 'invalid-input', reason);
+      this.record(client, 'connect', null, null, 'limit-exceeded', reason);
       done(authenticateError(reason, SERVER_UNAVAILABLE), false);
       return;
     }
     const keepalive = this.keepalives.get(client) ?? 0;
     if (maxKeepaliveSeconds !== undefined && keepalive > maxKeepaliveSeconds) {
       const reason = `keepalive ${keepalive} s is longer than the broker allows (${maxKeepaliveSeconds} s, --mqtt-max-keepalive)`;
-      this.record(client, 'connect', null, null, 'invalid-input', reason);
+      this.record(client, 'connect', null, null, 'limit-exceeded', reason);
       done(authenticateError(reason, NOT_AUTHORIZED), false);
       return;
     }
@@ -155,6 +213,7 @@ export class BrokerAccess {
     // A will published after its client is gone: it was checked when the client connected with it.
     if (client === null) return callback(null);
     const session = this.sessions.get(client);
+    if (!session && client.connecting) return this.afterConnack(client, () => this.authorizePublish(client, packet, callback));
     if (!session) return callback(this.refuse(client, 'publish', null, packet.topic, 'invalid-input', 'published before it was authenticated'));
     const limited = this.publishLimitProblem(session, packet);
     if (limited) return callback(this.refuse(client, 'publish', session.deviceId, packet.topic, limited.code, limited.reason));
@@ -172,9 +231,10 @@ export class BrokerAccess {
       // null rather than an error: the SUBACK carries the failure code and the client stays connected.
       callback(null, null);
     };
+    if (!session && client.connecting) return this.afterConnack(client, () => this.authorizeSubscribe(client, subscription, callback));
     if (!session) return refuse('invalid-input', 'subscribed before it was authenticated');
     const levels = this.levelProblem(subscription.topic);
-    if (levels) return refuse('invalid-topic', levels);
+    if (levels) return refuse('limit-exceeded', levels);
     if (session.internal) return callback(null, subscription);
     this.access.authorizeSubscribe(session.deviceId, subscription.topic).then(
       (decision) => (decision.ok ? callback(null, subscription) : refuse(decision.code, decision.reason)),
@@ -182,16 +242,34 @@ export class BrokerAccess {
     );
   }
 
+  /**
+   * MQTT lets a client send packets right after its CONNECT, and aedes hands over a PUBLISH or
+   * SUBSCRIBE that came in a later read while the CONNECT is still being authenticated, before the
+   * client even has its id. Such a packet is decided once the CONNACK is out, in arrival order and
+   * ahead of the packets aedes queued meanwhile; if the CONNECT is refused, the connection closes
+   * and the waiting packets go with it.
+   */
+  private afterConnack(client: Client, decide: () => void): void {
+    const waiting = this.waitingForConnack.get(client);
+    if (waiting) return void waiting.push(decide);
+    this.waitingForConnack.set(client, [decide]);
+    client.prependOnceListener('connected', () => {
+      const decisions = this.waitingForConnack.get(client) ?? [];
+      this.waitingForConnack.delete(client);
+      for (const decideOne of decisions) decideOne();
+    });
+  }
+
   private publishLimitProblem(session: Session, packet: PublishPacket): Pick<Refused, 'code' | 'reason'> | null {
     const { maxPayloadBytes } = this.options.limits;
     const size = packet.payload.length;
     if (maxPayloadBytes !== undefined && size > maxPayloadBytes) {
-      return { code: 'invalid-input', reason: `payload of ${size} bytes is larger than the broker allows (${maxPayloadBytes} bytes, --mqtt-max-payload)` };
+      return { code: 'limit-exceeded', reason: `payload of ${size} bytes is larger than the broker allows (${maxPayloadBytes} bytes, --mqtt-max-payload)` };
     }
     const levels = this.levelProblem(packet.topic);
-    if (levels) return { code: 'invalid-topic', reason: levels };
+    if (levels) return { code: 'limit-exceeded', reason: levels };
     if (session.rate && !session.rate.take()) {
-      return { code: 'invalid-input', reason: `published faster than the broker allows (${this.options.limits.maxMessagesPerSecond} messages/s, --mqtt-max-rate)` };
+      return { code: 'limit-exceeded', reason: `published faster than the broker allows (${this.options.limits.maxMessagesPerSecond} messages/s, --mqtt-max-rate)` };
     }
     return null;
   }
@@ -211,7 +289,9 @@ export class BrokerAccess {
 
   private record(client: Client, action: RefusalAction, deviceId: string | null, topic: string | null, code: RefusalCode, reason: string): void {
     const address = this.options.transportOf(client)?.address ?? null;
-    this.refusals.record({ at: Date.now(), action, clientId: client.id, address, deviceId, topic, code, reason });
+    // aedes types the id as a string, but it is null until a CONNECT has been handled.
+    const clientId = (client.id as string | null) ?? '';
+    this.refusals.record({ at: Date.now(), action, clientId, address, deviceId, topic, code, reason });
   }
 }
 
@@ -226,7 +306,7 @@ function verifiedCertificate(socket: TLSSocket): CertificateCheck | null {
   const peer = socket.getPeerCertificate();
   if (!peer || Object.keys(peer).length === 0) return null;
   if (!socket.authorized) {
-    return { ok: false, code: 'certificate-mismatch', reason: `the client certificate is not trusted: ${String(socket.authorizationError ?? 'not signed by the broker\'s CA')}` };
+    return { ok: false, code: 'certificate-untrusted', reason: `the client certificate is not trusted: ${String(socket.authorizationError ?? 'not signed by the broker\'s CA')}` };
   }
   const identity = clientIdentity(peer);
   if (!identity) return { ok: false, code: 'unknown-device', reason: `the client certificate's CN ${JSON.stringify(peer.subject?.CN)} is not a device id` };

@@ -42,12 +42,9 @@ const PORT_FLAGS: Record<ListenerProtocol, string> = {
   wss: '--mqtt-wss-port',
 };
 
-/** Room in a WebSocket message for a PUBLISH's header and topic (at most 65,535 bytes) besides its payload. */
-const PUBLISH_OVERHEAD_BYTES = 65_545;
-
-/** maxPayloadBytes also bounds WebSocket messages, so an oversized one is refused before it is buffered whole. */
-export async function openListener(spec: ListenerSpec, accept: Accept, maxPayloadBytes?: number): Promise<Listener> {
-  const server = createListenerServer(spec, accept, maxPayloadBytes === undefined ? undefined : maxPayloadBytes + PUBLISH_OVERHEAD_BYTES);
+/** maxPacketBytes also bounds WebSocket messages, so an oversized one is refused before it is buffered whole. */
+export async function openListener(spec: ListenerSpec, accept: Accept, maxPacketBytes?: number): Promise<Listener> {
+  const server = createListenerServer(spec, accept, maxPacketBytes);
   const dropConnections = trackConnections(server);
   await listen(server, spec);
   const port = (server.address() as AddressInfo).port;

@@ -9,6 +9,7 @@ import { anonymousAllowed } from './broker-exposure.js';
 import type { InternalCredentials } from './internal-identity.js';
 import { openListener, type Accept, type Listener, type ListenerAddress, type ListenerProtocol, type ListenerSpec } from './broker-listeners.js';
 import { loadServerTls, type TlsFiles, type TlsPem } from './broker-tls.js';
+import { largestPacketBytes, watchPacketSizes } from './packet-size-guard.js';
 
 export interface BrokerOptions {
   host: string;
@@ -99,11 +100,22 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const broker = await Aedes.createBroker(access.hooks());
   const traffic = new BrokerTraffic();
   broker.on('publish', (packet, client) => traffic.record(packet.topic, packet.payload, client));
+  // A packet read before the CONNACK fails as a connectionError: the client has no id yet.
+  for (const event of ['clientError', 'connectionError'] as const) broker.on(event, (client, error) => access.noteClientError(client, error));
+  const maxPayloadBytes = options.limits?.maxPayloadBytes;
+  const maxPacketBytes = maxPayloadBytes === undefined ? undefined : largestPacketBytes(maxPayloadBytes);
   const accept: Accept = (stream, protocol, address, request) => {
     const tls = stream instanceof TLSSocket ? stream : request?.socket instanceof TLSSocket ? request.socket : null;
-    transports.set(broker.handle(stream, request), { protocol, address: address ?? null, tls, since: Date.now() });
+    const client = broker.handle(stream, request);
+    transports.set(client, { protocol, address: address ?? null, tls, since: Date.now() });
+    if (maxPacketBytes === undefined) return;
+    // aedes would read the packet whole before authorizePublish could refuse its payload: cut it at its header.
+    watchPacketSizes(stream, maxPacketBytes, (oversized) => {
+      access.refuseOversizedPacket(client, oversized);
+      stream.destroy();
+    });
   };
-  const listeners = await openListeners(specs, accept, broker, options.limits?.maxPayloadBytes);
+  const listeners = await openListeners(specs, accept, broker, maxPacketBytes);
   const tcp = listeners[0]!;
   return {
     url: tcp.url,
@@ -145,10 +157,10 @@ function isOn(port: number | null | undefined): port is number {
 }
 
 /** One after the other, so a port in use stops start-up with the listeners opened so far closed again. */
-async function openListeners(specs: ListenerSpec[], accept: Accept, aedes: Aedes, maxPayloadBytes: number | undefined): Promise<Listener[]> {
+async function openListeners(specs: ListenerSpec[], accept: Accept, aedes: Aedes, maxPacketBytes: number | undefined): Promise<Listener[]> {
   const listeners: Listener[] = [];
   try {
-    for (const spec of specs) listeners.push(await openListener(spec, accept, maxPayloadBytes));
+    for (const spec of specs) listeners.push(await openListener(spec, accept, maxPacketBytes));
     return listeners;
   } catch (error) {
     await closeAedes(aedes);

@@ -12,11 +12,17 @@ export const REFUSAL_CODES = [
   'missing-password',
   'wrong-password',
   'username-mismatch',
+  /** A client certificate the listener could not verify: another CA, expired, … */
+  'certificate-untrusted',
+  /** A verified certificate whose fingerprint is not the one registered for its device. */
   'certificate-mismatch',
   'registry-error',
+  /** A malformed topic or filter; one merely too deep is limit-exceeded. */
   'invalid-topic',
   'publish-not-allowed',
   'subscribe-not-allowed',
+  /** Over one of the broker's limits: payload or packet size, topic levels, message rate, connections, keepalive. */
+  'limit-exceeded',
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
@@ -26,6 +32,7 @@ export interface Refusal {
   /** ms since epoch. */
   at: number;
   action: RefusalAction;
+  /** '' for a client refused before its CONNECT named it. */
   clientId: string;
   /** The client's remote address, when the connection has one (not an in-process client). */
   address: string | null;

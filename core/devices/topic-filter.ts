@@ -31,6 +31,8 @@ export function topicNameProblem(topic: string): string | null {
 function commonProblem(topic: string): string | null {
   if (topic.length === 0) return 'a topic may not be empty';
   if (topic.includes('\u0000')) return 'a topic may not contain the null character';
+  // MQTT requires well-formed UTF-8, but the packet parser decodes bad bytes to U+FFFD rather than refusing them.
+  if (topic.includes('\ufffd')) return 'a topic may not contain U+FFFD, what bytes that are not valid UTF-8 decode to';
   // A UTF-16 unit is at most 3 bytes of UTF-8: only a long topic needs counting.
   if (topic.length * 3 > MAX_TOPIC_BYTES && Buffer.byteLength(topic, 'utf8') > MAX_TOPIC_BYTES) return `a topic may not exceed ${MAX_TOPIC_BYTES} bytes`;
   return null;

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { startBroker, type Broker } from '../../core/broker/broker.js';
+import { startBroker, type Broker, type BrokerOptions } from '../../core/broker/broker.js';
 import { configSchema, type Config } from '../../core/config/schema.js';
 import { Ingest } from '../../core/ingest/ingest.js';
 import { createKeySchema, type KeySchema } from '../../core/model/keys.js';
@@ -20,6 +20,8 @@ export interface IngestPipelineOptions {
   /** Open the meter datagram listener on 127.0.0.1 at a free port (see `udpUrl`). */
   listenUdp?: boolean;
   energy?: Partial<Config['energy']>;
+  /** Listeners, TLS and limits besides the TCP listener on 127.0.0.1:0. */
+  broker?: Partial<BrokerOptions>;
 }
 
 /**
@@ -29,11 +31,11 @@ export interface IngestPipelineOptions {
 export async function startIngestPipeline(
   redisUrl: string,
   ingestOverrides: Partial<Config['ingest']> = {},
-  { listenUdp = false, energy = {} }: IngestPipelineOptions = {},
+  { listenUdp = false, energy = {}, broker: brokerOptions = {} }: IngestPipelineOptions = {},
 ): Promise<IngestPipeline> {
   const config = configSchema.parse({ energy: { udpPort: 0, ...energy } });
   const ingestRedis = await openRedis(redisUrl, { connectionName: 'sensor-workbench:test-ingest' });
-  const broker = await startBroker({ host: '127.0.0.1', port: 0 });
+  const broker = await startBroker({ host: '127.0.0.1', port: 0, ...brokerOptions });
   const keys = createKeySchema(config.model);
   const log: string[] = [];
   const ingest = new Ingest({

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Redis } from 'ioredis';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqttPacket from 'mqtt-packet';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { startBroker, type Broker } from '../../../core/broker/broker.js';
 import { loadOrCreateDemoCa, type DemoCa } from '../../../core/certificates/certificate-authority.js';
 import { loadOrCreateServerCertificate } from '../../../core/certificates/server-certificate.js';
@@ -137,6 +139,30 @@ describe('a broker that authenticates devices from the registry in Redis', () =>
     expect(refusalsOf(broker, `${meter.id}-sub`)).toEqual([expect.objectContaining({ action: 'subscribe', topic: 'meters/#', code: 'subscribe-not-allowed' })]);
   });
 
+  it('takes a PUBLISH a device sends right after its CONNECT, without waiting for the CONNACK, once it is authenticated', async () => {
+    const meter = await registerMeter();
+    const clientId = `${meter.id}-eager`;
+    const topic = `meters/${meter.id}/energy`;
+    const inProcess = await collect(broker, topic);
+    const webSocket = new WebSocket(`wss://127.0.0.1:${portOf(broker, 'wss')}/mqtt`, 'mqtt', { ca: ca.cert });
+    const answers: string[] = [];
+    const parser = mqttPacket.parser().on('packet', (packet) => answers.push(packet.cmd));
+    webSocket.on('message', (data: Buffer) => parser.parse(data));
+    try {
+      await new Promise((resolve, reject) => webSocket.once('open', resolve).once('error', reject));
+      // Two WebSocket messages: the broker reads the PUBLISH on its own while the CONNECT is still being decided.
+      webSocket.send(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId, clean: true, keepalive: 60, username: meter.id, password: Buffer.from(meter.password) }));
+      webSocket.send(mqttPacket.generate({ cmd: 'publish', topic, payload: '[5]', qos: 1, messageId: 7, retain: false, dup: false }));
+      await waitUntil('CONNACK and PUBACK', () => answers.length === 2);
+      expect(answers).toEqual(['connack', 'puback']);
+      expect(inProcess.payloads).toEqual(['[5]']);
+      expect(refusalsOf(broker, clientId)).toEqual([]);
+    } finally {
+      webSocket.terminate();
+      await inProcess.stop();
+    }
+  });
+
   it('disconnects a removed device and refuses it from then on', async () => {
     const meter = await registerMeter();
     const client = await connect(broker.url, { username: meter.id, password: meter.password });
@@ -197,7 +223,7 @@ describe('mutual TLS with the demo CA', () => {
       stderr: expect.stringMatching(/not authori[sz]ed/i),
     });
     expect(broker.refusals().total).toBe(before + 1);
-    expect(broker.refusals().recent[0]).toMatchObject({ action: 'connect', code: 'certificate-mismatch', reason: expect.stringContaining('not trusted: UNABLE_TO_VERIFY_LEAF_SIGNATURE') });
+    expect(broker.refusals().recent[0]).toMatchObject({ action: 'connect', code: 'certificate-untrusted', reason: expect.stringContaining('not trusted: UNABLE_TO_VERIFY_LEAF_SIGNATURE') });
   });
 });
 
@@ -218,8 +244,8 @@ describe('limits', () => {
     await good.publishAsync(topic, 'still here', { qos: 1 });
     await waitUntil('the good reading', () => inProcess.payloads.includes('still here'));
     expect(inProcess.payloads).toEqual(['still here']);
-    expect(refusalsOf(broker, `${meter.id}-big`)).toEqual([expect.objectContaining({ code: 'invalid-input', reason: expect.stringContaining('payload of 1025 bytes') })]);
-    expect(refusalsOf(broker, `${meter.id}-deep`)).toEqual([expect.objectContaining({ code: 'invalid-topic', reason: expect.stringContaining('topic has 9 levels') })]);
+    expect(refusalsOf(broker, `${meter.id}-big`)).toEqual([expect.objectContaining({ code: 'limit-exceeded', reason: expect.stringContaining('payload of 1025 bytes') })]);
+    expect(refusalsOf(broker, `${meter.id}-deep`)).toEqual([expect.objectContaining({ code: 'limit-exceeded', reason: expect.stringContaining('topic has 9 levels') })]);
     await inProcess.stop();
   });
 
@@ -228,14 +254,23 @@ describe('limits', () => {
     const gone = closed(flooder);
     for (let index = 0; index < LIMITS.maxMessagesPerSecond * 3; index += 1) flooder.publish('flood', 'x', { qos: 0 });
     await gone;
-    expect(refusalsOf(broker, flooder.options.clientId!)).toEqual([expect.objectContaining({ action: 'publish', reason: expect.stringContaining('50 messages/s') })]);
+    expect(refusalsOf(broker, flooder.options.clientId!)).toEqual([expect.objectContaining({ action: 'publish', code: 'limit-exceeded', reason: expect.stringContaining('50 messages/s') })]);
+  });
+
+  it('answers a subscription deeper than allowed with the failure code and counts it as a limit', async () => {
+    const client = await connect(broker.url, { clientId: unique('deep-sub') });
+    await expect(client.subscribeAsync('a/b/c/d/e/f/g/h/#', { qos: 1 })).rejects.toMatchObject({ packet: { granted: [128] } });
+    expect(client.connected).toBe(true);
+    expect(refusalsOf(broker, client.options.clientId!)).toEqual([
+      expect.objectContaining({ action: 'subscribe', code: 'limit-exceeded', reason: expect.stringContaining('topic has 9 levels') }),
+    ]);
   });
 
   it('refuses a keepalive longer than allowed', async () => {
     const clientId = unique('sleepy');
     await expect(mqtt.connectAsync(broker.url, { clientId, keepalive: 601, reconnectPeriod: 0 })).rejects.toMatchObject({ code: 5 });
     await connect(broker.url, { keepalive: 600 });
-    expect(refusalsOf(broker, clientId)).toEqual([expect.objectContaining({ action: 'connect', reason: expect.stringContaining('keepalive 601 s') })]);
+    expect(refusalsOf(broker, clientId)).toEqual([expect.objectContaining({ action: 'connect', code: 'limit-exceeded', reason: expect.stringContaining('keepalive 601 s') })]);
   });
 
   it('answers "server unavailable" past the most connections', async () => {
@@ -244,7 +279,7 @@ describe('limits', () => {
       await connect(small.url);
       await connect(small.url);
       await expect(mqtt.connectAsync(small.url, { clientId: 'third', reconnectPeriod: 0 })).rejects.toMatchObject({ code: 3 });
-      expect(small.refusals().recent[0]).toMatchObject({ clientId: 'third', reason: expect.stringContaining('2 clients connected') });
+      expect(small.refusals().recent[0]).toMatchObject({ clientId: 'third', code: 'limit-exceeded', reason: expect.stringContaining('2 clients connected') });
     } finally {
       await small.close();
     }

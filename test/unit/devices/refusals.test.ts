@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RefusalLog, type Refusal } from '../../../core/devices/refusals.js';
+import { REFUSAL_CODES, RefusalLog, type Refusal } from '../../../core/devices/refusals.js';
 
 function refusal(index: number, overrides: Partial<Refusal> = {}): Refusal {
   return {
@@ -27,6 +27,14 @@ describe('RefusalLog', () => {
     expect(snapshot.byCode['unknown-device']).toBe(0);
     expect(snapshot.recent.map((kept) => kept.clientId)).toEqual(['client-5', 'client-4', 'client-3']);
     expect(snapshot.recent[0]).toEqual(refusal(5, { action: 'connect', topic: null, deviceId: null, code: 'wrong-password', reason: 'wrong password for D1' }));
+  });
+
+  it('counts limits and untrusted certificates under codes of their own, every other code at zero', () => {
+    const log = new RefusalLog();
+    log.record(refusal(1, { code: 'limit-exceeded', reason: 'payload of 5000 bytes is larger than the broker allows (4096 bytes, --mqtt-max-payload)' }));
+    log.record(refusal(2, { action: 'connect', topic: null, deviceId: null, code: 'certificate-untrusted', reason: 'the client certificate is not trusted' }));
+    const expected = Object.fromEntries(REFUSAL_CODES.map((code) => [code, 0]));
+    expect(log.snapshot().byCode).toEqual({ ...expected, 'limit-exceeded': 1, 'certificate-untrusted': 1 });
   });
 
   it('holds fewer than N in order before it is full', () => {

@@ -111,6 +111,7 @@ describe('validity', () => {
     ['a#', '"#" must occupy a whole level'],
     ['a/b+', '"+" must occupy a whole level'],
     ['a\u0000b', 'a topic may not contain the null character'],
+    [Buffer.from([0x61, 0xc3, 0x28]).toString('utf8'), 'a topic may not contain U+FFFD, what bytes that are not valid UTF-8 decode to'],
     ['x'.repeat(65_536), 'a topic may not exceed 65535 bytes'],
   ])('filter %j is refused: %s', (filter, problem) => {
     expect(topicFilterProblem(filter)).toBe(problem);
@@ -124,6 +125,10 @@ describe('validity', () => {
     expect(topicNameProblem('meters/+/energy')).toBe('a topic name may not contain the wildcards "+" or "#"');
     expect(topicNameProblem('meters/#')).toBe('a topic name may not contain the wildcards "+" or "#"');
     expect(topicNameProblem('meters/D1/energy')).toBeNull();
+  });
+
+  it('refuses a topic name whose bytes were not valid UTF-8, as the MQTT parser hands it over', () => {
+    expect(topicNameProblem(Buffer.from([0x6d, 0xff, 0x2f, 0x31]).toString('utf8'))).toBe('a topic may not contain U+FFFD, what bytes that are not valid UTF-8 decode to');
   });
 });
 
