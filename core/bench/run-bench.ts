@@ -7,6 +7,7 @@ import { configSchema } from '../config/schema.js';
 import { createKeySchema } from '../model/keys.js';
 import { openRedis } from '../redis/connect.js';
 import { startEmbeddedRedis } from '../redis/embedded-redis.js';
+import { runBrokerBench } from './broker-bench.js';
 import { ingestPhase, round, type BenchSettings, type PhaseContext } from './ingest-phase.js';
 import { runUiLoad } from './ui-load.js';
 import { runKeyBrowserBench } from './key-browser-bench.js';
@@ -21,7 +22,7 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 /**
  * `npm run bench`: the real path (publisher processes → aedes → ingest → redis-server) against the
  * source document's per-reading MULTI, in the same run on the same Redis, plus latency at a fixed
- * rate; the energy path; the key browser.
+ * rate; the broker's idle connections and TLS against TCP; the energy path; the key browser.
  */
 export async function runBench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -44,6 +45,8 @@ export async function runBench(argv: string[]): Promise<void> {
       'query-runs': { type: 'string', default: '30' },
       keys: { type: 'string', default: '1000000' },
       'key-runs': { type: 'string', default: '30' },
+      'broker-connections': { type: 'string', default: '5000' },
+      'broker-publishers': { type: 'string', default: '100' },
     },
   });
   if (values.ui) {
@@ -65,7 +68,7 @@ export async function runBench(argv: string[]): Promise<void> {
     client: values.client === 'mqtt.js' ? 'mqtt.js' : 'raw',
   };
   const suite = values.suite;
-  if (!['all', 'thermostats', 'energy', 'keys'].includes(suite)) throw new Error(`--suite must be all, thermostats, energy or keys, not ${suite}`);
+  if (!['all', 'thermostats', 'broker', 'energy', 'keys'].includes(suite)) throw new Error(`--suite must be all, thermostats, broker, energy or keys, not ${suite}`);
   const keyBrowser = { keys: Number(values.keys), runs: Number(values['key-runs']), chromium: values.chromium, log };
   // The key browser brings its own Redis (filled, not persisted) and stack; nothing below is needed for it alone.
   if (suite === 'keys') {
@@ -81,6 +84,11 @@ export async function runBench(argv: string[]): Promise<void> {
   try {
     const figures = {
       ...((suite === 'all' || suite === 'thermostats') && (await thermostatSuite({ settings, broker, redis, redisUrl: embedded.url, keys, log }))),
+      ...((suite === 'all' || suite === 'broker') &&
+        (await runBrokerBench(
+          { bench: settings, redis, redisUrl: embedded.url, keys, certificatesDir: join(dataDir, 'certificates'), log },
+          { connections: Number(values['broker-connections']), publishingClients: Number(values['broker-publishers']) },
+        ))),
       ...((suite === 'all' || suite === 'energy') &&
         (await energySuite({ redis, redisUrl: embedded.url, keys, log }, settings, {
           offeredRate: Number(values['meter-rate']),
