@@ -37,6 +37,8 @@ interface IdleFigures {
   dropped: number;
   connect_s: number;
   connect_cpu_ms_per_connection: number;
+  /** The client processes' CPU per connect, for comparison: if theirs is the larger, they set the pace. */
+  client_cpu_ms_per_connection: number;
   rss_before_mb: number;
   rss_after_mb: number;
   rss_kb_per_connection: number;
@@ -55,6 +57,9 @@ interface PublishingFigures {
   latency_p99_ms: number | null;
   cpu_cores_process: number;
   cpu_cores_broker_thread: number | null;
+  /** CPU per reading written: steadier than readings/s when other work competes for the cores. */
+  process_cpu_us_per_reading: number;
+  broker_thread_cpu_us_per_reading: number | null;
   cpu_cores_redis: number;
   cpu_cores_publishers: number;
 }
@@ -69,6 +74,8 @@ const SETTLE_MS = 1000;
 const SPARE_FILES = 100;
 /** The broker host runs with the app's heap flag (npm run serve) and gc() for clean heap samples. */
 const BROKER_HOST_FLAGS = ['--max-semi-space-size=64', '--expose-gc'];
+/** Measured part of each uncounted warm-up publishing phase, after the usual warm-up. */
+const WARM_UP_PHASE_MS = 2000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const mb = (bytes: number) => round(bytes / 1e6, 1);
@@ -144,13 +151,15 @@ async function idlePhase(context: BrokerBenchContext, settings: BrokerBenchSetti
 
     const count = after.connectedClients;
     const perConnectionKb = (bytes: number) => (count === 0 ? 0 : round(bytes / count / 1e3, 1));
+    const perConnectionMs = (seconds: number) => (count === 0 ? 0 : round((seconds * 1000) / count, 3));
     const figures: IdleFigures = {
       open_file_limit: started.openFileLimit,
       held: idleEnd.connectedClients,
       failed,
       dropped: reports.reduce((sum, report) => sum + report.dropped, 0),
       connect_s: round(connectSeconds, 2),
-      connect_cpu_ms_per_connection: count === 0 ? 0 : round(((connectCpu.cpuSeconds - connectStart.cpu.cpuSeconds) * 1000) / count, 3),
+      connect_cpu_ms_per_connection: perConnectionMs(connectCpu.cpuSeconds - connectStart.cpu.cpuSeconds),
+      client_cpu_ms_per_connection: perConnectionMs(connected.reduce((sum, fleet) => sum + fleet.cpuSeconds, 0)),
       rss_before_mb: mb(before.rssBytes),
       rss_after_mb: mb(after.rssBytes),
       rss_kb_per_connection: perConnectionKb(after.rssBytes - before.rssBytes),
@@ -194,8 +203,14 @@ async function publishingPhases(context: BrokerBenchContext, tls: TlsPem, connec
     const phaseContext = { settings: context.bench, broker, redis: context.redis, redisUrl: context.redisUrl, keys: context.keys, log: context.log };
     const tlsUrl = broker.listeners.find((listener) => listener.protocol === 'mqtts')!.url;
     const clients = connectionsPerProcess * context.bench.publishers;
-    const tcp = await ingestPhase(phaseContext, `${clients} publishers over TCP`, 'batched', 'max', { url: broker.url, connectionsPerProcess });
-    const overTls = await ingestPhase(phaseContext, `${clients} publishers over TLS`, 'batched', 'max', { url: tlsUrl, ca: tls.ca, connectionsPerProcess });
+    const tcpTarget = { url: broker.url, connectionsPerProcess };
+    const tlsTarget = { url: tlsUrl, ca: tls.ca, connectionsPerProcess };
+    // On a busy machine whichever transport went first was the slower, in either order (JIT, Redis): both warm up uncounted.
+    const warmUp = { ...phaseContext, settings: { ...context.bench, measureMs: WARM_UP_PHASE_MS } };
+    await ingestPhase(warmUp, 'publishing warm-up over TCP (not counted)', 'batched', 'max', tcpTarget);
+    await ingestPhase(warmUp, 'publishing warm-up over TLS (not counted)', 'batched', 'max', tlsTarget);
+    const tcp = await ingestPhase(phaseContext, `${clients} publishers over TCP`, 'batched', 'max', tcpTarget);
+    const overTls = await ingestPhase(phaseContext, `${clients} publishers over TLS`, 'batched', 'max', tlsTarget);
     return { tcp: publishingFigures(tcp), tls: publishingFigures(overTls) };
   } finally {
     await broker.close();
@@ -203,12 +218,15 @@ async function publishingPhases(context: BrokerBenchContext, tls: TlsPem, connec
 }
 
 function publishingFigures(phase: PhaseResult): PublishingFigures {
+  const perReadingUs = (cores: number) => round((cores / phase.writtenPerSec) * 1e6, 1);
   return {
     readings_per_s: Math.round(phase.writtenPerSec),
     latency_p50_ms: phase.latencyP50Ms === null ? null : round(phase.latencyP50Ms, 1),
     latency_p99_ms: phase.latencyP99Ms === null ? null : round(phase.latencyP99Ms, 1),
     cpu_cores_process: phase.cpu.ingestProcess,
     cpu_cores_broker_thread: phase.cpu.brokerThread,
+    process_cpu_us_per_reading: perReadingUs(phase.cpu.ingestProcess),
+    broker_thread_cpu_us_per_reading: phase.cpu.brokerThread === null ? null : perReadingUs(phase.cpu.brokerThread),
     cpu_cores_redis: phase.cpu.redis,
     cpu_cores_publishers: phase.cpu.publishers,
   };
@@ -220,7 +238,7 @@ function printTable(log: (line: string) => void, idle: Record<Transport, IdleFig
     ['idle connections held', (t) => `${idle[t].held.toLocaleString('en')} (${idle[t].failed} failed, ${idle[t].dropped} dropped)`],
     ['open files allowed', (t) => idle[t].open_file_limit?.toLocaleString('en') ?? 'unknown'],
     ['time to connect all', (t) => `${idle[t].connect_s} s`],
-    ['broker CPU per connect', (t) => `${idle[t].connect_cpu_ms_per_connection} ms`],
+    ['CPU per connect: broker / clients', (t) => `${idle[t].connect_cpu_ms_per_connection} / ${idle[t].client_cpu_ms_per_connection} ms`],
     ['broker RSS, 0 → all connected', (t) => `${idle[t].rss_before_mb} → ${idle[t].rss_after_mb} MB`],
     ['RSS per connection', (t) => `${idle[t].rss_kb_per_connection} kB`],
     ['heap per connection (+ external)', (t) => `${idle[t].heap_kb_per_connection} kB (+ ${idle[t].external_kb_per_connection} kB)`],
@@ -229,6 +247,7 @@ function printTable(log: (line: string) => void, idle: Record<Transport, IdleFig
     ['publish→written p50 / p99', (t) => `${publishing[t].latency_p50_ms ?? '–'} / ${publishing[t].latency_p99_ms ?? '–'} ms`],
     ['CPU: process (broker thread)', (t) => `${publishing[t].cpu_cores_process} (${publishing[t].cpu_cores_broker_thread ?? '–'}) cores`],
     ['CPU: redis / publishers', (t) => `${publishing[t].cpu_cores_redis} / ${publishing[t].cpu_cores_publishers} cores`],
+    ['CPU per reading: process (broker thread)', (t) => `${publishing[t].process_cpu_us_per_reading} (${publishing[t].broker_thread_cpu_us_per_reading ?? '–'}) µs`],
   ];
   const labelWidth = Math.max(...rows.map(([label]) => label.length));
   const cells = rows.map(([label, value]) => [label.padEnd(labelWidth), value('tcp'), value('tls')] as const);
