@@ -47,6 +47,7 @@ interface IdleFigures {
   heap_kb_per_connection: number;
   external_kb_per_connection: number;
   idle_cpu_cores: number;
+  /** In the idle window; a few responses may still be on their way when it ends. */
   pings_sent: number;
   ping_responses: number;
 }
@@ -143,11 +144,12 @@ async function idlePhase(context: BrokerBenchContext, settings: BrokerBenchSetti
 
     await sleep(SETTLE_MS);
     const after = await host.request<BrokerMemory>({ type: 'memory' });
+    const fleetsAtStart = await fleetReport(fleets);
     const idleStart = { at: performance.now(), cpu: await host.request<BrokerCpu>({ type: 'cpu' }) };
     await sleep(context.bench.measureMs);
     const idleEnd = await host.request<BrokerCpu>({ type: 'cpu' });
     const idleSeconds = (performance.now() - idleStart.at) / 1000;
-    const reports = await Promise.all(fleets.map((fleet) => fleet.request<IdleFleetReport>({ type: 'report' })));
+    const fleetsAtEnd = await fleetReport(fleets);
 
     const count = after.connectedClients;
     const perConnectionKb = (bytes: number) => (count === 0 ? 0 : round(bytes / count / 1e3, 1));
@@ -156,7 +158,7 @@ async function idlePhase(context: BrokerBenchContext, settings: BrokerBenchSetti
       open_file_limit: started.openFileLimit,
       held: idleEnd.connectedClients,
       failed,
-      dropped: reports.reduce((sum, report) => sum + report.dropped, 0),
+      dropped: fleetsAtEnd.dropped,
       connect_s: round(connectSeconds, 2),
       connect_cpu_ms_per_connection: perConnectionMs(connectCpu.cpuSeconds - connectStart.cpu.cpuSeconds),
       client_cpu_ms_per_connection: perConnectionMs(connected.reduce((sum, fleet) => sum + fleet.cpuSeconds, 0)),
@@ -168,8 +170,8 @@ async function idlePhase(context: BrokerBenchContext, settings: BrokerBenchSetti
       heap_kb_per_connection: perConnectionKb(after.heapUsedBytes - before.heapUsedBytes),
       external_kb_per_connection: perConnectionKb(after.externalBytes - before.externalBytes),
       idle_cpu_cores: round((idleEnd.cpuSeconds - idleStart.cpu.cpuSeconds) / idleSeconds, 3),
-      pings_sent: reports.reduce((sum, report) => sum + report.pingsSent, 0),
-      ping_responses: reports.reduce((sum, report) => sum + report.pingResponses, 0),
+      pings_sent: fleetsAtEnd.pingsSent - fleetsAtStart.pingsSent,
+      ping_responses: fleetsAtEnd.pingResponses - fleetsAtStart.pingResponses,
     };
     context.log(
       `idle ${transport}: ${figures.held} held (${failed} failed, ${figures.dropped} dropped), connected in ${figures.connect_s} s; ` +
@@ -181,6 +183,13 @@ async function idlePhase(context: BrokerBenchContext, settings: BrokerBenchSetti
   } finally {
     await Promise.all([host, ...fleets].map((child) => child.end()));
   }
+}
+
+/** The fleets' counts added up. */
+async function fleetReport(fleets: BenchChild[]): Promise<IdleFleetReport> {
+  const reports = await Promise.all(fleets.map((fleet) => fleet.request<IdleFleetReport>({ type: 'report' })));
+  const sum = (count: (report: IdleFleetReport) => number) => reports.reduce((total, report) => total + count(report), 0);
+  return { dropped: sum((r) => r.dropped), pingsSent: sum((r) => r.pingsSent), pingResponses: sum((r) => r.pingResponses) };
 }
 
 /** Fleet `index`'s share of the connections, the first fleets taking the remainder. */
