@@ -2,7 +2,7 @@ import mqtt from 'mqtt';
 import { readingsDue } from '../emulator/publish-schedule.js';
 import { THERMOSTAT_TOPIC } from '../ingest/thermostat-rule.js';
 import { thermostatGenerator } from '../emulator/thermostat-generator.js';
-import { RawMqttPublisher } from './raw-mqtt-publisher.js';
+import { PublishTemplates, RawMqttPublisher } from './raw-mqtt-publisher.js';
 
 /**
  * A benchmark publisher, run as its own process so the devices' CPU is not the ingest process's.
@@ -10,7 +10,12 @@ import { RawMqttPublisher } from './raw-mqtt-publisher.js';
  * and Redis, not JSON.stringify in a fake device.
  */
 export interface PublisherJob {
+  /** mqtt:// or mqtts://. */
   brokerUrl: string;
+  /** The CA an mqtts:// broker's certificate is checked against. */
+  ca?: string;
+  /** MQTT connections this process publishes over, each its own client; the readings are spread over them. */
+  connections: number;
   /** Readings per second for this process, or 'max' to publish as fast as the broker takes them. */
   rate: number | 'max';
   durationMs: number;
@@ -19,6 +24,11 @@ export interface PublisherJob {
   /** 'raw' pre-encodes packets (lean); 'mqtt.js' publishes through the emulator's client library. */
   client: 'raw' | 'mqtt.js';
 }
+
+/** The parent's messages: the job, then the go once every publisher process is connected. */
+export type ToPublisher = { type: 'job'; job: PublisherJob } | { type: 'go' };
+/** Ready once connected, so the bench's clock starts when publishing can, not when a process starts loading. */
+export type FromPublisher = { type: 'ready' } | { type: 'result'; result: PublisherResult };
 
 export interface PublisherResult {
   published: number;
@@ -38,12 +48,13 @@ interface Sender {
 
 const POOL_SIZE = 20_000;
 const TICK_MS = 10;
+/** Unacknowledged readings per process, shared out among its connections. */
 const MAX_UNACKED = 5000;
 const HIGH_WATER_BYTES = 256 * 1024;
 const MAX_PER_WRITE = 500;
 
-async function mqttJsSender(url: string, clientId: string, pool: Buffer[], qos: 0 | 1): Promise<Sender> {
-  const client = await mqtt.connectAsync(url, { clientId, reconnectPeriod: 0 });
+async function mqttJsSender(url: string, clientId: string, pool: Buffer[], qos: 0 | 1, ca: string | undefined): Promise<Sender> {
+  const client = await mqtt.connectAsync(url, { clientId, reconnectPeriod: 0, ...(ca !== undefined && { ca }) });
   const sender: Sender = {
     published: 0,
     acknowledged: 0,
@@ -64,11 +75,11 @@ async function mqttJsSender(url: string, clientId: string, pool: Buffer[], qos: 
 async function publish(job: PublisherJob): Promise<PublisherResult> {
   const next = thermostatGenerator({ devices: job.devices });
   const pool = Array.from({ length: POOL_SIZE }, () => Buffer.from(JSON.stringify(next())));
-  const clientId = `bench-publisher-${process.pid}`;
-  const sender: Sender =
-    job.client === 'raw'
-      ? await RawMqttPublisher.connect(job.brokerUrl, clientId, THERMOSTAT_TOPIC, pool, job.qos)
-      : await mqttJsSender(job.brokerUrl, clientId, pool, job.qos);
+  const senders = await connectSenders(job, pool);
+  await readyForGo();
+  const window = Math.ceil(MAX_UNACKED / senders.length);
+  const unacked = (sender: Sender) => sender.published - sender.acknowledged;
+  const publishedSoFar = () => senders.reduce((sum, sender) => sum + sender.published, 0);
   const cpuAtStart = process.cpuUsage();
   const started = performance.now();
   const deadline = started + job.durationMs;
@@ -76,30 +87,80 @@ async function publish(job: PublisherJob): Promise<PublisherResult> {
     const tick = () => {
       const now = performance.now();
       if (now >= deadline) return resolve();
-      const room = Math.max(0, MAX_UNACKED - (sender.published - sender.acknowledged));
       if (job.rate === 'max') {
+        let sent = false;
+        for (const sender of senders) {
+          const room = Math.max(0, window - unacked(sender));
+          if (room === 0 || sender.bufferedBytes >= HIGH_WATER_BYTES) continue;
+          sender.send(Math.min(room, MAX_PER_WRITE));
+          sent = true;
+        }
         // Blocked on the broker: sleep rather than spin, the core is needed by the broker and Redis.
-        if (room === 0 || sender.bufferedBytes >= HIGH_WATER_BYTES) return void setTimeout(tick, 1);
-        sender.send(Math.min(room, MAX_PER_WRITE));
-        setImmediate(tick);
+        if (sent) setImmediate(tick);
+        else setTimeout(tick, 1);
         return;
       }
-      sender.send(Math.min(room, readingsDue(job.rate, now - started, sender.published)));
+      sendSpread(senders, readingsDue(job.rate, now - started, publishedSoFar()), (sender) => Math.max(0, window - unacked(sender)));
       setTimeout(tick, TICK_MS);
     };
     tick();
   });
   const settleDeadline = performance.now() + 10_000;
-  while (sender.acknowledged < sender.published && performance.now() < settleDeadline) await new Promise((r) => setTimeout(r, 20));
+  while (senders.some((sender) => unacked(sender) > 0) && performance.now() < settleDeadline) await new Promise((r) => setTimeout(r, 20));
   const cpu = process.cpuUsage(cpuAtStart);
-  const result = { published: sender.published, acknowledged: sender.acknowledged, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
-  await sender.close();
+  const result = {
+    published: publishedSoFar(),
+    acknowledged: senders.reduce((sum, sender) => sum + sender.acknowledged, 0),
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
+  await Promise.all(senders.map((sender) => sender.close()));
   return result;
 }
 
-process.once('message', (job: PublisherJob) => {
-  publish(job).then(
-    (result) => process.send!(result, () => process.exit(0)),
+/** One after the other, as devices come online; the raw client's connections share one set of encoded packets. */
+async function connectSenders(job: PublisherJob, pool: Buffer[]): Promise<Sender[]> {
+  const templates = job.client === 'raw' ? new PublishTemplates(THERMOSTAT_TOPIC, pool, job.qos) : null;
+  const senders: Sender[] = [];
+  for (let index = 0; index < job.connections; index++) {
+    const clientId = `bench-publisher-${process.pid}-${index}`;
+    const firstTemplate = Math.floor((index * POOL_SIZE) / job.connections);
+    senders.push(
+      templates
+        ? await RawMqttPublisher.connect(job.brokerUrl, clientId, templates, firstTemplate, job.ca)
+        : await mqttJsSender(job.brokerUrl, clientId, pool, job.qos, job.ca),
+    );
+  }
+  return senders;
+}
+
+/** `count` readings shared out evenly over the connections, each taking no more than it has room for. */
+function sendSpread(senders: Sender[], count: number, roomOf: (sender: Sender) => number): void {
+  let left = count;
+  const share = Math.ceil(count / senders.length);
+  for (const sender of senders) {
+    if (left <= 0) return;
+    const sending = Math.min(share, left, roomOf(sender));
+    sender.send(sending);
+    left -= sending;
+  }
+}
+
+/** Tells the parent this process is connected and waits for its go. */
+function readyForGo(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('message', () => resolve());
+    send({ type: 'ready' });
+  });
+}
+
+function send(message: FromPublisher, then: () => void = () => undefined): void {
+  process.send!(message, then);
+}
+
+process.once('message', (message: ToPublisher) => {
+  if (message.type !== 'job') throw new Error(`a publisher expects its job first, not ${message.type}`);
+  publish(message.job).then(
+    (result) => send({ type: 'result', result }, () => process.exit(0)),
     (error: Error) => {
       process.stderr.write(`publisher failed: ${error.message}\n`);
       process.exit(1);

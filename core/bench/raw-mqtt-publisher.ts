@@ -1,5 +1,6 @@
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import mqttPacket from 'mqtt-packet';
+import { connectRaw } from './raw-mqtt-connection.js';
 
 /**
  * A lean MQTT 3.1.1 load generator: PUBLISH packets are encoded once with mqtt-packet (the codec
@@ -11,39 +12,24 @@ export class RawMqttPublisher {
   published = 0;
   acknowledged = 0;
   private nextMessageId = 1;
-  private readonly templates: Buffer[];
-  /** Where each template's message id sits: after the fixed header and the topic. */
-  private readonly idOffsets: number[];
 
   private constructor(
     private readonly socket: Socket,
-    topic: string,
-    payloads: Buffer[],
-    private readonly qos: 0 | 1,
-  ) {
-    this.templates = payloads.map((payload) => mqttPacket.generate({ cmd: 'publish', topic, payload, qos, messageId: 1, retain: false, dup: false }));
-    this.idOffsets = this.templates.map((template) => fixedHeaderLength(template) + 2 + Buffer.byteLength(topic));
-  }
+    private readonly packets: PublishTemplates,
+    private readonly firstTemplate: number,
+  ) {}
 
-  static async connect(url: string, clientId: string, topic: string, payloads: Buffer[], qos: 0 | 1): Promise<RawMqttPublisher> {
-    const { hostname, port } = new URL(url);
-    const socket = connect({ host: hostname, port: Number(port) });
-    socket.setNoDelay(true);
-    const parser = mqttPacket.parser();
-    const publisher = new RawMqttPublisher(socket, topic, payloads, qos);
-    const connected = new Promise<void>((resolve, reject) => {
-      parser.on('packet', (packet) => {
-        if (packet.cmd === 'puback') publisher.acknowledged += 1;
-        else if (packet.cmd === 'connack') {
-          if (packet.returnCode === 0) resolve();
-          else reject(new Error(`broker refused connection: ${packet.returnCode}`));
-        }
-      });
-      socket.once('error', reject);
+  /**
+   * `firstTemplate` is where in the shared templates this connection starts, so connections of one
+   * process send different devices' readings rather than the same ones in step. `ca` verifies an mqtts:// broker.
+   */
+  static async connect(url: string, clientId: string, packets: PublishTemplates, firstTemplate = 0, ca?: string): Promise<RawMqttPublisher> {
+    let publisher: RawMqttPublisher | null = null;
+    // No PUBACK can come before the first PUBLISH, which needs the publisher.
+    const socket = await connectRaw({ url, clientId, keepaliveSeconds: 0, ca }, (packet) => {
+      if (packet.cmd === 'puback' && publisher) publisher.acknowledged += 1;
     });
-    socket.on('data', (chunk) => parser.parse(chunk));
-    socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 0 }));
-    await connected;
+    publisher = new RawMqttPublisher(socket, packets, firstTemplate);
     return publisher;
   }
 
@@ -55,19 +41,21 @@ export class RawMqttPublisher {
   send(count: number): void {
     if (count <= 0) return;
     let total = 0;
-    for (let i = 0; i < count; i++) total += this.templates[(this.published + i) % this.templates.length]!.length;
+    const { templates, idOffsets, qos } = this.packets;
+    const first = this.firstTemplate + this.published;
+    for (let i = 0; i < count; i++) total += templates[(first + i) % templates.length]!.length;
     const out = Buffer.allocUnsafe(total);
     let offset = 0;
     for (let i = 0; i < count; i++) {
-      const index = (this.published + i) % this.templates.length;
-      const template = this.templates[index]!;
+      const index = (first + i) % templates.length;
+      const template = templates[index]!;
       template.copy(out, offset);
-      if (this.qos > 0) out.writeUInt16BE(this.takeMessageId(), offset + this.idOffsets[index]!);
+      if (qos > 0) out.writeUInt16BE(this.takeMessageId(), offset + idOffsets[index]!);
       offset += template.length;
     }
     this.socket.write(out);
     this.published += count;
-    if (this.qos === 0) this.acknowledged = this.published;
+    if (qos === 0) this.acknowledged = this.published;
   }
 
   async close(): Promise<void> {
@@ -79,6 +67,22 @@ export class RawMqttPublisher {
     const id = this.nextMessageId;
     this.nextMessageId = id === 65535 ? 1 : id + 1;
     return id;
+  }
+}
+
+/** PUBLISH packets encoded once, shared by every connection of a process: only the message id differs per send. */
+export class PublishTemplates {
+  readonly templates: Buffer[];
+  /** Where each template's message id sits: after the fixed header and the topic. */
+  readonly idOffsets: number[];
+
+  constructor(
+    topic: string,
+    payloads: Buffer[],
+    readonly qos: 0 | 1,
+  ) {
+    this.templates = payloads.map((payload) => mqttPacket.generate({ cmd: 'publish', topic, payload, qos, messageId: 1, retain: false, dup: false }));
+    this.idOffsets = this.templates.map((template) => fixedHeaderLength(template) + 2 + Buffer.byteLength(topic));
   }
 }
 

@@ -2,17 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Redis } from 'ioredis';
-import { startBroker, type Broker } from '../broker/broker.js';
+import { startBroker } from '../broker/broker.js';
 import { configSchema } from '../config/schema.js';
-import type { WriteStrategy } from '../ingest/ingest.js';
-import { IngestThread } from '../ingest/ingest-thread.js';
-import { CLIMATES } from '../model/climate.js';
-import { createKeySchema, type KeySchema } from '../model/keys.js';
+import { createKeySchema } from '../model/keys.js';
 import { openRedis } from '../redis/connect.js';
 import { startEmbeddedRedis } from '../redis/embedded-redis.js';
-import { runPublisher } from './publisher-runner.js';
-import { redisCpuSeconds } from './redis-cpu.js';
+import { runBrokerBench } from './broker-bench.js';
+import { ingestPhase, round, type BenchSettings, type PhaseContext } from './ingest-phase.js';
 import { runUiLoad } from './ui-load.js';
 import { runKeyBrowserBench } from './key-browser-bench.js';
 import { archivePhase, fillEnergyBuckets, meterIngestPhase, queryPhase, startBenchS3, type EnergyBenchContext } from './energy-bench.js';
@@ -21,34 +17,12 @@ import { bucketStartOf } from '../model/energy-bucket.js';
 
 const DAY = 86_400;
 
-interface PhaseResult {
-  name: string;
-  writtenPerSec: number;
-  latencyP50Ms: number | null;
-  latencyP99Ms: number | null;
-  published: number;
-  written: number;
-  /** CPU seconds per wall second over the measured window: 1.0 is one full core. */
-  cpu: { ingestProcess: number; redis: number; publishers: number };
-}
-
-interface BenchSettings {
-  publishers: number;
-  warmupMs: number;
-  measureMs: number;
-  qos: 0 | 1;
-  latencyRate: number;
-  client: 'raw' | 'mqtt.js';
-}
-
 const log = (line: string) => process.stdout.write(`${line}\n`);
-/** The worker reports figures every 250 ms; waiting one interval makes a reading current. */
-const SNAPSHOT_INTERVAL_MS = 300;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * `npm run bench`: the real path (publisher processes → aedes → ingest → redis-server) against the
- * source document's per-reading MULTI, in the same run on the same Redis, plus latency at a fixed rate.
+ * source document's per-reading MULTI, in the same run on the same Redis, plus latency at a fixed
+ * rate; the broker's idle connections and TLS against TCP; the energy path; the key browser.
  */
 export async function runBench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -71,6 +45,8 @@ export async function runBench(argv: string[]): Promise<void> {
       'query-runs': { type: 'string', default: '30' },
       keys: { type: 'string', default: '1000000' },
       'key-runs': { type: 'string', default: '30' },
+      'broker-connections': { type: 'string', default: '5000' },
+      'broker-publishers': { type: 'string', default: '100' },
     },
   });
   if (values.ui) {
@@ -92,7 +68,7 @@ export async function runBench(argv: string[]): Promise<void> {
     client: values.client === 'mqtt.js' ? 'mqtt.js' : 'raw',
   };
   const suite = values.suite;
-  if (!['all', 'thermostats', 'energy', 'keys'].includes(suite)) throw new Error(`--suite must be all, thermostats, energy or keys, not ${suite}`);
+  if (!['all', 'thermostats', 'broker', 'energy', 'keys'].includes(suite)) throw new Error(`--suite must be all, thermostats, broker, energy or keys, not ${suite}`);
   const keyBrowser = { keys: Number(values.keys), runs: Number(values['key-runs']), chromium: values.chromium, log };
   // The key browser brings its own Redis (filled, not persisted) and stack; nothing below is needed for it alone.
   if (suite === 'keys') {
@@ -107,8 +83,13 @@ export async function runBench(argv: string[]): Promise<void> {
   log(`bench: redis ${embedded.binary} (AOF everysec); ${settings.measureMs / 1000} s measured after ${settings.warmupMs / 1000} s warm-up per ingest phase`);
   try {
     const figures = {
-      ...(suite !== 'energy' && (await thermostatSuite({ settings, broker, redis, redisUrl: embedded.url, keys }))),
-      ...(suite !== 'thermostats' &&
+      ...((suite === 'all' || suite === 'thermostats') && (await thermostatSuite({ settings, broker, redis, redisUrl: embedded.url, keys, log }))),
+      ...((suite === 'all' || suite === 'broker') &&
+        (await runBrokerBench(
+          { bench: settings, redis, redisUrl: embedded.url, keys, certificatesDir: join(dataDir, 'certificates'), log },
+          { connections: Number(values['broker-connections']), publishingClients: Number(values['broker-publishers']) },
+        ))),
+      ...((suite === 'all' || suite === 'energy') &&
         (await energySuite({ redis, redisUrl: embedded.url, keys, log }, settings, {
           offeredRate: Number(values['meter-rate']),
           senders: Number(values['meter-senders']),
@@ -131,9 +112,9 @@ export async function runBench(argv: string[]): Promise<void> {
 async function thermostatSuite(context: PhaseContext): Promise<Record<string, unknown>> {
   const { settings } = context;
   log(`thermostats: ${settings.publishers} publisher processes (${settings.client} client), QoS ${settings.qos}`);
-  const ingest = await phase(context, 'ingest (batched script)', 'batched', 'max');
-  const baseline = await phase(context, 'baseline (MULTI per reading, awaited)', 'per-reading', 'max');
-  const atRate = await phase(context, `ingest at ${settings.latencyRate} readings/s`, 'batched', settings.latencyRate);
+  const ingest = await ingestPhase(context, 'ingest (batched script)', 'batched', 'max');
+  const baseline = await ingestPhase(context, 'baseline (MULTI per reading, awaited)', 'per-reading', 'max');
+  const atRate = await ingestPhase(context, `ingest at ${settings.latencyRate} readings/s`, 'batched', settings.latencyRate);
   return {
     ingest_readings_per_s: Math.round(ingest.writtenPerSec),
     baseline_readings_per_s: Math.round(baseline.writtenPerSec),
@@ -235,86 +216,3 @@ async function fillToday({ redis, keys }: EnergyBenchContext, deviceId: string, 
   const list = keys.energyBucket(deviceId, today);
   await redis.multi().rpush(list, ...lines).sadd(keys.energyPending, list).exec();
 }
-
-interface PhaseContext {
-  settings: BenchSettings;
-  broker: Broker;
-  redis: Redis;
-  redisUrl: string;
-  keys: KeySchema;
-}
-
-/** One measured run: fresh Redis contents, an ingest worker with the given strategy, publishers at a rate. */
-async function phase(
-  { settings, broker, redis, redisUrl, keys }: PhaseContext,
-  name: string,
-  strategy: WriteStrategy,
-  totalRate: number | 'max',
-): Promise<PhaseResult> {
-  await redis.flushall();
-  const config = configSchema.parse({});
-  const ingest = await IngestThread.start({
-    source: broker,
-    redisUrl,
-    model: config.model,
-    settings: config.ingest,
-    energy: config.energy,
-    listenUdp: false,
-    strategy,
-    log: (line) => log(`  ingest: ${line}`),
-  });
-  const durationMs = settings.warmupMs + settings.measureMs + 500;
-  const rate = totalRate === 'max' ? 'max' : totalRate / settings.publishers;
-  const publishers = Array.from({ length: settings.publishers }, () =>
-    runPublisher({ brokerUrl: broker.url, rate, durationMs, qos: settings.qos, devices: 5000, client: settings.client }),
-  );
-  await sleep(settings.warmupMs);
-  ingest.resetLatency();
-  await sleep(SNAPSHOT_INTERVAL_MS);
-  const start = { written: ingest.snapshot().written, at: performance.now(), cpu: process.cpuUsage(), redisCpu: await redisCpuSeconds(redis) };
-  await sleep(settings.measureMs);
-  const end = ingest.snapshot();
-  const seconds = (performance.now() - start.at) / 1000;
-  const cpu = process.cpuUsage(start.cpu);
-  const redisCpu = (await redisCpuSeconds(redis)) - start.redisCpu;
-  const results = await Promise.all(publishers);
-  const published = results.reduce((sum, result) => sum + result.published, 0);
-  const publisherCores = results.reduce((sum, result) => sum + result.cpuSeconds, 0) / (durationMs / 1000);
-  await waitUntil(() => ingest.snapshot().written >= published, 20_000);
-  await ingest.stop();
-  const final = ingest.snapshot();
-  const counted = await climateTotal(redis, keys);
-  const result: PhaseResult = {
-    name,
-    writtenPerSec: (end.written - start.written) / seconds,
-    latencyP50Ms: end.latency.p50,
-    latencyP99Ms: end.latency.p99,
-    published,
-    written: final.written,
-    cpu: {
-      ingestProcess: round((cpu.user + cpu.system) / 1e6 / seconds, 2),
-      redis: round(redisCpu / seconds, 2),
-      publishers: round(publisherCores, 2),
-    },
-  };
-  log(
-    `${name}: ${Math.round(result.writtenPerSec).toLocaleString('en')} readings/s written; latency p50 ${fmt(end.latency.p50)} ms, p99 ${fmt(end.latency.p99)} ms; ` +
-      `CPU cores: ingest process ${result.cpu.ingestProcess}, redis ${result.cpu.redis}, publishers ${result.cpu.publishers}; ` +
-      `mean batch ${final.batches ? Math.round(final.written / final.batches) : '–'}; published ${published}, written ${final.written}, climate counters ${counted}`,
-  );
-  if (counted !== final.written) throw new Error(`climate counters (${counted}) do not add up to written readings (${final.written})`);
-  return result;
-}
-
-async function climateTotal(redis: Redis, keys: KeySchema): Promise<number> {
-  const values = await redis.mget(...CLIMATES.map((climate) => keys.climateCounter(climate)));
-  return values.reduce((sum, value) => sum + Number(value ?? 0), 0);
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition() && performance.now() < deadline) await sleep(20);
-}
-
-const round = (value: number, digits: number) => Number(value.toFixed(digits));
-const fmt = (value: number | null) => (value === null ? '–' : value.toFixed(2));

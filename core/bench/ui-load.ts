@@ -63,7 +63,7 @@ export async function runUiLoad(settings: UiLoadSettings): Promise<Record<string
     const durationMs = settings.minutes * 60_000;
     log(`ui load: ${settings.minutes} min at ${settings.rate} readings/s, dashboard open in ${settings.chromium}`);
     const publishers = Array.from({ length: settings.publishers }, () =>
-      runPublisher({ brokerUrl: stack.addresses().mqtt, rate: settings.rate / settings.publishers, durationMs, qos: 1, devices: 5000, client: 'raw' }),
+      runPublisher({ brokerUrl: stack.addresses().mqtt, connections: 1, rate: settings.rate / settings.publishers, durationMs, qos: 1, devices: 5000, client: 'raw' }),
     );
     const started = Date.now();
     const samples: PageSample[] = [];

@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * Per-thread CPU and the open-file limit, read from /proc: Node 20 has no per-thread CPU call
+ * (process.cpuUsage counts every thread, the ingest worker's too). Linux only; null elsewhere.
+ */
+
+/** /proc reports CPU time in USER_HZ ticks, 100 a second on every Linux a workbench runs on. */
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) the main thread has used: the broker's thread, where TLS is decrypted too. */
+export function mainThreadCpuSeconds(): number | null {
+  const stat = readProcFile(`/proc/self/task/${process.pid}/stat`);
+  return stat === null ? null : statCpuSeconds(stat);
+}
+
+/** The soft limit on open files, each connection taking one; null where /proc is not there or it is unlimited. */
+export function openFileLimit(): number | null {
+  const limits = readProcFile('/proc/self/limits');
+  return limits === null ? null : parseOpenFileLimit(limits);
+}
+
+/**
+ * utime and stime, fields 14 and 15 of a /proc stat line. Counted from after the last ')': the
+ * second field is the thread's name in parentheses, which may itself hold spaces and parentheses.
+ */
+export function statCpuSeconds(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state), so field n is fields[n - 3].
+  const ticks = Number(fields[14 - 3]) + Number(fields[15 - 3]);
+  if (!Number.isFinite(ticks)) throw new Error(`not a /proc stat line: ${stat.slice(0, 80)}`);
+  return ticks / TICKS_PER_SECOND;
+}
+
+/** The soft limit from a /proc limits table's "Max open files" row. */
+export function parseOpenFileLimit(limits: string): number | null {
+  const soft = /^Max open files\s+(\S+)/m.exec(limits)?.[1];
+  return soft === undefined || soft === 'unlimited' ? null : Number(soft);
+}
+
+function readProcFile(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
