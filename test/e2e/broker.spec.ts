@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import mqtt from 'mqtt';
-import { openDashboard, openPage, serve, uniqueDeviceId } from './e2e-helpers.js';
+import { openDashboard, openPage, serve, shoot, uniqueDeviceId } from './e2e-helpers.js';
 
 test('the Broker page lists an outside mqtt.js client, and a test message published in the UI appears in the topic tree', async ({ page }) => {
   const id = uniqueDeviceId('broker');
@@ -29,6 +29,7 @@ test('the Broker page lists an outside mqtt.js client, and a test message publis
     await expect(row).toContainText(`{"hello":"${id}"}`);
     await expect(row.locator('td').first()).toHaveText('1');
     await expect(tree.locator(`tr[data-topic="e2e/broker/${id}/device"]`)).toContainText('from mqtt.js');
+    await shoot(page, 'broker');
 
     await tree.getByRole('button', { name: `Collapse e2e/broker/${id}` }).click();
     await expect(row).toHaveCount(0);

@@ -1,10 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { Redis } from 'ioredis';
 import { freePort } from '../helpers/free-port.js';
 import { startRedisServer, type RedisServerProcess } from '../helpers/redis-server-process.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
-import { SHOTS_DIR, openDashboard, openPage, shoot } from './e2e-helpers.js';
+import { openDashboard, openPage, shoot } from './e2e-helpers.js';
 
 /** A "production" Redis the workbench did not fill, with its own key names. */
 let production: RedisServerProcess;
@@ -29,7 +28,6 @@ test.afterAll(async () => {
 });
 
 test('a saved read-only connection shows another Redis on every page, and its console refuses writes', async ({ page }) => {
-  mkdirSync(SHOTS_DIR, { recursive: true });
   await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });
   await openDashboard(page);
   await openPage(page, 'Connections');

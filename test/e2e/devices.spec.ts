@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
-import { openDashboard, openPage, withRedis } from './e2e-helpers.js';
+import { openDashboard, openPage, shoot, withRedis } from './e2e-helpers.js';
 
 const run = promisify(execFile);
 
@@ -37,6 +37,10 @@ test('a meter registered in the UI sends over mutual TLS with only what the UI h
     await run('bash', ['-c', otherTopic], { cwd: kitDir, timeout: 15_000 }).catch(() => undefined);
     const refusals = page.getByTestId('refusals');
     await expect(refusals.getByTestId('refusal-row').filter({ hasText: deviceId }).first()).toContainText('meters/D704206000001/energy', { timeout: 10_000 });
+    // The kit panel's warning about the key is an alert; the picture shows the page after Done.
+    await kit.getByRole('button', { name: 'Done' }).click();
+    await expect(page.getByTestId('device-row').filter({ hasText: deviceId })).toHaveCount(1);
+    await shoot(page, 'devices');
   } finally {
     await rm(kitDir, { recursive: true, force: true });
     await forgetMeter(deviceId);

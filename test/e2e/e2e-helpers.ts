@@ -1,4 +1,5 @@
 import { expect, type APIRequestContext, type Locator, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import mqtt from 'mqtt';
@@ -167,6 +168,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 export const SHOTS_DIR = process.env.SW_UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'resources', 'screenshots') : join(ROOT, 'test-results', 'screenshots');
 
 export async function shoot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS_DIR, { recursive: true });
   await expect(page.getByRole('alert')).toHaveCount(0); // no error banner in a picture
   await page.mouse.move(0, 0); // no hover highlight
   await page.evaluate(() => window.scrollTo(0, 0)); // the sticky bar and nav where they belong

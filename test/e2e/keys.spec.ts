@@ -1,9 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { SHOTS_DIR, openDashboard, openPage, publishReadings, reading, shoot, uniqueDeviceId, withRedis } from './e2e-helpers.js';
+import { openDashboard, openPage, publishReadings, reading, shoot, uniqueDeviceId, withRedis } from './e2e-helpers.js';
 
 test('the Keys page finds keys with SCAN, groups them on ":" and shows a value equal to Redis', async ({ page }) => {
-  mkdirSync(SHOTS_DIR, { recursive: true });
   await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });
   await publishReadings([reading(uniqueDeviceId('keys'), 95)]);
   await expect.poll(() => withRedis((redis) => redis.get('climate:hot'))).not.toBeNull();

@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { expect, test, type APIRequestContext } from '@playwright/test';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../core/archive/s3-client.js';
 import { configSchema } from '../../core/config/schema.js';
 import { meterId, meterReading } from '../../core/emulator/meter-generator.js';
 import type { ArchivedObjects, ArchiveStatus, EnergyReadings, MeterEmulatorStatus } from '../../core/server/contract.js';
-import { SHOTS_DIR, openDashboard, openPage, serve, shoot } from './e2e-helpers.js';
+import { openDashboard, openPage, serve, shoot } from './e2e-helpers.js';
 
 const DAY = 86_400;
 const auth = () => ({ authorization: `Bearer ${serve().token}` });
@@ -36,7 +35,6 @@ test.afterEach(async ({ request }) => {
 
 test('accelerated meters fill days that are archived to S3, read back by lz4, and charted as one series across S3 and Redis', async ({ page, request }) => {
   test.setTimeout(120_000);
-  mkdirSync(SHOTS_DIR, { recursive: true });
   await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });
   await openDashboard(page);
 

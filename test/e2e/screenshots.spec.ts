@@ -1,7 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
 import {
-  SHOTS_DIR,
   shoot,
   emulatorCommand,
   openDashboard,
@@ -26,7 +24,6 @@ test.afterEach(async ({ request }) => {
 
 test('a screenshot of every page with live data', async ({ page, request }) => {
   test.setTimeout(90_000);
-  mkdirSync(SHOTS_DIR, { recursive: true });
   await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });
   await openDashboard(page);
 

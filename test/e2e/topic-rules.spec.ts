@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
-import { openDashboard, openPage, serve, withRedis } from './e2e-helpers.js';
+import { openDashboard, openPage, serve, shoot, withRedis } from './e2e-helpers.js';
 
 const run = promisify(execFile);
 const DEFAULT_RULES = [
@@ -33,6 +33,7 @@ test('a json-hash rule added in the UI stores what mosquitto_pub sends, and its 
 
     await expect.poll(() => withRedis((redis) => redis.hgetall(`topic:${topic}`)), { timeout: 10_000 }).toEqual({ running: 'true', rpm: '1450' });
     await expect(page.getByTestId('topic-rule').nth(2).getByTestId('rule-matched')).toHaveText('1', { timeout: 10_000 });
+    await shoot(page, 'topic-rules');
   } finally {
     // Other specs share this serve: the source documents' rules go back, and the pump's hash goes.
     await request.put(`${serve().origin}/api/ingest/topic-rules`, { headers: { authorization: `Bearer ${serve().token}` }, data: { rules: DEFAULT_RULES } });
