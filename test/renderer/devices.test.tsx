@@ -160,11 +160,12 @@ describe('Devices page: registered devices', () => {
 
 describe('Devices page: refusals', () => {
   const refused: RefusalSummary = {
-    total: 3,
-    byCode: { 'wrong-password': 2, 'publish-not-allowed': 1, 'unknown-device': 0 },
+    total: 4,
+    byCode: { 'wrong-password': 2, 'publish-not-allowed': 1, 'limit-exceeded': 1, 'unknown-device': 0 },
     recent: [
       { at: Date.now(), action: 'publish', clientId: 'D704206000042', address: '192.168.1.40', deviceId: 'D704206000042', topic: 'meters/D704206000099/energy', code: 'publish-not-allowed', reason: 'D704206000042 may publish only under meters/D704206000042/#' },
       { at: Date.now() - 5000, action: 'connect', clientId: 'T-17', address: '192.168.1.41', deviceId: null, topic: null, code: 'wrong-password', reason: 'wrong password for T-17' },
+      { at: Date.now() - 6000, action: 'publish', clientId: '', address: '192.168.1.50', deviceId: null, topic: null, code: 'limit-exceeded', reason: 'a PUBLISH packet of 5000000 bytes is larger than the broker allows' },
     ],
   };
 
@@ -172,12 +173,14 @@ describe('Devices page: refusals', () => {
     renderApp(fakeClient({ refusals: vi.fn(async () => refused) }), 'devices');
     const panel = await screen.findByTestId('refusals');
     await within(panel).findAllByTestId('refusal-row');
-    expect(within(panel).getByRole('heading').textContent).toBe('Refusals (3)');
-    expect(within(panel).getByRole('list', { name: 'Refusals by reason' }).textContent).toBe('wrong-password 2publish-not-allowed 1');
+    expect(within(panel).getByRole('heading').textContent).toBe('Refusals (4)');
+    expect(within(panel).getByRole('list', { name: 'Refusals by reason' }).textContent).toBe('wrong-password 2publish-not-allowed 1limit-exceeded 1');
     const rows = within(panel).getAllByTestId('refusal-row').map((one) => within(one).getAllByRole('cell').slice(1).map((cell) => cell.textContent));
     expect(rows).toEqual([
       ['publish', 'D704206000042', '192.168.1.40', 'meters/D704206000099/energy', 'D704206000042 may publish only under meters/D704206000042/#'],
       ['connect', 'T-17', '192.168.1.41', '—', 'wrong password for T-17'],
+      // Cut at the packet header before its CONNECT was through: no client id to show.
+      ['publish', 'not yet known', '192.168.1.50', '—', 'a PUBLISH packet of 5000000 bytes is larger than the broker allows'],
     ]);
   });
 

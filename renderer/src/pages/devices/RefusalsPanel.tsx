@@ -49,7 +49,13 @@ export function RefusalsPanel() {
                   <td title={formatDateTime(refusal.at)}>{formatClock(refusal.at)}</td>
                   <td>{refusal.action}</td>
                   <td>
-                    <code>{refusal.clientId}</code>
+                    {refusal.clientId === '' ? (
+                      <span className="muted" title="Refused before its CONNECT gave the broker a client id">
+                        not yet known
+                      </span>
+                    ) : (
+                      <code>{refusal.clientId}</code>
+                    )}
                   </td>
                   <td>{refusal.address ?? '—'}</td>
                   <td>{refusal.topic === null ? '—' : <code className="wrap">{refusal.topic}</code>}</td>
