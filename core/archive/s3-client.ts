@@ -13,8 +13,10 @@ export type S3Settings = Config['archive']['s3'];
  * The SDK's own per-request CPU bounds the archive on a 2-core machine, so two costs that buy this
  * project nothing are cut (together ~0.4 ms of CPU per PutObject, measured against s3rver):
  * rebuilding the middleware stack for every command (cached per command class instead; nothing
- * here changes a stack after the client is made), and the logger middleware, which walks every
- * input through the schema's sensitive-data filter even though no logger is configured.
+ * here changes a stack after the client is made, and as each client talks to one bucket, what the
+ * middlewares note in the handler context the cache shares is the same for every request), and the
+ * logger middleware, which walks every input through the schema's sensitive-data filter even though
+ * no logger is configured.
  */
 export function createS3Client(settings: S3Settings): S3Client {
   const client = new S3Client({
