@@ -13,7 +13,7 @@ export type EncodeReply = Omit<EncodedBucket, 'body'> & { id: number; body: Uint
 
 /**
  * Compresses and checksums buckets on a worker thread. The archiver's own thread is busy with the
- * AWS SDK (~4.3 ms of CPU per PutObject, measured) and lz4js adds ~20 ms per MB there; a second
+ * AWS SDK (~2 ms of CPU per PutObject, measured) and lz4js adds ~20 ms per MB there; a second
  * thread lets both run at once on a 2-core machine. Should the worker fail, buckets are encoded in
  * this thread instead: slower, never lost.
  */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { compress, decompress } from 'lz4js';
+import { decompress } from 'lz4js';
+import { lz4Frame } from './lz4-frame.js';
 
 /**
  * One archived bucket: its readings as NDJSON (one reading per line, exactly as stored in the list),
@@ -40,7 +41,7 @@ export function ndjsonOf(readings: ReadonlyArray<string | Buffer>): Buffer {
 const NEWLINE = Buffer.from('\n');
 
 export function encodeNdjson(raw: Uint8Array): EncodedBucket {
-  const body = compress(raw);
+  const body = lz4Frame(raw);
   const md5 = createHash('md5').update(body).digest();
   return {
     body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
