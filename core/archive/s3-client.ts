@@ -7,7 +7,7 @@ export type S3Settings = Config['archive']['s3'];
 /**
  * One client for AWS S3, MinIO or s3rver. Checksums are computed only where the operation requires
  * them: newer SDKs otherwise add CRC32 headers that several S3-compatible servers reject, and the
- * archive does its own verification (Content-MD5 plus a HeadObject or read-back).
+ * archive does its own verification (Content-MD5, checked against the ETag the PUT answers, or a HeadObject when that ETag is not an MD5).
  * The SDK waits forever by default; an endpoint that swallows packets would then hang an archive
  * pass (and the shutdown waiting for it), so connecting and each request have a deadline.
  * The SDK's own per-request CPU bounds the archive on a 2-core machine, so two costs that buy this
