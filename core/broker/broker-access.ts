@@ -130,8 +130,19 @@ export class BrokerAccess {
    * refusals they are.
    */
   noteClientError(client: Client, error: Error): void {
+    const deviceId = this.sessions.get(client)?.deviceId ?? null;
     const refusal = this.transportRefusal(error) ?? this.aedesPublishRefusal(error.message);
-    if (refusal) this.record(client, 'publish', this.sessions.get(client)?.deviceId ?? null, null, refusal.code, refusal.reason);
+    if (refusal) {
+      this.record(client, 'publish', deviceId, null, refusal.code, refusal.reason);
+      return;
+    }
+    // aedes's answer to a packet a client may not send (a second CONNECT, a CONNACK): not MQTT it takes either.
+    if (error.message === 'Invalid protocol') this.refuseMalformedPacket(client, new Error('a packet a client may not send here'));
+  }
+
+  /** Notes bytes the MQTT parser could not read; aedes closes the connection. */
+  refuseMalformedPacket(client: Client, error: Error): void {
+    this.record(client, 'packet', this.sessions.get(client)?.deviceId ?? null, null, 'malformed-packet', `not MQTT the broker can read (${error.message}); the connection was closed`);
   }
 
   /** The WebSocket listeners refuse a message over the size limit before any of it reaches aedes. */
@@ -316,3 +327,4 @@ function verifiedCertificate(socket: TLSSocket): CertificateCheck | null {
 function authenticateError(reason: string, returnCode: number): AuthenticateError {
   return Object.assign(new Error(reason), { returnCode }) as AuthenticateError;
 }
+

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { TLSSocket } from 'node:tls';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import type { RefusalSnapshot } from '../devices/refusals.js';
@@ -108,6 +109,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     const tls = stream instanceof TLSSocket ? stream : request?.socket instanceof TLSSocket ? request.socket : null;
     const client = broker.handle(stream, request);
     transports.set(client, { protocol, address: address ?? null, tls, since: Date.now() });
+    onParseError(client, (error) => access.refuseMalformedPacket(client, error));
     if (maxPacketBytes === undefined) return;
     // aedes would read the packet whole before authorizePublish could refuse its payload: cut it at its header.
     watchPacketSizes(stream, maxPacketBytes, (oversized) => {
@@ -171,6 +173,15 @@ async function openListeners(specs: ListenerSpec[], accept: Accept, aedes: Aedes
 
 function closeAedes(aedes: Aedes): Promise<void> {
   return new Promise((resolve) => aedes.close(() => resolve()));
+}
+
+/**
+ * The client's MQTT parser's errors (mqtt-packet: "Invalid header flag bits…", "Invalid protocol
+ * version", …). aedes re-emits them as plain client errors, indistinguishable by then from a reset
+ * socket or its own refusals, so they are heard at their source, the parser aedes keeps per client.
+ */
+function onParseError(client: Client, refuse: (error: Error) => void): void {
+  (client as Client & { _parser: EventEmitter })._parser.on('error', refuse);
 }
 
 /** Clients that completed CONNECT; aedes keeps them by id but does not declare the map in its types. */

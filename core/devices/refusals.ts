@@ -23,10 +23,13 @@ export const REFUSAL_CODES = [
   'subscribe-not-allowed',
   /** Over one of the broker's limits: payload or packet size, topic levels, message rate, connections, keepalive. */
   'limit-exceeded',
+  /** Bytes that are not MQTT: a packet the parser could not read, after which the connection is closed. */
+  'malformed-packet',
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
-export type RefusalAction = 'connect' | 'publish' | 'subscribe';
+/** `packet`: bytes the broker could not read as any packet. */
+export type RefusalAction = 'connect' | 'publish' | 'subscribe' | 'packet';
 
 export interface Refusal {
   /** ms since epoch. */

@@ -783,7 +783,7 @@ export interface TopicRulesUpdate {
 export interface RefusalView {
   /** ms since epoch. */
   at: number;
-  action: 'connect' | 'publish' | 'subscribe';
+  action: 'connect' | 'publish' | 'subscribe' | 'packet';
   clientId: string;
   address: string | null;
   deviceId: string | null;

@@ -143,6 +143,31 @@ describe('a broker with MQTT, WebSocket, MQTTS and WSS listeners', () => {
     expect(await message).toBe('still here');
   });
 
+  it('counts bytes that are not MQTT as malformed-packet refusals, over TCP and WebSocket, and closes those connections', async () => {
+    // CONNECT for "MQTT" protocol level 9, which no MQTT version has.
+    const badConnect = Buffer.from([0x10, 0x0c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x09, 0x02, 0x00, 0x3c, 0x00, 0x00]);
+    const before = broker.refusals().byCode['malformed-packet'];
+    const tcp = await openSilentSocket(Number(portOf(broker, 'mqtt')));
+    tcp.on('error', () => undefined);
+    const tcpClosed = new Promise((resolve) => tcp.once('close', resolve));
+    tcp.write(badConnect);
+    await tcpClosed;
+    const ws = new WebSocket(urlOf(broker, 'ws'), 'mqtt');
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const wsClosed = new Promise((resolve) => ws.once('close', resolve));
+    ws.send(badConnect);
+    await wsClosed;
+
+    const refusals = await waitUntil('two malformed-packet refusals', () => {
+      const snapshot = broker.refusals();
+      return snapshot.byCode['malformed-packet'] === before + 2 ? snapshot : null;
+    });
+    expect(refusals.recent.slice(0, 2)).toEqual([
+      expect.objectContaining({ action: 'packet', code: 'malformed-packet', address: '127.0.0.1', reason: 'not MQTT the broker can read (Invalid protocol version); the connection was closed' }),
+      expect.objectContaining({ action: 'packet', code: 'malformed-packet', reason: 'not MQTT the broker can read (Invalid protocol version); the connection was closed' }),
+    ]);
+  });
+
   it('answers a plain HTTP request on the WebSocket port with 426 instead of hanging', async () => {
     const response = await fetch(`http://127.0.0.1:${portOf(broker, 'ws')}/`);
     expect(response.status).toBe(426);
