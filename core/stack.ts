@@ -22,6 +22,8 @@ import { ThermostatEmulator } from './emulator/thermostat-emulator.js';
 import { FiguresSampler } from './figures/figures-sampler.js';
 import { IngestThread } from './ingest/ingest-thread.js';
 import { TopicRuleStore } from './ingest/topic-rule-store.js';
+import { TopicRouter } from './ingest/topic-rules.js';
+import { NOTHING_UNWRITTEN } from './ingest/write-buffer.js';
 import { openRedis, redactUrl } from './redis/connect.js';
 import { ReadOnlyRefusal } from './redis/command-table.js';
 import { BUILT_IN_ID, ConnectionManager } from './connections/connection-manager.js';
@@ -378,7 +380,7 @@ export class Stack implements ApiBackend {
 
   topicRules(): TopicRulesView {
     const { topicRules, ingest, keys } = this.parts;
-    const tally = ingest?.topicRules() ?? { rules: topicRules.rules.map((rule) => ({ ...rule, matched: 0 })), unrouted: 0 };
+    const tally = ingest?.topicRules() ?? new TopicRouter(topicRules.rules).tally();
     return {
       ...tally,
       origin: topicRules.origin,
@@ -406,7 +408,7 @@ export class Stack implements ApiBackend {
     await this.emulator?.stop();
     await this.meterEmulator?.stop();
     await this.parts.broker.close();
-    const unwritten = (await this.parts.ingest?.stop()) ?? { thermostats: [], meters: [], topicHashes: [] };
+    const unwritten = (await this.parts.ingest?.stop()) ?? NOTHING_UNWRITTEN;
     await this.parts.archiver.stop();
     this.parts.s3?.destroy();
     this.parts.figures.stop();

@@ -137,12 +137,12 @@ export class BrokerAccess {
       return;
     }
     // aedes's answer to a packet a client may not send (a second CONNECT, a CONNACK): not MQTT it takes either.
-    if (error.message === 'Invalid protocol') this.refuseMalformedPacket(client, new Error('a packet a client may not send here'));
+    if (error.message === 'Invalid protocol') this.refuseMalformedPacket(client, 'a packet a client may not send here');
   }
 
   /** Notes bytes the MQTT parser could not read; aedes closes the connection. */
-  refuseMalformedPacket(client: Client, error: Error): void {
-    this.record(client, 'packet', this.sessions.get(client)?.deviceId ?? null, null, 'malformed-packet', `not MQTT the broker can read (${error.message}); the connection was closed`);
+  refuseMalformedPacket(client: Client, problem: string): void {
+    this.record(client, 'packet', this.sessions.get(client)?.deviceId ?? null, null, 'malformed-packet', `not MQTT the broker can read (${problem}); the connection was closed`);
   }
 
   /** The WebSocket listeners refuse a message over the size limit before any of it reaches aedes. */

@@ -1,3 +1,5 @@
+import type { BrokerTopicList, BrokerTopicView, PayloadPreview } from '../server/contract.js';
+
 /**
  * What flows through the broker, for its live view: messages per client, and per topic the count,
  * the last payload and a per-second history. `record` runs for every message the broker accepts
@@ -20,40 +22,6 @@ export interface TrafficOptions {
   /** Most topics tracked at once; messages on further topics are only counted. */
   maxTopics?: number;
   now?: () => number;
-}
-
-export interface PayloadPreview {
-  /** utf8: the text as published; hex: the bytes, as the payload is not printable text. */
-  encoding: 'utf8' | 'hex';
-  text: string;
-  /** The whole payload's size, bytes. */
-  size: number;
-  /** The payload is longer than the preview. */
-  truncated: boolean;
-}
-
-export interface TopicTrafficView {
-  topic: string;
-  messages: number;
-  /** Messages per second, over the last complete seconds (up to 10). */
-  ratePerSecond: number;
-  /** Messages in each of the last 30 complete seconds, oldest first. */
-  recent: number[];
-  /** ms since epoch. */
-  lastAt: number;
-  lastPayload: PayloadPreview;
-}
-
-export interface TopicTrafficPage {
-  /** Up to `limit` topics starting with the prefix, in topic order. */
-  topics: TopicTrafficView[];
-  /** Topics starting with the prefix; more than `topics` holds when the limit cut the list. */
-  matched: number;
-  tracked: number;
-  maxTopics: number;
-  /** Messages on topics that arrived while the map was full, so were counted only here. */
-  untrackedMessages: number;
-  at: number;
 }
 
 export interface ClientTraffic {
@@ -134,7 +102,7 @@ export class BrokerTraffic {
   }
 
   /** Topics starting with `prefix`, in topic order, at most `limit`. */
-  topics(prefix: string, limit: number): TopicTrafficPage {
+  topics(prefix: string, limit: number): BrokerTopicList {
     const now = this.now();
     const nowSecond = Math.floor(now / 1000);
     const names = [...this.topicsByName.keys()].filter((topic) => topic.startsWith(prefix)).sort();
@@ -174,7 +142,7 @@ export class BrokerTraffic {
   }
 }
 
-function view(topic: string, traffic: TopicTraffic, nowSecond: number): TopicTrafficView {
+function view(topic: string, traffic: TopicTraffic, nowSecond: number): BrokerTopicView {
   const recent = traffic.recent(nowSecond);
   // A topic first seen 3 s ago has 3 complete seconds to average over, not 10.
   const window = Math.max(1, Math.min(RATE_SECONDS, nowSecond - traffic.firstSecond));

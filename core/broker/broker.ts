@@ -5,12 +5,13 @@ import type { RefusalSnapshot } from '../devices/refusals.js';
 import { preciseNow } from '../figures/precise-clock.js';
 import type { MessageHandler, MessageSource } from '../ingest/message-source.js';
 import { BrokerAccess, type BrokerDevices, type BrokerLimits, type ClientTransport } from './broker-access.js';
-import { BrokerTraffic, type TopicTrafficPage } from './broker-traffic.js';
+import { BrokerTraffic } from './broker-traffic.js';
 import { anonymousAllowed } from './broker-exposure.js';
 import type { InternalCredentials } from './internal-identity.js';
-import { openListener, type Accept, type Listener, type ListenerAddress, type ListenerProtocol, type ListenerSpec } from './broker-listeners.js';
+import { openListener, type Accept, type Listener, type ListenerAddress, type ListenerSpec } from './broker-listeners.js';
 import { loadServerTls, type TlsFiles, type TlsPem } from './broker-tls.js';
 import { largestPacketBytes, watchPacketSizes } from './packet-size-guard.js';
+import type { BrokerClientView, BrokerTopicList } from '../server/contract.js';
 
 export interface BrokerOptions {
   host: string;
@@ -29,24 +30,8 @@ export interface BrokerOptions {
   limits?: BrokerLimits;
 }
 
-export interface ConnectedClient {
-  id: string;
-  /** The listener the client came in through. */
-  protocol: ListenerProtocol;
-  address: string | null;
-  /** ms since epoch the connection was accepted. */
-  since: number;
-  tls: boolean;
-  /** The CN of the client certificate a TLS client presented; null without one. */
-  certificateCn: string | null;
-  /** The registered device it authenticated as; null for anonymous clients and the workbench's own. */
-  deviceId: string | null;
-  /** The workbench's own client (an emulator). */
-  workbench: boolean;
-  /** PUBLISH packets the broker accepted from it. */
-  messagesIn: number;
-  lastMessageAt: number | null;
-}
+/** A client connected to the broker, as the Broker page shows it. */
+export type ConnectedClient = BrokerClientView;
 
 /** A message the workbench itself publishes (the live view's test message). */
 export interface WorkbenchMessage {
@@ -69,7 +54,7 @@ export interface Broker extends MessageSource {
   connectedClients(): number;
   clients(): ConnectedClient[];
   /** Traffic per topic since start: topics starting with `prefix`, at most `limit`. */
-  topics(prefix: string, limit: number): TopicTrafficPage;
+  topics(prefix: string, limit: number): BrokerTopicList;
   /** Publishes in-process as the workbench: no ACL applies, subscribers and ingest receive it like any message. */
   publishAsWorkbench(message: WorkbenchMessage): Promise<void>;
   /** The bounds clients are held to (an absent one is off). */
@@ -109,7 +94,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     const tls = stream instanceof TLSSocket ? stream : request?.socket instanceof TLSSocket ? request.socket : null;
     const client = broker.handle(stream, request);
     transports.set(client, { protocol, address: address ?? null, tls, since: Date.now() });
-    onParseError(client, (error) => access.refuseMalformedPacket(client, error));
+    onParseError(client, (error) => access.refuseMalformedPacket(client, error.message));
     if (maxPacketBytes === undefined) return;
     // aedes would read the packet whole before authorizePublish could refuse its payload: cut it at its header.
     watchPacketSizes(stream, maxPacketBytes, (oversized) => {

@@ -7,7 +7,7 @@ import type { FromIngestWorker, MessageBatch, ToIngestWorker } from './ingest-wo
 import type { IngestWorkerData } from './ingest-worker.js';
 import type { InboundMessage, MessageSource } from './message-source.js';
 import { TopicRouter, type TopicRule, type TopicRuleTally } from './topic-rules.js';
-import type { UnwrittenReadings } from './write-buffer.js';
+import { NOTHING_UNWRITTEN, type UnwrittenReadings } from './write-buffer.js';
 
 export interface IngestThreadOptions {
   source: MessageSource;
@@ -22,7 +22,6 @@ export interface IngestThreadOptions {
 }
 
 
-const NOTHING_UNWRITTEN: UnwrittenReadings = { thermostats: [], meters: [], topicHashes: [] };
 
 /** One batch being gathered on the broker's thread until the next turn of the event loop. */
 class PendingBatch {

@@ -31,6 +31,9 @@ export interface UnwrittenReadings {
   topicHashes: TopicHashEntry[];
 }
 
+/** A drain that left nothing behind. Frozen: it is shared. */
+export const NOTHING_UNWRITTEN: UnwrittenReadings = Object.freeze({ thermostats: [], meters: [], topicHashes: [] });
+
 interface Batch {
   seq: number;
   id: string;
@@ -149,7 +152,7 @@ export class WriteBuffer {
 
   /** Resolves once everything offered so far is in Redis, or with what is left after timeoutMs. */
   async drain(timeoutMs: number): Promise<UnwrittenReadings> {
-    if (this.isEmpty()) return { thermostats: [], meters: [], topicHashes: [] };
+    if (this.isEmpty()) return NOTHING_UNWRITTEN;
     const drained = new Promise<void>((resolve) => this.drainedListeners.push(resolve));
     const timedOut = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
     await Promise.race([drained, timedOut]);

@@ -21,14 +21,7 @@ const clients: MqttClient[] = [];
 
 beforeAll(async () => {
   certs = await makeTestCertificates();
-  broker = await startBroker({
-    host: '127.0.0.1',
-    port: 0,
-    wsPort: 0,
-    tlsPort: 0,
-    wssPort: 0,
-    tls: { certFile: certs.server.certFile, keyFile: certs.server.keyFile },
-  });
+  broker = await startAllListeners();
 });
 
 afterEach(async () => {
@@ -40,6 +33,9 @@ afterAll(async () => {
   await certs?.remove();
 });
 
+/** TCP, WebSocket, MQTTS and WSS on free ports of 127.0.0.1, TLS with the test server certificate. */
+const startAllListeners = () =>
+  startBroker({ host: '127.0.0.1', port: 0, wsPort: 0, tlsPort: 0, wssPort: 0, tls: { certFile: certs.server.certFile, keyFile: certs.server.keyFile } });
 const urlOf = (target: Broker, protocol: ListenerProtocol) => target.listeners.find((listener) => listener.protocol === protocol)!.url;
 const portOf = (target: Broker, protocol: ListenerProtocol) => String(target.listeners.find((listener) => listener.protocol === protocol)!.port);
 const uniqueTopic = (name: string) => `test/${name}/${Math.random().toString(16).slice(2, 10)}`;
@@ -293,14 +289,7 @@ describe('starting a broker', () => {
   });
 
   it('closes every listener, also with a connection that never sent CONNECT', async () => {
-    const short = await startBroker({
-      host: '127.0.0.1',
-      port: 0,
-      wsPort: 0,
-      tlsPort: 0,
-      wssPort: 0,
-      tls: { certFile: certs.server.certFile, keyFile: certs.server.keyFile },
-    });
+    const short = await startAllListeners();
     const ports = short.listeners.map((listener) => listener.port);
     await connect(urlOf(short, 'ws'));
     const silent = await openSilentSocket(short.listeners[2]!.port);

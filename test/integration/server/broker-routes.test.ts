@@ -16,6 +16,7 @@ import { redisClient } from '../../helpers/redis-client.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 import { startTestRedis, type TestRedis } from '../../helpers/test-redis.js';
 import { waitUntil } from '../../helpers/wait-until.js';
+import { jsonRequest } from '../../helpers/json-request.js';
 
 const LIMITS = { maxPayloadBytes: 4096, maxTopicLevels: 8 };
 
@@ -73,14 +74,7 @@ async function connect(url: string, options: IClientOptions = {}): Promise<MqttC
   return client;
 }
 
-async function send(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${origin}${path}`, {
-    method,
-    ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
+const send = (method: string, path: string, body?: unknown) => jsonRequest(origin, method, path, { body });
 
 describe('the broker\'s live view', () => {
   it('lists connected clients with address, protocol, TLS, certificate, device, since and messages in', async () => {

@@ -14,6 +14,7 @@ import { BadRequest } from '../../../core/server/request-validation.js';
 import { redisClient } from '../../helpers/redis-client.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 import { startTestRedis, type TestRedis } from '../../helpers/test-redis.js';
+import { jsonRequest } from '../../helpers/json-request.js';
 
 const ENDPOINTS: BrokerEndpoint[] = [
   { protocol: 'mqtt', url: 'mqtt://127.0.0.1:1883', host: '127.0.0.1', port: 1883, clientCertificates: 'none' },
@@ -64,14 +65,7 @@ beforeEach(async () => {
   removed.length = 0;
 });
 
-async function send(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${origin}${path}`, {
-    method,
-    ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
+const send = (method: string, path: string, body?: unknown) => jsonRequest(origin, method, path, { body });
 
 describe('connecting a device', () => {
   it('hands a certificate device a client certificate from the CA, registered by its fingerprint', async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../../core/server/api-client.js';
+import { jsonRequest } from '../../helpers/json-request.js';
 import { connectPublisher, publishAll } from '../../helpers/mqtt-publisher.js';
 import { redisClient } from '../../helpers/redis-client.js';
 import { startTestStack, type TestStack } from '../../helpers/test-stack.js';
@@ -25,14 +26,7 @@ afterAll(async () => {
   await env?.stop();
 });
 
-async function put(body: unknown): Promise<{ status: number; body: { error?: string } }> {
-  const response = await fetch(`${env.origin}/api/ingest/topic-rules`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${env.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as { error?: string } };
-}
+const put = (body: unknown) => jsonRequest<{ error?: string }>(env.origin, 'PUT', '/api/ingest/topic-rules', { body, token: env.token });
 
 describe('topic rules API', () => {
   it('shows the default rules, from the config, until some are saved', async () => {

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../core/config/load.js';
+import { loadConfig } from '../../../core/config/load.js';
+import { configError } from '../../helpers/config-error.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
 let dataDir: TempDir;
@@ -19,16 +20,6 @@ const writeConfigFile = (content: unknown, name = 'config.json') =>
 
 /** loadConfig with the data dir pinned to the temp dir, so the user's own config file never leaks in. */
 const load = (argv: string[] = [], env: NodeJS.ProcessEnv = {}) => loadConfig({ argv: ['--data-dir', dataDir.path, ...argv], env });
-
-function configError(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError, but the config loaded');
-}
 
 describe('loadConfig', () => {
   it('gives the documented defaults when nothing is set', () => {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../core/config/load.js';
+import { loadConfig } from '../../../core/config/load.js';
+import { configError } from '../../helpers/config-error.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
 let dataDir: TempDir;
@@ -13,16 +14,6 @@ afterEach(async () => {
 });
 
 const load = (argv: string[] = [], env: NodeJS.ProcessEnv = {}) => loadConfig({ argv: ['--data-dir', dataDir.path, ...argv], env }).config;
-
-function configError(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError, but the config loaded');
-}
 
 const DEFAULT_LIMITS = { maxPayloadBytes: 262_144, maxTopicLevels: 32, maxConnections: 10_000, maxMessagesPerSecond: 2000, maxKeepaliveSeconds: 3600 };
 
