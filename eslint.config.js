@@ -3,6 +3,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { ignores: ['out/', 'node_modules/', 'test-results/'] },
+  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -22,7 +23,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^(\\.\\./)+core/(?!server/(contract|api-client)\\.js$)', message: 'renderer/ imports only the API contract and client from core' }] },
+        { patterns: [{ regex: '^(\\.\\./)+core/(?!(domain|api)/)', message: 'renderer/ imports only the ground floor of core: core/domain and core/api' }] },
       ],
     },
   },

@@ -19,7 +19,7 @@ import type { RefusalSnapshot } from './devices/refusals.js';
 import type { Config } from './config/schema.js';
 import { MeterEmulator } from './emulator/meter-emulator.js';
 import { ThermostatEmulator } from './emulator/thermostat-emulator.js';
-import { FiguresSampler } from './figures/figures-sampler.js';
+import { FiguresSampler } from './app/figures-sampler.js';
 import { IngestThread } from './ingest/ingest-thread.js';
 import { TopicRuleStore } from './ingest/topic-rule-store.js';
 import { TopicRouter } from './ingest/topic-rules.js';
@@ -27,31 +27,36 @@ import { NOTHING_UNWRITTEN } from './ingest/write-buffer.js';
 import { openRedis, redactUrl } from './redis/connect.js';
 import { ReadOnlyRefusal } from './redis/command-table.js';
 import { BUILT_IN_ID, ConnectionManager } from './connections/connection-manager.js';
-import { connectionSettingsSchema, parseRedisUrl, type StoredSecrets } from './connections/connection-settings.js';
+import { connectionSettingsSchema, type StoredSecrets } from './domain/connection.js';
+import { parseRedisUrl } from './connections/connection-settings.js';
 import { ConnectionStore } from './connections/connection-store.js';
 import { startInspection, stopInspection, type Inspection } from './connections/inspection.js';
 import { secretBoxFromEnvironment, type SecretBox } from './connections/secret-box.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded-redis.js';
+import type { ActiveConnection } from './api/connections.js';
 import type {
-  ActiveConnection,
   ArchivedObjects,
-  ConnectionSettings,
   ArchiveStatus,
   ArchiveTarget,
+  PendingBuckets,
+  S3ConnectionCheck,
+} from './api/archive.js';
+import type { ConnectionSettings } from './domain/connection.js';
+import type {
   EmulatorCommand,
   EmulatorStatus,
+  PartStatus,
+  StackStatus,
+} from './api/status.js';
+import type {
   EnergyReadings,
   EnergySeries,
   MeterEmulatorCommand,
   MeterEmulatorStatus,
   MeterList,
-  PartStatus,
-  PendingBuckets,
-  S3ConnectionCheck,
-  StackStatus,
-  TopicRule,
-  TopicRulesView,
-} from './server/contract.js';
+} from './api/energy.js';
+import type { TopicRule } from './domain/topic-rule.js';
+import type { TopicRulesView } from './api/devices.js';
 import { startHttpServer, type ApiBackend, type HttpServer } from './server/http-server.js';
 import type { LiveBroker } from './server/broker-routes.js';
 import { EMULATOR_PRESETS } from './emulator/presets.js';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { isStale } from '../model/energy-bucket.js';
 import type { EnergyBucketRef, KeySchema } from '../model/keys.js';
-import type { ArchiveProgress } from '../server/contract.js';
+import type { ArchiveProgress } from '../api/archive.js';
 import type { BucketOutcome } from './bucket-archive.js';
 import { CorruptObjectError } from './energy-object.js';
 import { UploadMismatchError } from './energy-object-store.js';

@@ -11,7 +11,7 @@ import type {
   PendingBucket,
   PendingBuckets,
   S3ConnectionCheck,
-} from '../server/contract.js';
+} from '../api/archive.js';
 import { bucketOf, runArchivePass } from './archive-pass.js';
 import { archiveBucket } from './bucket-archive.js';
 import { BucketEncoder } from './bucket-encoder.js';

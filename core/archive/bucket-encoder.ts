@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../worker-entry.js';
+import { startWorker } from '../threads/worker-entry.js';
 import { encodeBucket, ndjsonOf, type EncodedBucket } from './energy-object.js';
 
 export interface EncodeRequest {

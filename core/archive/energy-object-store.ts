@@ -10,7 +10,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { EnergyBucketRef } from '../model/keys.js';
-import type { ArchivedObjects } from '../server/contract.js';
+import type { ArchivedObjects } from '../api/archive.js';
 import { CorruptObjectError, decodeBucket, energyObjectKey, metadataFor, type EncodedBucket } from './energy-object.js';
 import type { S3Settings } from './s3-client.js';
 import { S3RequestError, s3FailureCause } from './s3-error.js';

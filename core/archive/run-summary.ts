@@ -1,4 +1,4 @@
-import type { ArchiveProgress, ArchiveRunSummary } from '../server/contract.js';
+import type { ArchiveProgress, ArchiveRunSummary } from '../api/archive.js';
 
 export function emptyProgress(trigger: ArchiveProgress['trigger'], startedAt: number): ArchiveProgress {
   return { trigger, startedAt, bucketsTotal: 0, bucketsDone: 0, bucketsFailed: 0, bucketsLate: 0, readings: 0, bytesIn: 0, bytesOut: 0, scanComplete: false };

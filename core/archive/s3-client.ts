@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config/schema.js';
-import type { ArchiveTarget } from '../server/contract.js';
+import type { ArchiveTarget } from '../api/archive.js';
 
 export type S3Settings = Config['archive']['s3'];
 

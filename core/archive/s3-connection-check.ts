@@ -10,7 +10,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { S3CheckStep, S3ConnectionCheck } from '../server/contract.js';
+import type { S3CheckStep, S3ConnectionCheck } from '../api/archive.js';
 import { createS3Client, type S3Settings } from './s3-client.js';
 import { describeEndpoint, explainS3Failure, s3FailureCause, type S3FailureCause } from './s3-error.js';
 

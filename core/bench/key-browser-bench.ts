@@ -17,8 +17,8 @@ import { bucketStartOf } from '../model/energy-bucket.js';
 import { createKeySchema, type KeySchema } from '../model/keys.js';
 import { openRedis } from '../redis/connect.js';
 import { startEmbeddedRedis } from '../redis/embedded-redis.js';
-import { ApiClient } from '../server/api-client.js';
-import type { KeyPage } from '../server/contract.js';
+import { ApiClient } from '../api/api-client.js';
+import type { KeyPage } from '../api/keys.js';
 import { Stack } from '../stack.js';
 import { LONG_TASK_PROBE } from './ui-load.js';
 

@@ -1,6 +1,6 @@
 import mqtt from 'mqtt';
 import { readingsDue } from '../emulator/publish-schedule.js';
-import { THERMOSTAT_TOPIC } from '../ingest/thermostat-rule.js';
+import { THERMOSTAT_TOPIC } from '../domain/topics.js';
 import { thermostatGenerator } from '../emulator/thermostat-generator.js';
 import { PublishTemplates, RawMqttPublisher } from './raw-mqtt-publisher.js';
 

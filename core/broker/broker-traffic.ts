@@ -1,4 +1,4 @@
-import type { BrokerTopicList, BrokerTopicView, PayloadPreview } from '../server/contract.js';
+import type { BrokerTopicList, BrokerTopicView, PayloadPreview } from '../api/broker.js';
 
 /**
  * What flows through the broker, for its live view: messages per client, and per topic the count,

@@ -2,8 +2,8 @@ import type { EventEmitter } from 'node:events';
 import { TLSSocket } from 'node:tls';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import type { RefusalSnapshot } from '../devices/refusals.js';
-import { preciseNow } from '../figures/precise-clock.js';
-import type { MessageHandler, MessageSource } from '../ingest/message-source.js';
+import { preciseNow } from '../domain/clock.js';
+import type { MessageHandler, MessageSource } from '../domain/message-source.js';
 import { BrokerAccess, type BrokerDevices, type BrokerLimits, type ClientTransport } from './broker-access.js';
 import { BrokerTraffic } from './broker-traffic.js';
 import { anonymousAllowed } from './broker-exposure.js';
@@ -11,7 +11,7 @@ import type { InternalCredentials } from './internal-identity.js';
 import { openListener, type Accept, type Listener, type ListenerAddress, type ListenerSpec } from './broker-listeners.js';
 import { loadServerTls, type TlsFiles, type TlsPem } from './broker-tls.js';
 import { largestPacketBytes, watchPacketSizes } from './packet-size-guard.js';
-import type { BrokerClientView, BrokerTopicList } from '../server/contract.js';
+import type { BrokerClientView, BrokerTopicList } from '../api/broker.js';
 
 export interface BrokerOptions {
   host: string;

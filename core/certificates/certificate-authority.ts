@@ -16,7 +16,7 @@ import {
   X509CertificateGenerator,
 } from './x509.js';
 import { z } from 'zod';
-import { DEVICE_ID_PATTERN } from '../ingest/thermostat-payload.js';
+import { DEVICE_ID_PATTERN } from '../domain/device.js';
 import { CERTIFICATE_MODE, CertificateFileError, checkFile, PRIVATE_KEY_MODE, readOptionalFile, writeFileAtomically } from './certificate-files.js';
 import { certificateFingerprint, parseCertificatePem, randomSerialNumber } from './certificate-pem.js';
 import { ECDSA_SHA256, generateKeyPair, importPrivateKey, keyMatchesCertificate, privateKeyPem, webcrypto } from './key-pair.js';

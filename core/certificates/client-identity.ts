@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEVICE_ID_PATTERN } from '../ingest/thermostat-payload.js';
+import { DEVICE_ID_PATTERN } from '../domain/device.js';
 
 /** Who a mutual-TLS client is: its certificate's CN and the certificate's SHA-256 fingerprint. */
 export interface ClientIdentity {

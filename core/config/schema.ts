@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_TOPIC_RULES, topicRulesSchema } from '../ingest/topic-rules.js';
+import { DEFAULT_TOPIC_RULES, topicRulesSchema } from '../domain/topic-rule.js';
 
 const port = z.int().min(0).max(65535);
 const host = z.string().min(1);

@@ -1,8 +1,9 @@
 import { dbSize } from '../query/key-browser.js';
 import type { CommandTable } from '../redis/command-table.js';
 import { openTarget, type RedisClient, type RedisTarget } from '../redis/redis-target.js';
-import type { ConnectionCheck, ConnectionCheckStep, ConnectionSettings } from '../server/contract.js';
-import { describeAddress, type StoredSecrets } from './connection-settings.js';
+import type { ConnectionCheck, ConnectionCheckStep } from '../api/connections.js';
+import type { ConnectionSettings } from '../domain/connection.js';
+import { describeAddress, type StoredSecrets } from '../domain/connection.js';
 
 type Step = ConnectionCheck['steps'][number];
 

@@ -2,8 +2,10 @@ import type { Redis } from 'ioredis';
 import { createKeySchema, type KeySchema } from '../model/keys.js';
 import { CommandTable, enforceReadOnly } from '../redis/command-table.js';
 import { openTarget, type RedisClient, type RedisTarget } from '../redis/redis-target.js';
-import type { ActiveConnection, ConnectionInput, ConnectionList, ConnectionSettings, ConnectionView } from '../server/contract.js';
-import { describeAddress, InvalidConnection, settingsFromInput, type StoredSecrets } from './connection-settings.js';
+import type { ActiveConnection, ConnectionInput, ConnectionList, ConnectionView } from '../api/connections.js';
+import type { ConnectionSettings } from '../domain/connection.js';
+import { describeAddress, type StoredSecrets } from '../domain/connection.js';
+import { InvalidConnection, settingsFromInput } from './connection-settings.js';
 import type { ConnectionStore, SavedConnection } from './connection-store.js';
 
 /** The id of the workbench's own Redis in the connection list. */

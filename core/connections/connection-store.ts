@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { readSettingsFile, writeSettingsFile } from '../config/settings-file.js';
-import type { ConnectionSecrets, ConnectionSettings } from '../server/contract.js';
-import { connectionSettingsSchema, InvalidConnection, type StoredSecrets } from './connection-settings.js';
+import type { ConnectionSecrets, ConnectionSettings } from '../domain/connection.js';
+import { connectionSettingsSchema, type StoredSecrets } from '../domain/connection.js';
+import { InvalidConnection } from './connection-settings.js';
 import type { SecretBox } from './secret-box.js';
 
 const SECRET_NAMES = ['password', 'sentinelPassword', 'tlsKey'] as const;

@@ -1,5 +1,5 @@
 import type { KeySchema } from '../model/keys.js';
-import type { ConsoleExample } from '../server/contract.js';
+import type { ConsoleExample } from '../api/console.js';
 
 /** The document's example thermostat (its `hgetall 2942`) and meter bucket (D704206006772, 1494979200). */
 const EXAMPLE_DEVICE = '2942';

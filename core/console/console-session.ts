@@ -1,7 +1,7 @@
 import { ReplyError } from 'ioredis';
 import type { ConnectedRedis } from '../connections/connection-manager.js';
 import { readOnlyRefusal, ReadOnlyRefusal } from '../redis/command-table.js';
-import type { ConsoleReply } from '../server/contract.js';
+import type { ConsoleReply } from '../api/console.js';
 import { argumentsAsText, CommandLineError, parseCommandLine } from './command-line.js';
 import { formatError, formatReply, type ConsoleValue } from './reply-format.js';
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { certificateFingerprintSchema, deviceIdSchema, type DeviceAccessRecord } from './device-registry.js';
 import { hashPassword, passwordMatches } from './password-hash.js';
 import type { RefusalCode } from './refusals.js';
-import { levelsCovered, levelsMatchTopic, topicFilterProblem, topicNameProblem } from './topic-filter.js';
+import { levelsCovered, levelsMatchTopic, topicFilterProblem, topicNameProblem } from '../domain/topic-filter.js';
 
 /**
  * Who may connect to the broker and what each device may publish and subscribe to: the decisions

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { THERMOSTAT_TOPIC } from '../ingest/thermostat-rule.js';
+import { THERMOSTAT_TOPIC } from '../domain/topics.js';
 import type { KeySchema } from '../model/keys.js';
 import type { RedisClient } from '../redis/redis-target.js';
-import type { DeviceAuth, DeviceKind, RegisteredDeviceView } from '../server/contract.js';
+import type { DeviceAuth, DeviceKind } from '../domain/device.js';
+import type { RegisteredDeviceView } from '../api/devices.js';
 import { generatePassword, hashPassword, isPasswordHash, passwordMatches } from './password-hash.js';
-import { topicFilterProblem } from './topic-filter.js';
+import { topicFilterProblem } from '../domain/topic-filter.js';
 
 /**
  * The devices allowed on the bundled broker, kept in the device object `<ns>:devices:<id>` that the

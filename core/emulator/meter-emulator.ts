@@ -3,7 +3,7 @@ import { isIPv6 } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { InternalCredentials } from '../broker/internal-identity.js';
 import { MAX_READINGS_PER_PAYLOAD } from '../ingest/meter-payload.js';
-import type { MeterEmulatorStatus } from '../server/contract.js';
+import type { MeterEmulatorStatus } from '../api/energy.js';
 import { MeterClock } from './meter-clock.js';
 import { meterId, meterReading } from './meter-generator.js';
 

@@ -1,4 +1,4 @@
-import type { EmulatorPreset } from '../server/contract.js';
+import type { EmulatorPreset } from '../domain/emulator-preset.js';
 import { DOCUMENT_BURST, DOCUMENT_INTERVAL_MS } from './publish-schedule.js';
 
 export interface PresetSettings {

@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { InternalCredentials } from '../broker/internal-identity.js';
-import { THERMOSTAT_TOPIC } from '../ingest/thermostat-rule.js';
-import type { EmulatorStatus } from '../server/contract.js';
+import { THERMOSTAT_TOPIC } from '../domain/topics.js';
+import type { EmulatorStatus } from '../api/status.js';
 import { readingsDue, tickIntervalMs } from './publish-schedule.js';
 import { thermostatGenerator } from './thermostat-generator.js';
 

@@ -1,4 +1,4 @@
-import type { IngestCounters } from '../figures/ingest-figures.js';
+import type { IngestCounters } from './ingest-figures.js';
 
 /** Everything the rest of the stack learns about ingest, whichever thread it runs in. */
 export interface IngestSnapshot {

@@ -1,12 +1,13 @@
 import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
-import { startWorker } from '../worker-entry.js';
+import { startWorker } from '../threads/worker-entry.js';
 import { EMPTY_INGEST_SNAPSHOT, type IngestSnapshot } from './ingest-snapshot.js';
 import { ALL_TOPICS, type WriteStrategy } from './ingest.js';
 import type { FromIngestWorker, MessageBatch, ToIngestWorker } from './ingest-worker-protocol.js';
 import type { IngestWorkerData } from './ingest-worker.js';
-import type { InboundMessage, MessageSource } from './message-source.js';
-import { TopicRouter, type TopicRule, type TopicRuleTally } from './topic-rules.js';
+import type { InboundMessage, MessageSource } from '../domain/message-source.js';
+import { TopicRouter, type TopicRuleTally } from './topic-rules.js';
+import { type TopicRule } from '../domain/topic-rule.js';
 import { NOTHING_UNWRITTEN, type UnwrittenReadings } from './write-buffer.js';
 
 export interface IngestThreadOptions {

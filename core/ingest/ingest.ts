@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
-import { IngestCounters } from '../figures/ingest-figures.js';
+import { IngestCounters } from './ingest-figures.js';
 import type { KeySchema } from '../model/keys.js';
-import type { InboundMessage, MessageHandler, MessageSource } from './message-source.js';
+import type { InboundMessage, MessageHandler, MessageSource } from '../domain/message-source.js';
 import { snapshotOf, type IngestSnapshot } from './ingest-snapshot.js';
 import { MeterDatagramListener } from './meter-datagram-listener.js';
 import { meterDatagramHandler, meterMqttRule, type DatagramHandler } from './meter-rule.js';
@@ -10,7 +10,8 @@ import { perReadingMeterRules } from './per-reading-meter-rule.js';
 import { perReadingRule } from './per-reading-rule.js';
 import { thermostatRule } from './thermostat-rule.js';
 import { jsonHashRule } from './json-hash-rule.js';
-import { TopicRouter, WRITING_HANDLERS, type TopicRule, type TopicRuleTally, type WritingHandler } from './topic-rules.js';
+import { TopicRouter, type TopicRuleTally } from './topic-rules.js';
+import { WRITING_HANDLERS, type TopicRule, type WritingHandler } from '../domain/topic-rule.js';
 import { WriteBuffer, type UnwrittenReadings } from './write-buffer.js';
 
 /** 'batched' is the product; 'per-reading' is the source documents' one-write-per-reading, kept as the benchmark's baseline. */

@@ -1,7 +1,7 @@
-import type { IngestCounters } from '../figures/ingest-figures.js';
+import type { IngestCounters } from './ingest-figures.js';
 import { deadLetterFrom } from '../model/dead-letter-persist.js';
 import { parseJsonHashPayload } from './json-hash-payload.js';
-import type { InboundMessage, MessageHandler } from './message-source.js';
+import type { InboundMessage, MessageHandler } from '../domain/message-source.js';
 import type { WriteBuffer } from './write-buffer.js';
 
 export interface JsonHashRuleOptions {

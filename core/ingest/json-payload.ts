@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Rejection, RejectionReason } from './rejection.js';
+import type { Rejection, RejectionReason } from '../domain/rejection.js';
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; rejection: Rejection };
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { MeterChannelField, MeterReadingBody } from '../model/meter-reading.js';
 import { arrayObjectTexts, nextNonSpace, topLevelValueStart } from './json-array-elements.js';
 import { decodeJsonPayload, reject, rejectionFromIssues, type ParseResult } from './json-payload.js';
-import { DEVICE_ID_PATTERN } from './thermostat-payload.js';
+import { DEVICE_ID_PATTERN } from '../domain/device.js';
 
 const value = z.number();
 /** Tuples rather than arrays with a length check, and plain loops for the per-channel rules below: measured 2-3× cheaper per reading in zod 4. */
@@ -101,8 +101,6 @@ export function parseMeterDatagram(datagram: Buffer, maxBytes: number): ParseRes
   const { readings } = value as { readings: MeterReadingBody[] };
   return { ok: true, value: { deviceId: result.data.deviceId, readings, texts: readingTexts(text, topLevelValueStart(text, 'readings'), readings) } };
 }
-
-export const METER_TOPIC_FILTER = 'meters/+/energy';
 
 function meterIdFromTopic(topic: string): string | null {
   const parts = topic.split('/');

@@ -1,10 +1,10 @@
 import type { RemoteInfo } from 'node:dgram';
-import type { IngestCounters } from '../figures/ingest-figures.js';
-import { preciseNow } from '../figures/precise-clock.js';
+import type { IngestCounters } from './ingest-figures.js';
+import { preciseNow } from '../domain/clock.js';
 import { deadLetterFrom } from '../model/dead-letter-persist.js';
 import type { MeterReading, MeterTransport } from '../model/meter-reading.js';
 import type { ParseResult } from './json-payload.js';
-import type { MessageHandler } from './message-source.js';
+import type { MessageHandler } from '../domain/message-source.js';
 import { parseMeterDatagram, parseMeterMqttPayload, type MeterPayload } from './meter-payload.js';
 import type { WriteBuffer } from './write-buffer.js';
 

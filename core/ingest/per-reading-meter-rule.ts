@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
-import type { IngestCounters } from '../figures/ingest-figures.js';
-import { preciseNow } from '../figures/precise-clock.js';
+import type { IngestCounters } from './ingest-figures.js';
+import { preciseNow } from '../domain/clock.js';
 import { bucketStartOf } from '../model/energy-bucket.js';
 import type { KeySchema } from '../model/keys.js';
 import type { MeterTransport } from '../model/meter-reading.js';
 import type { ParseResult } from './json-payload.js';
-import type { MessageHandler } from './message-source.js';
+import type { MessageHandler } from '../domain/message-source.js';
 import { parseMeterDatagram, parseMeterMqttPayload, type MeterPayload } from './meter-payload.js';
 import type { DatagramHandler } from './meter-rule.js';
 

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { IngestCounters } from '../figures/ingest-figures.js';
-import { preciseNow } from '../figures/precise-clock.js';
-import type { InboundMessage, MessageHandler } from './message-source.js';
+import type { IngestCounters } from './ingest-figures.js';
+import { preciseNow } from '../domain/clock.js';
+import type { InboundMessage, MessageHandler } from '../domain/message-source.js';
 import { RequestIds } from './request-ids.js';
 import { parseThermostatPayload } from './thermostat-payload.js';
 import { classifyClimate } from '../model/climate.js';

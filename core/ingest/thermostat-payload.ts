@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { parseJsonPayload, rejectionFromIssues, type ParseResult } from './json-payload.js';
-
-/** Ids that are safe as (part of) a Redis key name. */
-export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+import { DEVICE_ID_PATTERN } from '../domain/device.js';
 
 /**
  * A device id becomes a Redis key on its own (the source document's per-device hash), so it must not

@@ -1,13 +1,10 @@
-import type { IngestCounters } from '../figures/ingest-figures.js';
+import type { IngestCounters } from './ingest-figures.js';
 import { classifyClimate } from '../model/climate.js';
 import { deadLetterFrom } from '../model/dead-letter-persist.js';
-import type { InboundMessage, MessageHandler } from './message-source.js';
+import type { InboundMessage, MessageHandler } from '../domain/message-source.js';
 import { RequestIds } from './request-ids.js';
 import { parseThermostatPayload } from './thermostat-payload.js';
 import type { WriteBuffer } from './write-buffer.js';
-
-/** The source document's topic: thermostats publish here and the rule listens here. */
-export const THERMOSTAT_TOPIC = 'temp_readings';
 
 export interface ThermostatRuleOptions {
   buffer: WriteBuffer;

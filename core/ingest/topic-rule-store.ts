@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { readSettingsFile, writeSettingsFile } from '../config/settings-file.js';
-import { topicRulesSchema, type TopicRule } from './topic-rules.js';
+import { topicRulesSchema, type TopicRule } from '../domain/topic-rule.js';
 
 const fileSchema = z.strictObject({ version: z.literal(1), rules: topicRulesSchema });
 

@@ -1,52 +1,12 @@
-import { z } from 'zod';
-import type { TopicRule, TopicRuleHandler, TopicRulesView } from '../server/contract.js';
-
-export type { TopicRule, TopicRuleHandler };
-import { levelsMatchTopic, topicFilterProblem } from '../devices/topic-filter.js';
-import { METER_TOPIC_FILTER } from './meter-payload.js';
-import { THERMOSTAT_TOPIC } from './thermostat-rule.js';
+import { WRITING_HANDLERS, type TopicRule, type TopicRuleHandler } from '../domain/topic-rule.js';
+import type { TopicRulesView } from '../api/devices.js';
+import { levelsMatchTopic } from '../domain/topic-filter.js';
 
 /**
  * The topic rules: an ordered table of topic filter → handler, like the source document's IoT rule
  * on `temp_readings`. The first rule whose filter matches a message's topic decides what happens to
  * it; a message no rule matches is counted as unrouted and goes nowhere.
  */
-
-/** What a rule does with a message. `ignore` drops it on purpose, e.g. ahead of a broader rule. */
-export const TOPIC_RULE_HANDLERS = ['thermostat', 'meter', 'json-hash', 'ignore'] as const satisfies readonly TopicRuleHandler[];
-/** The handlers that hand messages to ingest, numbered in this order on the way to the ingest worker. */
-export const WRITING_HANDLERS = ['thermostat', 'meter', 'json-hash'] as const satisfies readonly TopicRuleHandler[];
-export type WritingHandler = (typeof WRITING_HANDLERS)[number];
-
-export const MAX_TOPIC_RULES = 64;
-
-const topicFilterSchema = z.string().superRefine((filter, context) => {
-  const problem = topicFilterProblem(filter);
-  if (problem) context.addIssue({ code: 'custom', message: `${JSON.stringify(filter)}: ${problem}` });
-});
-
-export const topicRuleSchema = z.strictObject({
-  filter: topicFilterSchema,
-  handler: z.enum(TOPIC_RULE_HANDLERS),
-}) satisfies z.ZodType<TopicRule>;
-
-export const topicRulesSchema = z
-  .array(topicRuleSchema)
-  .max(MAX_TOPIC_RULES, { message: `at most ${MAX_TOPIC_RULES} topic rules` })
-  .superRefine((rules, context) => {
-    const seen = new Set<string>();
-    for (const [index, { filter }] of rules.entries()) {
-      // A second rule with the same filter could never match anything: the first one always wins.
-      if (seen.has(filter)) context.addIssue({ code: 'custom', path: [index, 'filter'], message: `${JSON.stringify(filter)} appears twice; only the first would ever match` });
-      seen.add(filter);
-    }
-  });
-
-/** The source documents' two rules: thermostats on `temp_readings`, meters on `meters/<id>/energy`. */
-export const DEFAULT_TOPIC_RULES: readonly TopicRule[] = [
-  { filter: THERMOSTAT_TOPIC, handler: 'thermostat' },
-  { filter: METER_TOPIC_FILTER, handler: 'meter' },
-];
 
 /** What `route` answers for a topic no rule matches. */
 export const UNROUTED = -1;

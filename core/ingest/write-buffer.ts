@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ReplyError, type Redis } from 'ioredis';
-import type { IngestCounters } from '../figures/ingest-figures.js';
-import { preciseNow } from '../figures/precise-clock.js';
+import type { IngestCounters } from './ingest-figures.js';
+import { preciseNow } from '../domain/clock.js';
 import { deadLetterWrites, type DeadLetter } from '../model/dead-letter-persist.js';
 import type { KeySchema } from '../model/keys.js';
 import { meterWrites } from '../model/meter-persist.js';

@@ -1,4 +1,4 @@
-import type { Rejection } from '../ingest/rejection.js';
+import type { Rejection } from '../domain/rejection.js';
 import type { KeySchema } from './keys.js';
 import type { RedisCommand } from './redis-command.js';
 

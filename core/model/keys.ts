@@ -1,7 +1,5 @@
+import { DEFAULT_NAMESPACE } from '../domain/connection.js';
 import type { Climate } from './climate.js';
-
-/** The source document's `<app>:<env>` namespace of the smart-meter keys. */
-export const DEFAULT_NAMESPACE = 'backend:dev';
 
 /**
  * Every Redis key and channel name the workbench reads or writes is built here, so a production

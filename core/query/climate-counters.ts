@@ -1,7 +1,7 @@
 import type { RedisClient } from '../redis/redis-target.js';
 import { CLIMATES } from '../model/climate.js';
 import type { KeySchema } from '../model/keys.js';
-import type { ClimateCounters } from '../server/contract.js';
+import type { ClimateCounters } from '../api/events.js';
 
 export async function climateCounters(redis: RedisClient, keys: KeySchema): Promise<ClimateCounters> {
   const values = await redis.mget(...CLIMATES.map((climate) => keys.climateCounter(climate)));

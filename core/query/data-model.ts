@@ -1,7 +1,7 @@
 import type { RedisClient } from '../redis/redis-target.js';
 import { CLIMATES } from '../model/climate.js';
 import type { KeySchema } from '../model/keys.js';
-import type { DataModel, ModelEntry } from '../server/contract.js';
+import type { DataModel, ModelEntry } from '../api/events.js';
 
 type Measured = Omit<ModelEntry, 'growthPerSec'>;
 

@@ -4,7 +4,8 @@ import { performance } from 'node:perf_hooks';
 import { CorruptObjectError, decodeBucket, energyObjectKey } from '../archive/energy-object.js';
 import { bucketStartOf, bucketsCovering } from '../model/energy-bucket.js';
 import type { KeySchema } from '../model/keys.js';
-import type { EnergyBucketRead, EnergyPoint, EnergyReadings, EnergySeries, EnergySource } from '../server/contract.js';
+import type { EnergyBucketRead, EnergyPoint, EnergyReadings, EnergySeries } from '../api/energy.js';
+import type { EnergySource } from '../domain/energy.js';
 import { ArchivedObjectCache } from './archived-object-cache.js';
 
 export interface EnergyS3Target {

@@ -1,6 +1,7 @@
 import { ReplyError, type Redis } from 'ioredis';
 import type { RedisClient } from '../redis/redis-target.js';
-import type { KeyDetail, KeyScan, KeySummary, KeyType, OtherKeyDetail } from '../server/contract.js';
+import type { KeyDetail, KeyScan, KeySummary, OtherKeyDetail } from '../api/keys.js';
+import type { KeyType } from '../domain/key-type.js';
 
 /**
  * The key browser's read side: any key of the connected Redis, found with SCAN and read a page at a

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/redis-target.js';
 import type { KeySchema } from '../model/keys.js';
-import type { MeterList, MeterSummary } from '../server/contract.js';
+import type { MeterList, MeterSummary } from '../api/energy.js';
 
 const DEVICE_FIELDS = ['firstSeen', 'readings', 'transport'] as const;
 

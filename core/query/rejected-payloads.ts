@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/redis-target.js';
 import type { KeySchema } from '../model/keys.js';
-import type { RejectedPayloads } from '../server/contract.js';
+import type { RejectedPayloads } from '../api/events.js';
 
 export async function rejectedPayloads(redis: RedisClient, keys: KeySchema, limit: number): Promise<RejectedPayloads> {
   const [raw, counts, total] = await Promise.all([

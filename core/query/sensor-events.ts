@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/redis-target.js';
 import type { KeySchema } from '../model/keys.js';
-import type { DeviceDetail, EventRange, EventSearch, RecentEvents, SensorEvent } from '../server/contract.js';
+import type { DeviceDetail, EventRange, EventSearch, RecentEvents, SensorEvent } from '../api/events.js';
 
 /** The source document's redis-cli queries on SensorData and the device hashes, as API answers. */
 

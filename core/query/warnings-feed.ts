@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RedisClient } from '../redis/redis-target.js';
-import type { WarningMessage } from '../server/contract.js';
+import type { WarningMessage } from '../api/events.js';
 
 const warningSchema = z.object({
   deviceId: z.union([z.string(), z.number()]).transform(String),

@@ -1,7 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { ConnectionSettings } from '../server/contract.js';
-import { formatHostPort, type StoredSecrets } from '../connections/connection-settings.js';
+import type { ConnectionSettings } from '../domain/connection.js';
+import { formatHostPort, type StoredSecrets } from '../domain/connection.js';
 
 /** A client to any Redis the workbench inspects: one server (direct or found through Sentinel) or a cluster. */
 export type RedisClient = Redis | Cluster;

@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { BrokerLimits } from '../broker/broker-access.js';
 import type { Broker } from '../broker/broker.js';
-import { topicNameProblem } from '../devices/topic-filter.js';
-import type { ApiError, BrokerClientList, BrokerPublishResult, BrokerTopicList } from './contract.js';
+import { topicNameProblem } from '../domain/topic-filter.js';
+import type { ApiError } from '../api/api-error.js';
+import type { BrokerClientList, BrokerPublishResult, BrokerTopicList } from '../api/broker.js';
 import { parseRequest } from './request-validation.js';
 
 /** The parts of the broker its live view reads and publishes through. */

@@ -6,7 +6,9 @@ import { InvalidConnection } from '../connections/connection-settings.js';
 import type { Inspection } from '../connections/inspection.js';
 import { consoleExamples } from '../console/console-examples.js';
 import { runConsoleLine } from '../console/console-session.js';
-import type { ActiveConnection, ApiError, ConnectionCheck, ConnectionInput, ConnectionList, ConsoleExample, ConsoleReply } from './contract.js';
+import type { ActiveConnection, ConnectionCheck, ConnectionInput, ConnectionList } from '../api/connections.js';
+import type { ApiError } from '../api/api-error.js';
+import type { ConsoleExample, ConsoleReply } from '../api/console.js';
 import { BadRequest, parseRequest, UpstreamFailure } from './request-validation.js';
 
 /** What the connection and console routes need from the stack. */

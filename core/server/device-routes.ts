@@ -2,10 +2,11 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { DemoCa } from '../certificates/certificate-authority.js';
 import { defaultPublishFilters, DEVICE_AUTH_METHODS, DEVICE_KINDS, deviceIdSchema, DeviceRegistryError, type DeviceRegistry } from '../devices/device-registry.js';
-import { deviceSnippets, type BrokerEndpoint, type SnippetCredentials } from '../devices/device-snippets.js';
+import { deviceSnippets, type BrokerEndpoint, type SnippetCredentials } from '../emulator/device-snippets.js';
 import type { RefusalSnapshot } from '../devices/refusals.js';
-import { topicFilterProblem } from '../devices/topic-filter.js';
-import type { ApiError, ConnectionKit, PasswordKit, RefusalSummary, RegisteredDevicePage } from './contract.js';
+import { topicFilterProblem } from '../domain/topic-filter.js';
+import type { ApiError } from '../api/api-error.js';
+import type { ConnectionKit, PasswordKit, RefusalSummary, RegisteredDevicePage } from '../api/devices.js';
 import { parseRequest } from './request-validation.js';
 
 /** What the device routes need from the stack. */

@@ -3,14 +3,16 @@ import { z } from 'zod';
 import type {
   ArchivedObjects,
   ArchiveStatus,
+  PendingBuckets,
+  S3ConnectionCheck,
+} from '../api/archive.js';
+import type {
   EnergyReadings,
   EnergySeries,
   MeterEmulatorCommand,
   MeterEmulatorStatus,
   MeterList,
-  PendingBuckets,
-  S3ConnectionCheck,
-} from './contract.js';
+} from '../api/energy.js';
 import { meterDeviceIdSchema } from '../ingest/meter-payload.js';
 import { InvalidEnergyQuery } from '../query/energy-query.js';
 import { BadRequest, fromUpstream, parseRequest } from './request-validation.js';

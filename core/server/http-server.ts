@@ -13,8 +13,8 @@ import { registerConnectionRoutes, type ConnectionBackend } from './connection-r
 import { registerDeviceRoutes, type DeviceBackend } from './device-routes.js';
 import { registerBrokerRoutes, type LiveBroker } from './broker-routes.js';
 import { registerTopicRuleRoutes, type TopicRuleBackend } from './topic-rule-routes.js';
-import type { EmulatorCommand, EmulatorStatus, StackStatus } from './contract.js';
-import type { ApiError } from './contract.js';
+import type { EmulatorCommand, EmulatorStatus, StackStatus } from '../api/status.js';
+import type { ApiError } from '../api/api-error.js';
 import { registerEnergyRoutes, type EnergyBackend } from './energy-routes.js';
 import { registerKeyBrowserRoutes } from './key-browser-routes.js';
 import { LiveHub } from './live-hub.js';

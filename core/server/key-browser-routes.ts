@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { KeyDetail, KeyPage } from './contract.js';
+import type { KeyDetail, KeyPage } from '../api/keys.js';
 import type { Inspection } from '../connections/inspection.js';
 import { dbSize, InvalidKeyPage, InvalidScanCursor, KEY_TYPES, keyDetail, MAX_STRING_PAGE_BYTES, scanKeys } from '../query/key-browser.js';
 import { BadRequest, parseRequest } from './request-validation.js';

@@ -1,6 +1,8 @@
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import type { ClimateCounters, LiveFrame, LiveTopic, RecentEvents, StackStatus, WarningMessage } from './contract.js';
+import type { ClimateCounters, RecentEvents, WarningMessage } from '../api/events.js';
+import type { LiveFrame, LiveTopic } from '../api/live.js';
+import type { StackStatus } from '../api/status.js';
 
 /** At most four frames a second per socket, whatever the reading rate. */
 export const FRAME_INTERVAL_MS = 250;

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { topicRulesSchema } from '../ingest/topic-rules.js';
-import type { TopicRule, TopicRulesView } from './contract.js';
+import { topicRulesSchema } from '../domain/topic-rule.js';
+import type { TopicRule } from '../domain/topic-rule.js';
+import type { TopicRulesView } from '../api/devices.js';
 import { parseRequest } from './request-validation.js';
 
 /** What the topic-rule routes need from the stack. */

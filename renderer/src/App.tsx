@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type JSX, type KeyboardEvent, type MouseEvent } from 'react';
-import type { StackStatus } from '../../core/server/contract.js';
+import type { StackStatus } from '../../core/api/status.js';
 import { ThemeContext } from './Chart.js';
 import type { LiveHandle, WorkbenchClient } from './client.js';
 import { Banner } from './components.js';

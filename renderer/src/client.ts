@@ -1,6 +1,6 @@
-import type { ApiClient, ApiEndpoint, LiveConnection } from '../../core/server/api-client.js';
-import { endpointFromLocation } from '../../core/server/api-client.js';
-import type { LiveFrame, LiveTopic } from '../../core/server/contract.js';
+import type { ApiClient, ApiEndpoint, LiveConnection } from '../../core/api/api-client.js';
+import { endpointFromLocation } from '../../core/api/api-client.js';
+import type { LiveFrame, LiveTopic } from '../../core/api/live.js';
 
 /** What the UI holds of a live connection: change topics, close. */
 export type LiveHandle = Pick<LiveConnection, 'subscribe' | 'close'>;

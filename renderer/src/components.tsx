@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { PartState } from '../../core/server/contract.js';
+import type { PartState } from '../../core/api/status.js';
 
 /** A page's heading and one line saying what it shows. */
 export function PageHeader({ title, children, actions }: { title: string; children?: ReactNode; actions?: ReactNode }) {

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import type { EmulatorCommand, EmulatorStatus, MeterEmulatorCommand, MeterEmulatorStatus } from '../../core/server/contract.js';
+import type { EmulatorCommand, EmulatorStatus } from '../../core/api/status.js';
+import type { MeterEmulatorCommand, MeterEmulatorStatus } from '../../core/api/energy.js';
 import type { WorkbenchClient } from './client.js';
 import type { LiveSnapshot, LiveStore } from './live-store.js';
 import type { PageId } from './pages.js';

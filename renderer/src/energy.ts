@@ -1,4 +1,5 @@
-import type { EnergyBucketRead, EnergyPoint, EnergySource } from '../../core/server/contract.js';
+import type { EnergyBucketRead, EnergyPoint } from '../../core/api/energy.js';
+import type { EnergySource } from '../../core/domain/energy.js';
 
 /** Most points one energy chart asks for: more would not show on a screen. */
 export const MAX_POINTS = 300;

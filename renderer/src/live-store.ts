@@ -1,14 +1,9 @@
-import type {
-  ActiveConnection,
-  ClimateCounters,
-  ClimateName,
-  EmulatorStatus,
-  LiveFrame,
-  MeterEmulatorStatus,
-  RecentEvents,
-  StackStatus,
-  WarningMessage,
-} from '../../core/server/contract.js';
+import type { ActiveConnection } from '../../core/api/connections.js';
+import type { ClimateCounters, RecentEvents, WarningMessage } from '../../core/api/events.js';
+import type { ClimateName } from '../../core/domain/climate.js';
+import type { EmulatorStatus, StackStatus } from '../../core/api/status.js';
+import type { LiveFrame } from '../../core/api/live.js';
+import type { MeterEmulatorStatus } from '../../core/api/energy.js';
 
 export const CLIMATE_NAMES: readonly ClimateName[] = ['hot', 'warm', 'cool', 'cold'];
 

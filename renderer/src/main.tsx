@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { ApiClient } from '../../core/server/api-client.js';
+import { ApiClient } from '../../core/api/api-client.js';
 import { App } from './App.js';
 import { loadEndpoint } from './client.js';
 import './styles.css';

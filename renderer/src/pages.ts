@@ -1,4 +1,4 @@
-import type { LiveTopic } from '../../core/server/contract.js';
+import type { LiveTopic } from '../../core/api/live.js';
 
 export type PageId = 'overview' | 'events' | 'climate' | 'warnings' | 'emulator' | 'meters' | 'archive' | 'model' | 'keys' | 'console' | 'connections' | 'devices' | 'broker' | 'rules' | 'rejected';
 

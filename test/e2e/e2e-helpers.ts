@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import mqtt from 'mqtt';
-import type { EmulatorCommand, EmulatorStatus, StackStatus } from '../../core/server/contract.js';
+import type { EmulatorCommand, EmulatorStatus, StackStatus } from '../../core/api/status.js';
 import { serveUnderTest } from './serve-under-test.js';
 
 /**

@@ -4,7 +4,8 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../core/archive/s3-client.js';
 import { configSchema } from '../../core/config/schema.js';
 import { meterId, meterReading } from '../../core/emulator/meter-generator.js';
-import type { ArchivedObjects, ArchiveStatus, EnergyReadings, MeterEmulatorStatus } from '../../core/server/contract.js';
+import type { ArchivedObjects, ArchiveStatus } from '../../core/api/archive.js';
+import type { EnergyReadings, MeterEmulatorStatus } from '../../core/api/energy.js';
 import { openDashboard, openPage, serve, shoot } from './e2e-helpers.js';
 
 const DAY = 86_400;

@@ -2,7 +2,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import type { ArchiveProgress, ArchiveStatus, PendingBuckets, S3ConnectionCheck } from '../../core/server/contract.js';
+import type { ArchiveProgress, ArchiveStatus, PendingBuckets, S3ConnectionCheck } from '../../core/api/archive.js';
 import { activeConnection, archiveStatus, fakeClient, installDomStubs, renderApp, stackStatus } from './helpers.js';
 
 installDomStubs();

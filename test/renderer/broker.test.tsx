@@ -2,7 +2,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import type { BrokerClientView, BrokerTopicList, BrokerTopicView } from '../../core/server/contract.js';
+import type { BrokerClientView, BrokerTopicList, BrokerTopicView } from '../../core/api/broker.js';
 import { buildTopicTree, visibleRows } from '../../renderer/src/pages/broker/topic-tree.js';
 import { fakeClient, installDomStubs, renderApp } from './helpers.js';
 

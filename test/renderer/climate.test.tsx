@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { screen, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import type { ClimateCounters } from '../../core/server/contract.js';
+import type { ClimateCounters } from '../../core/api/events.js';
 import { CLIMATE_HISTORY_CAP, LiveStore } from '../../renderer/src/live-store.js';
 import { fakeClient, installDomStubs, renderApp } from './helpers.js';
 

@@ -2,7 +2,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import type { ActiveConnection, ConnectionCheck, ConnectionView } from '../../core/server/contract.js';
+import type { ActiveConnection, ConnectionCheck, ConnectionView } from '../../core/api/connections.js';
 import { activeConnection, connectionList, connectionView, fakeClient, installDomStubs, renderApp, stackStatus, warning } from './helpers.js';
 
 installDomStubs();

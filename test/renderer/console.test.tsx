@@ -2,7 +2,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import type { ConsoleReply } from '../../core/server/contract.js';
+import type { ConsoleReply } from '../../core/api/console.js';
 import { HISTORY_LIMIT, historyStorageKey } from '../../renderer/src/pages/console/console-history.js';
 import { activeConnection, consoleReply, fakeClient, installDomStubs, renderApp, stackStatus } from './helpers.js';
 

@@ -2,7 +2,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RefusalSummary } from '../../core/server/contract.js';
+import type { RefusalSummary } from '../../core/api/devices.js';
 import { fakeClient, installDomStubs, registeredDevice, renderApp } from './helpers.js';
 
 installDomStubs();

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Chart } from 'chart.js';
-import type { EnergyBucketRead, EnergyPoint } from '../../core/server/contract.js';
+import type { EnergyBucketRead, EnergyPoint } from '../../core/api/energy.js';
 import { backgroundBands } from '../../renderer/src/chart-bands.js';
 import { chartColumns, energyInterval, MAX_POINTS, newestReadingsFrom, sourceRuns } from '../../renderer/src/energy.js';
 import { parseMeterDatagram } from '../../core/ingest/meter-payload.js';

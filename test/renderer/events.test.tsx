@@ -2,7 +2,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import type { EventSearch } from '../../core/server/contract.js';
+import type { EventSearch } from '../../core/api/events.js';
 import { fakeClient, installDomStubs, recentEvents, renderApp } from './helpers.js';
 
 installDomStubs();

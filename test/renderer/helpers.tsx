@@ -2,49 +2,54 @@ import { act, cleanup, render } from '@testing-library/react';
 import { afterEach, beforeEach, vi } from 'vitest';
 import type {
   ActiveConnection,
+  ConnectionCheck,
+  ConnectionInput,
+  ConnectionList,
+  ConnectionView,
+} from '../../core/api/connections.js';
+import type {
   ArchivedObjects,
   ArchiveStatus,
+  PendingBuckets,
+  S3ConnectionCheck,
+} from '../../core/api/archive.js';
+import type {
   BrokerClientList,
   BrokerPublishRequest,
   BrokerPublishResult,
   BrokerTopicList,
+} from '../../core/api/broker.js';
+import type {
   ClimateCounters,
-  ConnectionCheck,
-  ConnectionInput,
-  ConnectionKit,
-  ConnectionList,
-  ConnectionView,
-  ConsoleExample,
-  ConsoleReply,
   DataModel,
   DeviceDetail,
-  DeviceRegistrationRequest,
-  EmulatorCommand,
-  EmulatorStatus,
-  EnergyReadings,
-  EnergySeries,
   EventRange,
   EventSearch,
-  KeyDetail,
-  KeyPage,
-  LiveFrame,
-  LiveTopic,
-  MeterEmulatorCommand,
-  MeterEmulatorStatus,
-  MeterList,
-  PasswordKit,
-  PendingBuckets,
   RecentEvents,
+  RejectedPayloads,
+  WarningMessage,
+} from '../../core/api/events.js';
+import type {
+  ConnectionKit,
+  DeviceRegistrationRequest,
+  PasswordKit,
   RefusalSummary,
-  TopicRule,
   TopicRulesView,
   RegisteredDevicePage,
   RegisteredDeviceView,
-  RejectedPayloads,
-  S3ConnectionCheck,
-  StackStatus,
-  WarningMessage,
-} from '../../core/server/contract.js';
+} from '../../core/api/devices.js';
+import type { ConsoleExample, ConsoleReply } from '../../core/api/console.js';
+import type { EmulatorCommand, EmulatorStatus, StackStatus } from '../../core/api/status.js';
+import type {
+  EnergyReadings,
+  EnergySeries,
+  MeterEmulatorCommand,
+  MeterEmulatorStatus,
+  MeterList,
+} from '../../core/api/energy.js';
+import type { KeyDetail, KeyPage } from '../../core/api/keys.js';
+import type { LiveFrame, LiveTopic } from '../../core/api/live.js';
+import type { TopicRule } from '../../core/domain/topic-rule.js';
 import { App } from '../../renderer/src/App.js';
 import type { WorkbenchClient } from '../../renderer/src/client.js';
 import type { PageId } from '../../renderer/src/pages.js';

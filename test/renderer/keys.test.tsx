@@ -2,7 +2,7 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import type { KeyDetail, KeyPage, KeySummary } from '../../core/server/contract.js';
+import type { KeyDetail, KeyPage, KeySummary } from '../../core/api/keys.js';
 import { OVERSCAN, ROW_HEIGHT, VIEWPORT_HEIGHT } from '../../renderer/src/pages/keys/KeyTree.js';
 import { fakeClient, installDomStubs, renderApp } from './helpers.js';
 

@@ -2,7 +2,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import type { EnergyPoint, EnergyReadings, MeterList } from '../../core/server/contract.js';
+import type { EnergyPoint, EnergyReadings, MeterList } from '../../core/api/energy.js';
 import { energySeries, fakeClient, installDomStubs, renderApp, stackStatus } from './helpers.js';
 
 installDomStubs();

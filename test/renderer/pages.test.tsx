@@ -2,7 +2,7 @@
 import { screen, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import type { DataModel, RejectedPayloads } from '../../core/server/contract.js';
+import type { DataModel, RejectedPayloads } from '../../core/api/events.js';
 import { fakeClient, installDomStubs, renderApp, stackStatus } from './helpers.js';
 
 installDomStubs();

@@ -2,7 +2,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import type { TopicRule } from '../../core/server/contract.js';
+import type { TopicRule } from '../../core/domain/topic-rule.js';
 import { fakeClient, installDomStubs, renderApp, topicRulesView } from './helpers.js';
 
 installDomStubs();

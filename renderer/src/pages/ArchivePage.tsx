@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { ArchiveStatus, ArchiveTarget } from '../../../core/server/contract.js';
+import type { ArchiveStatus, ArchiveTarget } from '../../../core/api/archive.js';
 import { Banner, Command, EmptyState, Figure, Loading, PageHeader } from '../components.js';
 import { useLive, usePolling, useTask, useWorkbench } from '../context.js';
 import { formatClock, formatDateTime, formatInt, formatRelative, formatSpan } from '../format.js';

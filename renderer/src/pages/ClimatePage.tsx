@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { ClimateName } from '../../../core/server/contract.js';
+import type { ClimateName } from '../../../core/domain/climate.js';
 import { ChartView, type ChartSeries } from '../Chart.js';
 import { Command, EmptyState, Figure, InlineError, Loading, PageHeader } from '../components.js';
 import { useLive, useWorkbench } from '../context.js';

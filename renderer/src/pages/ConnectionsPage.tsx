@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react';
-import type { ConnectionView } from '../../../core/server/contract.js';
+import type { ConnectionView } from '../../../core/api/connections.js';
 import { Banner, Loading, PageHeader, TableHead } from '../components.js';
 import { useFetch, useLive, useWorkbench } from '../context.js';
 import { ConnectionForm } from './connections/ConnectionForm.js';

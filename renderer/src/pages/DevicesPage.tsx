@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react';
-import type { ConnectionKit } from '../../../core/server/contract.js';
+import type { ConnectionKit } from '../../../core/api/devices.js';
 import { Banner, EmptyState, Loading, PageHeader, TableHead } from '../components.js';
 import { usePolling, useWorkbench } from '../context.js';
 import { ConnectDeviceForm } from './devices/ConnectDeviceForm.js';

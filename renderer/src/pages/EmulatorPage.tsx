@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import type { EmulatorCommand, EmulatorPreset, EmulatorStatus } from '../../../core/server/contract.js';
+import type { EmulatorCommand, EmulatorStatus } from '../../../core/api/status.js';
+import type { EmulatorPreset } from '../../../core/domain/emulator-preset.js';
 import { EmptyState, Figure, InlineError, Loading, PageHeader, StateBadge } from '../components.js';
 import { useEmulatorControl, useLive, useWorkbench } from '../context.js';
 import { formatInt, formatPercent, formatRate } from '../format.js';

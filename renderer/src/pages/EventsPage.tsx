@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { DeviceDetail, EventRange, SensorEvent } from '../../../core/server/contract.js';
+import type { DeviceDetail, EventRange, SensorEvent } from '../../../core/api/events.js';
 import { Command, EmptyState, InlineError, Loading, PageHeader } from '../components.js';
 import { useLive, useMounted, useTask, useWorkbench } from '../context.js';
 import { formatClockMs, formatDateTime, formatInt, fromLocalInput, isoTime, toLocalInput } from '../format.js';

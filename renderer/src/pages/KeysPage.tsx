@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import type { KeySummary, KeyType } from '../../../core/server/contract.js';
+import type { KeySummary } from '../../../core/api/keys.js';
+import type { KeyType } from '../../../core/domain/key-type.js';
 import { Command, EmptyState, InlineError, PageHeader } from '../components.js';
 import { useTask, useWorkbench } from '../context.js';
 import { formatInt } from '../format.js';

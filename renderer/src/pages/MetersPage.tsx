@@ -1,5 +1,6 @@
 import { useCallback, useState } from 'react';
-import type { MeterList, PartStatus } from '../../../core/server/contract.js';
+import type { MeterList } from '../../../core/api/energy.js';
+import type { PartStatus } from '../../../core/api/status.js';
 import { Banner, Command, EmptyState, Loading, PageHeader } from '../components.js';
 import { useLive, usePolling, useWorkbench } from '../context.js';
 import { formatDateTime, formatInt, formatRelative, isoTime, meterDatagramCommand, udpTarget } from '../format.js';

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import type { PartStatus, StackStatus } from '../../../core/server/contract.js';
+import type { PartStatus, StackStatus } from '../../../core/api/status.js';
 import { ChartView, type ChartSeries } from '../Chart.js';
 import { EmptyState, Figure, InlineError, Loading, PageHeader, StateBadge } from '../components.js';
 import { useEmulatorControl, useLive, useMeterEmulatorControl, useWorkbench } from '../context.js';

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { TopicRulesView } from '../../../core/server/contract.js';
+import type { TopicRulesView } from '../../../core/api/devices.js';
 import { Banner, InlineError, Loading, PageHeader, TableHead } from '../components.js';
 import { usePolling, useTask, useWorkbench } from '../context.js';
 import { formatInt } from '../format.js';

@@ -11,7 +11,7 @@ import { energyObjectKey } from '../../../core/archive/energy-object.js';
 import { createS3Client, type S3Settings } from '../../../core/archive/s3-client.js';
 import { configSchema, type Config } from '../../../core/config/schema.js';
 import { createKeySchema, type EnergyBucketRef } from '../../../core/model/keys.js';
-import type { PendingBucket } from '../../../core/server/contract.js';
+import type { PendingBucket } from '../../../core/api/archive.js';
 import { redisClient } from '../../helpers/redis-client.js';
 import { startTestS3, type TestS3 } from '../../helpers/s3rver.js';
 import { startTestRedis, type TestRedis } from '../../helpers/test-redis.js';

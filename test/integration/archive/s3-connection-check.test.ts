@@ -2,7 +2,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client, type S3Settings } from '../../../core/archive/s3-client.js';
 import { checkS3Connection } from '../../../core/archive/s3-connection-check.js';
-import type { S3ConnectionCheck } from '../../../core/server/contract.js';
+import type { S3ConnectionCheck } from '../../../core/api/archive.js';
 import { freePort } from '../../helpers/free-port.js';
 import { startTestS3, type TestS3 } from '../../helpers/s3rver.js';
 

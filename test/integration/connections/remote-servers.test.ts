@@ -1,8 +1,9 @@
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient } from '../../../core/server/api-client.js';
-import type { ConnectionInput, KeyPage } from '../../../core/server/contract.js';
+import { ApiClient } from '../../../core/api/api-client.js';
+import type { ConnectionInput } from '../../../core/api/connections.js';
+import type { KeyPage } from '../../../core/api/keys.js';
 import { startAclRedis, startRedisCluster, startSentinelGroup, startTlsOnlyRedis, type AclRedis, type SentinelGroup, type TestCluster, type TlsOnlyRedis } from '../../helpers/redis-topologies.js';
 import { makeTestCertificates, type TestCertificates } from '../../helpers/test-certificates.js';
 import { startTestStack, type TestStack } from '../../helpers/test-stack.js';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_TOPIC_RULES } from '../../../core/ingest/topic-rules.js';
+import { DEFAULT_TOPIC_RULES } from '../../../core/domain/topic-rule.js';
 import { startIngestThreadPipeline, type IngestThreadPipeline } from '../../helpers/ingest-thread-pipeline.js';
 import { connectPublisher, publishAll } from '../../helpers/mqtt-publisher.js';
 import { redisClient } from '../../helpers/redis-client.js';

@@ -5,7 +5,7 @@ import { encodeBucket, energyObjectKey, metadataFor } from '../../../core/archiv
 import { createS3Client } from '../../../core/archive/s3-client.js';
 import { createKeySchema } from '../../../core/model/keys.js';
 import { EnergyQuery, InvalidEnergyQuery } from '../../../core/query/energy-query.js';
-import type { EnergyPoint, EnergyReadings } from '../../../core/server/contract.js';
+import type { EnergyPoint, EnergyReadings } from '../../../core/api/energy.js';
 import { redisClient } from '../../helpers/redis-client.js';
 import { startTestS3, type TestS3 } from '../../helpers/s3rver.js';
 import { startTestRedis, type TestRedis } from '../../helpers/test-redis.js';

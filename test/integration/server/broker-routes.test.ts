@@ -9,7 +9,7 @@ import { loadOrCreateDemoCa, type DemoCa } from '../../../core/certificates/cert
 import { loadOrCreateServerCertificate } from '../../../core/certificates/server-certificate.js';
 import { DeviceRegistry } from '../../../core/devices/device-registry.js';
 import { createKeySchema } from '../../../core/model/keys.js';
-import { ApiClient } from '../../../core/server/api-client.js';
+import { ApiClient } from '../../../core/api/api-client.js';
 import { registerBrokerRoutes } from '../../../core/server/broker-routes.js';
 import { BadRequest } from '../../../core/server/request-validation.js';
 import { redisClient } from '../../helpers/redis-client.js';

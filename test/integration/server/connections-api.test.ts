@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient } from '../../../core/server/api-client.js';
-import type { ClimateCounters, ConnectionInput } from '../../../core/server/contract.js';
+import { ApiClient } from '../../../core/api/api-client.js';
+import type { ClimateCounters } from '../../../core/api/events.js';
+import type { ConnectionInput } from '../../../core/api/connections.js';
 import { redisClient } from '../../helpers/redis-client.js';
 import { startTestRedis, type TestRedis } from '../../helpers/test-redis.js';
 import { startTestStack, type TestStack } from '../../helpers/test-stack.js';

@@ -3,14 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   ArchivedObjects,
   ArchiveStatus,
+  PendingBuckets,
+  S3ConnectionCheck,
+} from '../../../core/api/archive.js';
+import type {
   EnergyReadings,
   EnergySeries,
   MeterEmulatorStatus,
   MeterList,
-  PendingBuckets,
-  S3ConnectionCheck,
-  StackStatus,
-} from '../../../core/server/contract.js';
+} from '../../../core/api/energy.js';
+import type { StackStatus } from '../../../core/api/status.js';
 import { meterReadings, sendDatagrams } from '../../helpers/meter-readings.js';
 import { redisClient } from '../../helpers/redis-client.js';
 import { startTestS3, type TestS3 } from '../../helpers/s3rver.js';

@@ -7,14 +7,13 @@ import type {
   ClimateCounters,
   DataModel,
   DeviceDetail,
-  EmulatorStatus,
   EventRange,
   EventSearch,
   RecentEvents,
   RejectedPayloads,
   SensorEvent,
-  StackStatus,
-} from '../../../core/server/contract.js';
+} from '../../../core/api/events.js';
+import type { EmulatorStatus, StackStatus } from '../../../core/api/status.js';
 import { connectPublisher, publishAll } from '../../helpers/mqtt-publisher.js';
 import { climateCounters, redisClient } from '../../helpers/redis-client.js';
 import { PROJECT_ROOT } from '../../helpers/serve-process.js';

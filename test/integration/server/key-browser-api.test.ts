@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient } from '../../../core/server/api-client.js';
-import type { KeyDetail, KeyPage } from '../../../core/server/contract.js';
+import { ApiClient } from '../../../core/api/api-client.js';
+import type { KeyDetail, KeyPage } from '../../../core/api/keys.js';
 import { redisClient } from '../../helpers/redis-client.js';
 import { startTestStack, type TestStack } from '../../helpers/test-stack.js';
 

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { MqttClient } from 'mqtt';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LiveFrame, LiveTopic } from '../../../core/server/contract.js';
+import type { LiveFrame, LiveTopic } from '../../../core/api/live.js';
 import { connectPublisher, publishAll } from '../../helpers/mqtt-publisher.js';
 import { startTestStack, type TestStack } from '../../helpers/test-stack.js';
 import { devicePayload } from '../../helpers/thermostat-payloads.js';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient } from '../../../core/server/api-client.js';
+import { ApiClient } from '../../../core/api/api-client.js';
 import { jsonRequest } from '../../helpers/json-request.js';
 import { connectPublisher, publishAll } from '../../helpers/mqtt-publisher.js';
 import { redisClient } from '../../helpers/redis-client.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeAddress, InvalidConnection, parseRedisUrl, settingsFromInput } from '../../../core/connections/connection-settings.js';
+import { describeAddress } from '../../../core/domain/connection.js';
+import { InvalidConnection, parseRedisUrl, settingsFromInput } from '../../../core/connections/connection-settings.js';
 
 describe('settingsFromInput', () => {
   it('gives a new connection the documented defaults: read-only, TLS verification on, the source documents\' key names', () => {

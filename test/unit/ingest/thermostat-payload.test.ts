@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RejectionReason } from '../../../core/ingest/rejection.js';
+import type { RejectionReason } from '../../../core/domain/rejection.js';
 import { parseThermostatPayload } from '../../../core/ingest/thermostat-payload.js';
 
 const LIMIT = 4096;

@@ -2,7 +2,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TopicRuleStore } from '../../../core/ingest/topic-rule-store.js';
-import { DEFAULT_TOPIC_RULES, type TopicRule } from '../../../core/ingest/topic-rules.js';
+import { DEFAULT_TOPIC_RULES, type TopicRule } from '../../../core/domain/topic-rule.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
 const EDITED: TopicRule[] = [{ filter: 'plant/#', handler: 'json-hash' }];

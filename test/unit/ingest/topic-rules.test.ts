@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TOPIC_RULES, TopicRouter, topicRulesSchema, UNROUTED, WRITING_HANDLERS } from '../../../core/ingest/topic-rules.js';
+import { DEFAULT_TOPIC_RULES, topicRulesSchema, WRITING_HANDLERS } from '../../../core/domain/topic-rule.js';
+import { TopicRouter, UNROUTED } from '../../../core/ingest/topic-rules.js';
 
 describe('TopicRouter', () => {
   it('routes the source documents\' topics by the default rules', () => {

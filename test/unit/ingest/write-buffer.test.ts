@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { IngestCounters } from '../../../core/figures/ingest-figures.js';
+import { IngestCounters } from '../../../core/ingest/ingest-figures.js';
 import type { QueuedReading } from '../../../core/ingest/queued-reading.js';
 import { WriteBuffer } from '../../../core/ingest/write-buffer.js';
 import { createKeySchema } from '../../../core/model/keys.js';

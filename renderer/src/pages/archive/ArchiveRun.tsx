@@ -1,4 +1,4 @@
-import type { ArchiveProgress, ArchiveRunSummary, ArchiveStatus } from '../../../../core/server/contract.js';
+import type { ArchiveProgress, ArchiveRunSummary, ArchiveStatus } from '../../../../core/api/archive.js';
 import { Figure, InlineError } from '../../components.js';
 import { formatBytes, formatDateTime, formatElapsed, formatInt, formatRatio, formatRelative, isoTime } from '../../format.js';
 

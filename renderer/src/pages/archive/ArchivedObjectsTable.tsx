@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ArchivedObjects } from '../../../../core/server/contract.js';
+import type { ArchivedObjects } from '../../../../core/api/archive.js';
 import { EmptyState, InlineError, Loading } from '../../components.js';
 import { useTask, useWorkbench } from '../../context.js';
 import { formatBytes, formatDateTime, formatInt, isoTime } from '../../format.js';

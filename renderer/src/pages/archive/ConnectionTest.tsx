@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { S3CheckStep, S3ConnectionCheck } from '../../../../core/server/contract.js';
+import type { S3CheckStep, S3ConnectionCheck } from '../../../../core/api/archive.js';
 import { InlineError } from '../../components.js';
 import { useTask, useWorkbench } from '../../context.js';
 import { formatMs } from '../../format.js';

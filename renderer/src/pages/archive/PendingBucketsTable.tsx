@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { PendingBucket } from '../../../../core/server/contract.js';
+import type { PendingBucket } from '../../../../core/api/archive.js';
 import { EmptyState, InlineError, Loading } from '../../components.js';
 import { useTask, useWorkbench } from '../../context.js';
 import { formatBucketStart, formatInt } from '../../format.js';

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import type { BrokerClientList, BrokerClientView } from '../../../../core/server/contract.js';
+import type { BrokerClientList, BrokerClientView } from '../../../../core/api/broker.js';
 import { Banner, EmptyState, Loading, TableHead } from '../../components.js';
 import { formatClock, formatDateTime, formatInt, formatRelative } from '../../format.js';
 

@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
-import type { BrokerPublishResult } from '../../../../core/server/contract.js';
+import type { BrokerPublishResult } from '../../../../core/api/broker.js';
 import { InlineError } from '../../components.js';
 import { useTask, useWorkbench } from '../../context.js';
 import { formatBytes, formatClock } from '../../format.js';

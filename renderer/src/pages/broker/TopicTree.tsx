@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import type { BrokerTopicView, PayloadPreview } from '../../../../core/server/contract.js';
+import type { BrokerTopicView, PayloadPreview } from '../../../../core/api/broker.js';
 import { TableHead } from '../../components.js';
 import { formatBytes, formatClock, formatDateTime, formatInt, formatRate } from '../../format.js';
 import { Sparkline } from './Sparkline.js';

@@ -1,4 +1,4 @@
-import type { BrokerTopicView } from '../../../../core/server/contract.js';
+import type { BrokerTopicView } from '../../../../core/api/broker.js';
 
 /** One level of the topic tree: a topic itself, a level above topics, or both (`a` and `a/b`). */
 export interface TopicNode {

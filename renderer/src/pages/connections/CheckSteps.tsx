@@ -1,4 +1,4 @@
-import type { ConnectionCheck, ConnectionCheckStep } from '../../../../core/server/contract.js';
+import type { ConnectionCheck, ConnectionCheckStep } from '../../../../core/api/connections.js';
 import { formatMs } from '../../format.js';
 
 const STEP_NAMES: Record<ConnectionCheckStep, string> = {

@@ -1,5 +1,6 @@
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
-import type { ConnectionCheck, ConnectionKind, ConnectionList, ConnectionView } from '../../../../core/server/contract.js';
+import type { ConnectionCheck, ConnectionList, ConnectionView } from '../../../../core/api/connections.js';
+import type { ConnectionKind } from '../../../../core/domain/connection.js';
 import { InlineError } from '../../components.js';
 import { useTask, useWorkbench } from '../../context.js';
 import { CheckSteps } from './CheckSteps.js';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ConnectionCheck, ConnectionView } from '../../../../core/server/contract.js';
+import type { ConnectionCheck, ConnectionView } from '../../../../core/api/connections.js';
 import { ConfirmPrompt, InlineError } from '../../components.js';
 import { useTask, useWorkbench } from '../../context.js';
 import { CheckSteps } from './CheckSteps.js';

@@ -1,4 +1,4 @@
-import type { SchemaMapping } from '../../../../core/server/contract.js';
+import type { SchemaMapping } from '../../../../core/domain/connection.js';
 import { exampleKeys } from './connection-draft.js';
 
 const FIELDS: Array<{ key: keyof SchemaMapping; label: string }> = [

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import type { ConnectionList } from '../../../../core/server/contract.js';
+import type { ConnectionList } from '../../../../core/api/connections.js';
 import type { SecretDraft } from './connection-draft.js';
 
 /**

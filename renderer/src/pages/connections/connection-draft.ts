@@ -1,4 +1,5 @@
-import type { ConnectionInput, ConnectionKind, ConnectionSecrets, ConnectionSettings, ConnectionView, HostPort, SchemaMapping } from '../../../../core/server/contract.js';
+import type { ConnectionInput, ConnectionView } from '../../../../core/api/connections.js';
+import type { ConnectionKind, ConnectionSecrets, ConnectionSettings, HostPort, SchemaMapping } from '../../../../core/domain/connection.js';
 
 /** The source documents' key names: what a connection reads unless its schema mapping says otherwise. */
 const DEFAULT_SCHEMA: SchemaMapping = {

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import type { ConsoleReply } from '../../../../core/server/contract.js';
+import type { ConsoleReply } from '../../../../core/api/console.js';
 import { formatMs } from '../../format.js';
 
 /** A line sent and what came back: the reply, the reason the request failed, or neither yet. */

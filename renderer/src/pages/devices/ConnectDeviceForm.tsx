@@ -1,5 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
-import type { ConnectionKit, DeviceAuth, DeviceKind, DeviceRegistrationRequest } from '../../../../core/server/contract.js';
+import type { ConnectionKit, DeviceRegistrationRequest } from '../../../../core/api/devices.js';
+import type { DeviceAuth, DeviceKind } from '../../../../core/domain/device.js';
 import { InlineError } from '../../components.js';
 import { useTask, useWorkbench } from '../../context.js';
 

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import type { ConnectionKit } from '../../../../core/server/contract.js';
+import type { ConnectionKit } from '../../../../core/api/devices.js';
 import { CopyButton } from './CopyButton.js';
 import { DownloadLink } from './DownloadLink.js';
 

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { PasswordKit, RegisteredDeviceView } from '../../../../core/server/contract.js';
+import type { PasswordKit, RegisteredDeviceView } from '../../../../core/api/devices.js';
 import { ConfirmPrompt, InlineError } from '../../components.js';
 import { useTask, useWorkbench } from '../../context.js';
 import { formatDateTime, formatRelative } from '../../format.js';

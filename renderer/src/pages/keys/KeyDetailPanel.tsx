@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
-import type { KeyDetail } from '../../../../core/server/contract.js';
+import type { KeyDetail } from '../../../../core/api/keys.js';
 import { Command, EmptyState, Figure, InlineError, Loading } from '../../components.js';
 import { useTask, useWorkbench } from '../../context.js';
 import { formatBytes, formatElapsed, formatInt } from '../../format.js';

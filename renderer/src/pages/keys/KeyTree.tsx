@@ -1,5 +1,5 @@
 import { useId, useMemo, useRef, useState, type JSX, type KeyboardEvent } from 'react';
-import type { KeySummary } from '../../../../core/server/contract.js';
+import type { KeySummary } from '../../../../core/api/keys.js';
 import { formatInt } from '../../format.js';
 import { allFolderPrefixes, buildKeyTree, flattenKeyTree, type KeyTreeRow } from './key-tree.js';
 

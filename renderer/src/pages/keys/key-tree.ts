@@ -1,4 +1,4 @@
-import type { KeySummary } from '../../../../core/server/contract.js';
+import type { KeySummary } from '../../../../core/api/keys.js';
 
 /** A folder of the key tree: every key whose name starts with `prefix` (which ends in ':'). */
 export interface KeyFolder {

@@ -1,4 +1,4 @@
-import type { KeyDetail } from '../../../../core/server/contract.js';
+import type { KeyDetail } from '../../../../core/api/keys.js';
 
 /** A key detail that carries a page of its value. */
 export type Paged = Exclude<KeyDetail, { type: 'none' } | { type: 'other' }>;

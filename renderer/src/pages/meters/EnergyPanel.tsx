@@ -1,5 +1,5 @@
 import { useMemo, useState, type FormEvent } from 'react';
-import type { EnergyBucketRead, EnergySeries } from '../../../../core/server/contract.js';
+import type { EnergyBucketRead, EnergySeries } from '../../../../core/api/energy.js';
 import { ChartView, type ChartSeries, type NumericAxis } from '../../Chart.js';
 import type { ChartBand } from '../../chart-bands.js';
 import { Banner, EmptyState, Figure, InlineError, Loading } from '../../components.js';

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { MeterEmulatorCommand, MeterEmulatorStatus } from '../../../../core/server/contract.js';
+import type { MeterEmulatorCommand, MeterEmulatorStatus } from '../../../../core/api/energy.js';
 import { Figure, InlineError, StateBadge } from '../../components.js';
 import { useLive, useMeterEmulatorControl } from '../../context.js';
 import { formatDateTime, formatInt, formatRate, formatSpan } from '../../format.js';

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import type { EnergySeries } from '../../../../core/server/contract.js';
+import type { EnergySeries } from '../../../../core/api/energy.js';
 import { Banner, Loading } from '../../components.js';
 import { useFetch, useWorkbench } from '../../context.js';
 import { channelSum, newestReadingsFrom } from '../../energy.js';

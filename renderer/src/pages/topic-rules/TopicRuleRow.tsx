@@ -1,4 +1,4 @@
-import type { TopicRuleHandler } from '../../../../core/server/contract.js';
+import type { TopicRuleHandler } from '../../../../core/domain/topic-rule.js';
 import { formatInt } from '../../format.js';
 import { HANDLERS, type DraftRule } from './topic-rule-draft.js';
 

@@ -1,4 +1,4 @@
-import type { TopicRule, TopicRuleHandler } from '../../../../core/server/contract.js';
+import type { TopicRule, TopicRuleHandler } from '../../../../core/domain/topic-rule.js';
 
 export const HANDLERS: ReadonlyArray<{ id: TopicRuleHandler; name: string }> = [
   { id: 'thermostat', name: 'Thermostat reading' },

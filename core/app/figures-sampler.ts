@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { LiveFigures, RateSample } from '../server/contract.js';
+import type { LiveFigures, RateSample } from '../api/status.js';
 import { EMPTY_INGEST_SNAPSHOT, type IngestSnapshot } from '../ingest/ingest-snapshot.js';
 
 const HISTORY_SECONDS = 120;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { filterCovered, topicFilterProblem, topicMatches, topicNameProblem } from '../../../core/devices/topic-filter.js';
+import { filterCovered, topicFilterProblem, topicMatches, topicNameProblem } from '../../../core/domain/topic-filter.js';
 
 describe('topicMatches', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { REJECTION_REASONS, type RejectionReason } from '../ingest/rejection.js';
+import { REJECTION_REASONS, type RejectionReason } from '../domain/rejection.js';
 import { LatencyWindow } from './latency-window.js';
 
 /** Cumulative counters, mutated on the hot path; everything else is derived by the sampler. */

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { deviceSnippets, sampleTopic, shellQuote, type BrokerEndpoint } from '../../../core/devices/device-snippets.js';
+import { deviceSnippets, sampleTopic, shellQuote, type BrokerEndpoint } from '../../../core/emulator/device-snippets.js';
 import { meterReadingSchema } from '../../../core/ingest/meter-payload.js';
 import { thermostatPayloadSchema } from '../../../core/ingest/thermostat-payload.js';
 

@@ -1,6 +1,6 @@
-import { meterReading } from '../emulator/meter-generator.js';
-import { THERMOSTAT_TOPIC } from '../ingest/thermostat-rule.js';
-import type { DeviceKind } from './device-registry.js';
+import { meterReading } from './meter-generator.js';
+import { THERMOSTAT_TOPIC } from '../domain/topics.js';
+import type { DeviceKind } from '../devices/device-registry.js';
 
 /**
  * Copy-paste commands that make a newly registered device send one reading, with exactly what the

@@ -1,51 +1,54 @@
 import type {
   ActiveConnection,
-  ApiError,
   ConnectionCheck,
   ConnectionInput,
-  ConnectionKit,
   ConnectionList,
   ConnectionView,
-  ConsoleExample,
-  ConsoleReply,
-  ConsoleRequest,
+} from './connections.js';
+import type { ApiError } from './api-error.js';
+import type {
+  ConnectionKit,
+  PasswordKit,
+  RefusalSummary,
+  RegisteredDevicePage,
+  TopicRulesUpdate,
+  TopicRulesView,
+  DeviceRegistrationRequest,
+} from './devices.js';
+import type { ConsoleExample, ConsoleReply, ConsoleRequest } from './console.js';
+import type {
   ArchivedObjects,
   ArchiveStatus,
+  PendingBuckets,
+  S3ConnectionCheck,
+} from './archive.js';
+import type {
   BrokerClientList,
   BrokerPublishRequest,
   BrokerPublishResult,
   BrokerTopicList,
+} from './broker.js';
+import type {
   EnergyReadings,
   EnergySeries,
   MeterEmulatorCommand,
   MeterEmulatorStatus,
   MeterList,
-  PasswordKit,
-  PendingBuckets,
-  RefusalSummary,
-  RegisteredDevicePage,
-  S3ConnectionCheck,
-  TopicRule,
-  TopicRulesUpdate,
-  TopicRulesView,
+} from './energy.js';
+import type { TopicRule } from '../domain/topic-rule.js';
+import type {
   ClimateCounters,
-  KeyDetail,
-  KeyPage,
-  KeyType,
   DataModel,
   DeviceDetail,
-  DeviceRegistrationRequest,
-  EmulatorCommand,
-  EmulatorStatus,
   EventRange,
   EventSearch,
-  LiveFrame,
-  LiveSubscribe,
-  LiveTopic,
   RecentEvents,
   RejectedPayloads,
-  StackStatus,
-} from './contract.js';
+} from './events.js';
+import type { KeyDetail, KeyPage } from './keys.js';
+import type { KeyType } from '../domain/key-type.js';
+import type { EmulatorCommand, EmulatorStatus, StackStatus } from './status.js';
+import type { LiveFrame, LiveSubscribe, LiveTopic } from './live.js';
 
 /** Where the API is and the per-launch token; the only thing a client needs to know. */
 export interface ApiEndpoint {

@@ -1,0 +1,5 @@
+/** The body of every error answer. */
+
+export interface ApiError {
+  error: string;
+}

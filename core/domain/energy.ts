@@ -1,0 +1,4 @@
+/** Where a bucket's meter readings are kept. */
+
+/** Where a bucket's readings came from; 'both' while a bucket is being archived or got late readings. */
+export type EnergySource = 'redis' | 's3' | 'both' | 'none';
