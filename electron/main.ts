@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, safeStorage, shell } from 'electron';
 import type { FilePickOptions } from './preload.js';
 import { loadConfig } from '../core/config/load.js';
-import { Stack } from '../core/stack.js';
+import { Stack } from '../core/app/stack.js';
 import { secretBoxFromEnvironment, type SecretBox } from '../core/connections/secret-box.js';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -19,7 +19,7 @@ import { openRedis } from '../redis/connect.js';
 import { startEmbeddedRedis } from '../redis/embedded-redis.js';
 import { ApiClient } from '../api/api-client.js';
 import type { KeyPage } from '../api/keys.js';
-import { Stack } from '../stack.js';
+import { Stack } from '../app/stack.js';
 import { LONG_TASK_PROBE } from './ui-load.js';
 
 export interface KeyBrowserBenchSettings {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configSchema } from '../config/schema.js';
-import { Stack } from '../stack.js';
+import { Stack } from '../app/stack.js';
 import { runPublisher } from './publisher-runner.js';
 
 export interface UiLoadSettings {

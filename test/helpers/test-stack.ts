@@ -1,6 +1,6 @@
 import { configSchema, type ConfigInput } from '../../core/config/schema.js';
 import { passphraseSecretBox, type SecretBox } from '../../core/connections/secret-box.js';
-import { Stack } from '../../core/stack.js';
+import { Stack } from '../../core/app/stack.js';
 import { makeTempDir } from './temp-dir.js';
 
 export interface TestStack {

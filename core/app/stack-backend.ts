@@ -1,0 +1,245 @@
+import type { ArchivedObjects, ArchiveStatus, PendingBuckets, S3ConnectionCheck } from '../api/archive.js';
+import type { ActiveConnection } from '../api/connections.js';
+import type { TopicRulesView } from '../api/devices.js';
+import type { EnergyReadings, EnergySeries, MeterEmulatorCommand, MeterEmulatorStatus, MeterList } from '../api/energy.js';
+import type { EmulatorCommand, EmulatorStatus, StackStatus } from '../api/status.js';
+import type { ListenerAddress } from '../broker/broker-listeners.js';
+import { reachableFromDevices } from '../broker/lan-address.js';
+import type { DemoCa } from '../certificates/certificate-authority.js';
+import { BUILT_IN_ID, type ConnectionManager } from '../connections/connection-manager.js';
+import { startInspection, stopInspection, type Inspection } from '../connections/inspection.js';
+import type { RefusalSnapshot } from '../devices/refusals.js';
+import type { DeviceRegistry } from '../devices/device-registry.js';
+import type { TopicRule } from '../domain/topic-rule.js';
+import { MeterEmulator } from '../emulator/meter-emulator.js';
+import { EMULATOR_PRESETS } from '../emulator/presets.js';
+import { ThermostatEmulator } from '../emulator/thermostat-emulator.js';
+import { TopicRouter } from '../ingest/topic-rules.js';
+import { listMeters } from '../query/meters.js';
+import { ReadOnlyRefusal } from '../redis/command-table.js';
+import type { LiveBroker } from '../server/broker-routes.js';
+import type { ApiBackend } from '../server/http-server.js';
+import type { StackParts } from './stack-parts.js';
+import { describeTopicRules, stackStatus } from './status-report.js';
+
+/**
+ * What the API does, on the running parts: switch connections, run the emulators, read energy and
+ * the archive, change topic rules. It holds the state the use cases change (the connection the
+ * pages read from, the emulators); the Stack starts and stops the parts underneath.
+ */
+export class StackBackend implements ApiBackend {
+  private emulator: ThermostatEmulator | null = null;
+  private meterEmulator: MeterEmulator | null = null;
+  private inspecting: Inspection;
+  /** A switch in progress: the next waits for it, so two quick choices end on the last one. */
+  private switching: Promise<unknown> = Promise.resolve();
+  readonly devices: DeviceRegistry;
+
+  constructor(
+    private readonly parts: StackParts,
+    inspection: Inspection,
+    private readonly startedAt: number,
+  ) {
+    this.inspecting = inspection;
+    this.devices = parts.devices;
+  }
+
+  /** The connection every page reads from right now. */
+  inspection(): Inspection {
+    return this.inspecting;
+  }
+
+  get connections(): ConnectionManager {
+    return this.parts.connections;
+  }
+
+  /** Points every page at another connection; the current one stays when the new one cannot be opened. */
+  activateConnection(id: string): Promise<ActiveConnection> {
+    const next = this.switching.then(async () => {
+      const inspection = await startInspection(await this.parts.connections.open(id), {
+        bucketSeconds: this.parts.config.energy.bucketSeconds,
+        s3: id === BUILT_IN_ID ? this.parts.energyArchive : null,
+      });
+      const previous = this.inspecting;
+      this.inspecting = inspection;
+      await stopInspection(previous);
+      this.parts.log(`pages now read from ${inspection.connection.name} (${inspection.connection.address}${inspection.connection.readOnly ? ', read-only' : ''})`);
+      return inspection.connection;
+    });
+    this.switching = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The demo CA in <dataDir>/certificates, created on first use; it signs device certificates. */
+  certificateAuthority(): Promise<DemoCa> {
+    return this.parts.certificateAuthority();
+  }
+
+  /** The listeners as a device on the network reaches them: an "any address" bind is shown as this machine's LAN address. */
+  brokerEndpoints(): ListenerAddress[] {
+    return this.parts.broker.listeners.map(reachableFromDevices);
+  }
+
+  refusals(): RefusalSnapshot {
+    return this.parts.broker.refusals();
+  }
+
+  /** The device can no longer connect: the broker drops its cached access and disconnects it. */
+  deviceRemoved(id: string): void {
+    this.parts.broker.deviceChanged(id);
+  }
+
+  /** The bundled broker, for its live view. */
+  liveBroker(): LiveBroker {
+    return this.parts.broker;
+  }
+
+  status(): StackStatus {
+    return stackStatus(this.parts, {
+      startedAt: this.startedAt,
+      connection: this.inspecting.connection,
+      emulator: this.emulator?.status() ?? null,
+      meterEmulator: this.meterEmulator?.status() ?? null,
+    });
+  }
+
+  async controlEmulator(command: EmulatorCommand): Promise<EmulatorStatus | null> {
+    if (command.action === 'stop') {
+      await this.emulator?.stop();
+      return this.emulator?.status() ?? null;
+    }
+    this.refuseWrites('the emulator cannot write');
+    const changes = {
+      ...(command.preset !== undefined && EMULATOR_PRESETS[command.preset]),
+      ...(command.rate !== undefined && { rate: command.rate }),
+      ...(command.devices !== undefined && { devices: command.devices }),
+      ...(command.hotShare !== undefined && { hotShare: command.hotShare }),
+    };
+    const { broker, config } = this.parts;
+    this.emulator ??= new ThermostatEmulator({ brokerUrl: broker.url, credentials: broker.internalCredentials, ...config.emulator, ...changes });
+    this.emulator.reconfigure(changes);
+    if (command.action === 'start') await this.emulator.start();
+    return this.emulator.status();
+  }
+
+  async controlMeterEmulator(command: MeterEmulatorCommand): Promise<MeterEmulatorStatus | null> {
+    if (command.action === 'stop') {
+      await this.meterEmulator?.stop();
+      return this.meterEmulator?.status() ?? null;
+    }
+    this.refuseWrites('the meter emulator cannot write');
+    const changes = {
+      ...(command.meters !== undefined && { meters: command.meters }),
+      ...(command.speed !== undefined && { speed: command.speed }),
+      ...(command.historyDays !== undefined && { historyDays: command.historyDays }),
+      ...(command.transport !== undefined && { transport: command.transport }),
+    };
+    this.meterEmulator ??= this.createMeterEmulator();
+    await this.meterEmulator.reconfigure(changes);
+    if (command.action === 'start') await this.meterEmulator.start();
+    return this.meterEmulator.status();
+  }
+
+  listMeters(limit: number): Promise<MeterList> {
+    const { client, keys } = this.inspecting;
+    return listMeters(client, keys, limit);
+  }
+
+  energySeries(deviceId: string, fromSeconds: number, toSeconds: number, intervalSeconds: number): Promise<EnergySeries> {
+    return this.inspecting.energy.series(deviceId, fromSeconds, toSeconds, intervalSeconds);
+  }
+
+  energyReadings(deviceId: string, fromSeconds: number, toSeconds: number, limit: number): Promise<EnergyReadings> {
+    return this.inspecting.energy.readings(deviceId, fromSeconds, toSeconds, limit);
+  }
+
+  archiveStatus(): Promise<ArchiveStatus> {
+    return this.parts.archiver.status();
+  }
+
+  async startArchiveRun(): Promise<ArchiveStatus> {
+    this.refuseWrites('archiving deletes archived buckets from Redis, so it is off');
+    const status = await this.parts.archiver.status();
+    if (!status.configured) throw new Error(status.reason ?? 'the archive is not configured');
+    void this.parts.archiver.runNow('manual').catch(() => undefined);
+    return this.parts.archiver.status();
+  }
+
+  pendingBuckets(cursor: string, count: number): Promise<PendingBuckets> {
+    return this.parts.archiver.pending(cursor, count);
+  }
+
+  archivedObjects(after: string | null): Promise<ArchivedObjects> {
+    return this.parts.archiver.objects(after);
+  }
+
+  testS3Connection(): Promise<S3ConnectionCheck> {
+    return this.parts.archiver.checkConnection();
+  }
+
+  topicRules(): TopicRulesView {
+    const { topicRules, ingest, keys } = this.parts;
+    const tally = ingest?.topicRules() ?? new TopicRouter(topicRules.rules).tally();
+    return {
+      ...tally,
+      origin: topicRules.origin,
+      file: topicRules.path,
+      locked: ingest ? null : 'read-only mode: nothing is ingested, so there is nothing to route',
+      hashKeyPattern: keys.topicHash('<topic>'),
+    };
+  }
+
+  async saveTopicRules(rules: TopicRule[]): Promise<TopicRulesView> {
+    const { ingest, topicRules, log } = this.parts;
+    if (!ingest) throw new ReadOnlyRefusal('read-only mode: nothing is ingested, so the topic rules cannot be changed');
+    await topicRules.save(rules);
+    ingest.setTopicRules(rules);
+    log(`topic rules saved to ${topicRules.path}: ${describeTopicRules(rules)}`);
+    return this.topicRules();
+  }
+
+  /** The first step of shutdown: nothing new is published. */
+  async stopEmulators(): Promise<void> {
+    await this.emulator?.stop();
+    await this.meterEmulator?.stop();
+  }
+
+  /** After the HTTP server closed: waits for a connection switch in flight, then closes the pages' connection. */
+  async closeInspection(): Promise<void> {
+    await this.switching;
+    await stopInspection(this.inspecting);
+  }
+
+  /**
+   * The emulators and the archiver write to the workbench's own Redis only, and not while it is
+   * read-only; while the pages show another connection they refuse, so nobody starts them believing
+   * they feed what is on screen.
+   */
+  private refuseWrites(what: string): void {
+    if (this.parts.config.readOnly) throw new ReadOnlyRefusal(`read-only mode: ${what}`);
+    const { connection } = this.inspecting;
+    if (connection.builtIn) return;
+    throw new ReadOnlyRefusal(`${what} here: the pages show ${connection.name}, and the emulators and the archive write only to the workbench's own Redis; switch back to it on the Connections page`);
+  }
+
+  private createMeterEmulator(): MeterEmulator {
+    const { ingest, broker, config } = this.parts;
+    const udp = ingest?.udpUrl;
+    const { meters, meterIntervalSeconds, meterSpeed, meterHistoryDays, meterTransport } = config.emulator;
+    return new MeterEmulator({
+      udp: udp ? udpTarget(udp) : null,
+      brokerUrl: broker.url,
+      credentials: broker.internalCredentials,
+      meters,
+      intervalSeconds: meterIntervalSeconds,
+      speed: meterSpeed,
+      historyDays: meterHistoryDays,
+      transport: meterTransport,
+    });
+  }
+}
+
+function udpTarget(url: string): { host: string; port: number } {
+  const { hostname, port } = new URL(url);
+  return { host: hostname.replace(/^\[|\]$/g, ''), port: Number(port) };
+}

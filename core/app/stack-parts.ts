@@ -1,0 +1,38 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Redis } from 'ioredis';
+import type { Archiver } from '../archive/archiver.js';
+import type { Broker } from '../broker/broker.js';
+import type { DemoCa } from '../certificates/certificate-authority.js';
+import type { Config } from '../config/schema.js';
+import type { ConnectionManager } from '../connections/connection-manager.js';
+import type { DeviceRegistry } from '../devices/device-registry.js';
+import type { IngestThread } from '../ingest/ingest-thread.js';
+import type { TopicRuleStore } from '../ingest/topic-rule-store.js';
+import type { KeySchema } from '../model/keys.js';
+import type { EnergyS3Target } from '../query/energy-query.js';
+import type { EmbeddedRedis } from '../redis/embedded-redis.js';
+import type { FiguresSampler } from './figures-sampler.js';
+
+export type Log = (line: string) => void;
+
+/** The running pieces of one stack, in start order; the backend, the status report and shutdown all read them. */
+export interface StackParts {
+  config: Config;
+  keys: KeySchema;
+  redisUrl: string;
+  embeddedRedis: EmbeddedRedis | null;
+  redis: Redis;
+  broker: Broker;
+  /** Null in read-only mode, where nothing is ingested. */
+  ingest: IngestThread | null;
+  figures: FiguresSampler;
+  archiver: Archiver;
+  /** Where the workbench's own energy archive lives, for queries over its history. */
+  energyArchive: EnergyS3Target | null;
+  s3: S3Client | null;
+  connections: ConnectionManager;
+  devices: DeviceRegistry;
+  certificateAuthority: () => Promise<DemoCa>;
+  topicRules: TopicRuleStore;
+  log: Log;
+}

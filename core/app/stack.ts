@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { StackStatus } from '../api/status.js';
+import { Archiver } from '../archive/archiver.js';
+import { createS3Client } from '../archive/s3-client.js';
+import { startBroker, type Broker } from '../broker/broker.js';
+import type { TlsPem } from '../broker/broker-tls.js';
+import type { DemoCa } from '../certificates/certificate-authority.js';
+import { demoCaLoader, demoServerTls } from '../certificates/demo-tls.js';
+import type { Config } from '../config/schema.js';
+import { BUILT_IN_ID, ConnectionManager } from '../connections/connection-manager.js';
+import { parseRedisUrl } from '../connections/connection-settings.js';
+import { ConnectionStore } from '../connections/connection-store.js';
+import { startInspection, stopInspection } from '../connections/inspection.js';
+import { secretBoxFromEnvironment, type SecretBox } from '../connections/secret-box.js';
+import { DeviceRegistry } from '../devices/device-registry.js';
+import { connectionSettingsSchema, type ConnectionSettings, type StoredSecrets } from '../domain/connection.js';
+import { IngestThread } from '../ingest/ingest-thread.js';
+import { TopicRuleStore } from '../ingest/topic-rule-store.js';
+import { NOTHING_UNWRITTEN } from '../ingest/write-buffer.js';
+import { createKeySchema } from '../model/keys.js';
+import { openRedis, redactUrl } from '../redis/connect.js';
+import { startEmbeddedRedis } from '../redis/embedded-redis.js';
+import { startHttpServer, type HttpServer } from '../server/http-server.js';
+import { FiguresSampler } from './figures-sampler.js';
+import { saveUnwritten, type StopReport } from './shutdown.js';
+import { StackBackend } from './stack-backend.js';
+import type { Log, StackParts } from './stack-parts.js';
+
+export type { StopReport };
+
+export interface StackAddresses {
+  http: string;
+  /** MQTT over TCP; the other MQTT listeners appear only when they are on. */
+  mqtt: string;
+  mqttWs?: string;
+  mqtts?: string;
+  mqttWss?: string;
+  redis: string;
+  /** The meter datagram listener; absent in read-only mode, where nothing is ingested. */
+  udp?: string;
+}
+
+export interface StackOptions {
+  log: Log;
+  /** The built renderer to serve over HTTP (browser mode and the desktop window alike). */
+  rendererDir: string | null;
+  /** Encrypts saved connections' secrets; the desktop shell passes one backed by safeStorage, `serve` uses SW_SECRET_KEY. */
+  secretBox?: SecretBox;
+}
+
+/** The Topic rules page's saved table, inside the data dir. */
+const TOPIC_RULES_FILE = 'topic-rules.json';
+
+/** Undoes the steps that did start when a later one fails, last first. */
+type Cleanup = Array<() => Promise<unknown>>;
+
+/**
+ * The whole local stack in start order: Redis, broker, ingest, archive, figures, HTTP API, emulator.
+ * The CLI and the Electron shell each hold one of these and nothing else; what the API does with
+ * the parts is the backend's.
+ */
+export class Stack {
+  readonly config: Config;
+
+  private constructor(
+    private readonly parts: StackParts,
+    readonly backend: StackBackend,
+    private readonly http: HttpServer,
+    /** The per-launch token every API request carries. */
+    readonly token: string,
+  ) {
+    this.config = parts.config;
+  }
+
+  static async start(config: Config, { log, rendererDir, secretBox = secretBoxFromEnvironment() }: StackOptions): Promise<Stack> {
+    const cleanup: Cleanup = [];
+    try {
+      const parts = await startParts(config, log, secretBox, cleanup);
+      const inspection = await startInspection(await parts.connections.open(BUILT_IN_ID), { bucketSeconds: config.energy.bucketSeconds, s3: parts.energyArchive });
+      cleanup.push(() => stopInspection(inspection));
+      const backend = new StackBackend(parts, inspection, Date.now());
+      const token = randomBytes(24).toString('base64url');
+      const http = await startHttpServer({ backend, host: config.http.host, port: config.http.port, token, rendererDir, log });
+      const stack = new Stack(parts, backend, http, token);
+      const { mode } = config.emulator;
+      if (mode === 'thermostats' || mode === 'all') await backend.controlEmulator({ action: 'start' });
+      if (mode === 'meters' || mode === 'all') await backend.controlMeterEmulator({ action: 'start' });
+      return stack;
+    } catch (error) {
+      for (const step of cleanup.reverse()) await step().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  addresses(): StackAddresses {
+    const udp = this.parts.ingest?.udpUrl;
+    return {
+      http: `${this.http.url}/?token=${this.token}`,
+      mqtt: this.parts.broker.url,
+      ...secondaryMqttAddresses(this.parts.broker),
+      redis: redactUrl(this.parts.redisUrl),
+      ...(udp && { udp }),
+    };
+  }
+
+  status(): StackStatus {
+    return this.backend.status();
+  }
+
+  /** Stop taking readings, flush them, then stop the servers and the embedded Redis. */
+  async stop(): Promise<StopReport> {
+    const { broker, ingest, archiver, s3, figures, redis, embeddedRedis, config, log } = this.parts;
+    await this.backend.stopEmulators();
+    await broker.close();
+    const unwritten = (await ingest?.stop()) ?? NOTHING_UNWRITTEN;
+    await archiver.stop();
+    s3?.destroy();
+    figures.stop();
+    await this.http.close();
+    await this.backend.closeInspection();
+    await redis.quit().catch(() => redis.disconnect());
+    await embeddedRedis?.stop();
+    return saveUnwritten(config.dataDir, unwritten, log);
+  }
+}
+
+/** Redis, the stores on it, the broker, ingest, the archive and the figures, in that order. */
+async function startParts(config: Config, log: Log, secretBox: SecretBox, cleanup: Cleanup): Promise<StackParts> {
+  const embeddedRedis = config.redis.url
+    ? null
+    : await startEmbeddedRedis({ dataDir: config.dataDir, port: config.redis.port, persistence: config.redis.persistence, systemBinary: config.redis.systemBinary });
+  if (embeddedRedis) cleanup.push(() => embeddedRedis.stop());
+  const redisUrl = config.redis.url ?? embeddedRedis!.url;
+  const keys = createKeySchema(config.model);
+  const redis = await openRedis(redisUrl, { connectionName: 'sensor-workbench:api' });
+  cleanup.push(() => redis.quit().catch(() => redis.disconnect()));
+  const store = await ConnectionStore.open(join(config.dataDir, 'connections.json'), secretBox);
+  const connections = await ConnectionManager.create(store, { ...builtInConnection(config, redisUrl, embeddedRedis !== null), client: redis });
+  const devices = new DeviceRegistry(redis, keys);
+  const certificateAuthority = demoCaLoader(config.dataDir);
+  const broker = await startBundledBroker(config, devices, certificateAuthority);
+  cleanup.push(() => broker.close());
+  const topicRules = await TopicRuleStore.open(join(config.dataDir, TOPIC_RULES_FILE), config.ingest.topicRules);
+  const ingest = config.readOnly
+    ? null
+    : await IngestThread.start({ source: broker, redisUrl, model: config.model, settings: { ...config.ingest, topicRules: [...topicRules.rules] }, energy: config.energy, listenUdp: true, log });
+  if (ingest) cleanup.push(() => ingest.stop());
+  const s3 = config.archive.s3.bucket === undefined ? null : createS3Client(config.archive.s3);
+  if (s3) cleanup.push(async () => s3.destroy());
+  const archiver = new Archiver({ redis, keys, energy: config.energy, archive: config.archive, log });
+  if (!config.readOnly) archiver.start();
+  cleanup.push(() => archiver.stop());
+  const energyArchive = s3 && { client: s3, bucket: config.archive.s3.bucket!, keyPrefix: config.archive.s3.keyPrefix };
+  const figures = new FiguresSampler({ ingest, redis, bufferLimit: config.ingest.bufferLimit, mqttClients: () => broker.connectedClients() });
+  figures.start();
+  cleanup.push(async () => figures.stop());
+  return { config, keys, redisUrl, embeddedRedis, redis, broker, ingest, figures, archiver, energyArchive, s3, connections, devices, certificateAuthority, topicRules, log };
+}
+
+async function startBundledBroker(config: Config, devices: DeviceRegistry, certificateAuthority: () => Promise<DemoCa>): Promise<Broker> {
+  const { host, port, wsPort, tlsPort, wssPort, allowLanAnonymous, maxPayloadBytes, maxTopicLevels, maxConnections, maxMessagesPerSecond, maxKeepaliveSeconds } = config.mqtt;
+  return startBroker({
+    host,
+    port,
+    wsPort,
+    tlsPort,
+    wssPort,
+    tls: await brokerTls(config, certificateAuthority),
+    allowLanAnonymous,
+    devices,
+    limits: { maxPayloadBytes, maxTopicLevels, maxConnections, maxMessagesPerSecond, maxKeepaliveSeconds },
+  });
+}
+
+/** The user's own certificate files, or — for TLS listeners without --mqtt-tls-cert — one from the demo CA. */
+async function brokerTls(config: Config, certificateAuthority: () => Promise<DemoCa>): Promise<Config['mqtt']['tls'] | TlsPem> {
+  const { tls, tlsPort, wssPort, host } = config.mqtt;
+  if (tls.certFile !== undefined || (tlsPort === null && wssPort === null)) return tls;
+  return demoServerTls(config.dataDir, await certificateAuthority(), host, tls.requireClientCert);
+}
+
+function secondaryMqttAddresses(broker: Broker): Pick<StackAddresses, 'mqttWs' | 'mqtts' | 'mqttWss'> {
+  const keys = { ws: 'mqttWs', mqtts: 'mqtts', wss: 'mqttWss' } as const;
+  return Object.fromEntries(broker.listeners.flatMap(({ protocol, url }) => (protocol === 'mqtt' ? [] : [[keys[protocol], url]])));
+}
+
+/** The workbench's own Redis as the connection list shows it; writable unless --read-only. */
+function builtInConnection(config: Config, redisUrl: string, embedded: boolean): { settings: ConnectionSettings; secrets: StoredSecrets } {
+  const { settings: fromUrl, password } = parseRedisUrl(redisUrl);
+  const settings = connectionSettingsSchema.parse({
+    ...fromUrl,
+    name: embedded ? 'Workbench Redis (embedded)' : 'Workbench Redis (--redis-url)',
+    readOnly: config.readOnly,
+    schema: { keyPrefix: config.model.keyPrefix, namespace: config.model.namespace },
+  });
+  return { settings, secrets: password === undefined ? {} : { password } };
+}
