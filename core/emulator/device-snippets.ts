@@ -1,5 +1,5 @@
 import { meterReading } from './meter-generator.js';
-import { THERMOSTAT_TOPIC } from '../domain/topics.js';
+import { meterTopic, THERMOSTAT_TOPIC } from '../domain/topics.js';
 import type { DeviceKind } from '../devices/device-registry.js';
 
 /**
@@ -80,7 +80,7 @@ function usableEndpoints(endpoints: BrokerEndpoint[], credentials: SnippetCreden
 
 /** The topic the ingest rules read for the kind; any other device publishes where its first filter allows. */
 export function sampleTopic(device: SnippetDevice): string | null {
-  if (device.kind === 'meter') return `meters/${device.id}/energy`;
+  if (device.kind === 'meter') return meterTopic(device.id);
   if (device.kind === 'thermostat') return THERMOSTAT_TOPIC;
   const filter = device.publish[0];
   if (filter === undefined) return null;
