@@ -3,6 +3,7 @@ import { THERMOSTAT_TOPIC } from '../domain/topics.js';
 import type { KeySchema } from '../model/keys.js';
 import type { RedisClient } from '../redis/redis-target.js';
 import type { DeviceAuth, DeviceKind } from '../domain/device.js';
+import { KindedError } from '../domain/errors.js';
 import type { RegisteredDeviceView } from '../api/devices.js';
 import { generatePassword, hashPassword, isPasswordHash, passwordMatches } from './password-hash.js';
 import { topicFilterProblem } from '../domain/topic-filter.js';
@@ -54,8 +55,16 @@ export interface DeviceAccessRecord {
   passwordMatches(password: string | Buffer): Promise<boolean>;
 }
 
-/** Bad input to the registry, or a request the registry's state refuses (already registered, no such device). */
-export class DeviceRegistryError extends Error {}
+/** A request the registry's state refuses (already registered, no such device, an entry that is not the registry's), or bad input to it. */
+export class DeviceRegistryError extends KindedError {
+  constructor(
+    message: string,
+    readonly kind: 'conflict' | 'invalid-input' = 'conflict',
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
 
 const DEVICE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 const MAX_TOPIC_FILTERS = 32;
@@ -186,7 +195,7 @@ export class DeviceRegistry {
     const reply = await this.client.eval(REGISTER_SCRIPT, 1, key, ...Object.entries(fields).flat()).catch(async (error: unknown) => {
       // The object could not be written (a key of another type there): the id is not registered, so unlist it.
       await this.client.srem(this.keys.registeredDevices, registration.id);
-      throw new DeviceRegistryError(`cannot register ${registration.id} in ${key}: ${(error as Error).message}`, { cause: error });
+      throw new DeviceRegistryError(`cannot register ${registration.id} in ${key}: ${(error as Error).message}`, 'conflict', { cause: error });
     });
     if (reply === 'exists') throw new DeviceRegistryError(`device ${registration.id} is already registered`);
     const device = toRegisteredDevice(registration.id, readEntry(registration.id, pairsToRecord(reply))!);
@@ -312,5 +321,5 @@ function parse<T>(schema: z.ZodType<T, unknown>, input: unknown, what: string): 
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  throw new DeviceRegistryError(`invalid ${what}: ${where}${issue.message}`);
+  throw new DeviceRegistryError(`invalid ${what}: ${where}${issue.message}`, 'invalid-input');
 }

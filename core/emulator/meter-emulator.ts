@@ -4,6 +4,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { InternalCredentials } from '../broker/internal-identity.js';
 import { MAX_READINGS_PER_PAYLOAD } from '../ingest/meter-payload.js';
 import type { MeterEmulatorStatus } from '../api/energy.js';
+import { Conflict, InvalidInput, Unavailable } from '../domain/errors.js';
 import { MeterClock } from './meter-clock.js';
 import { meterId, meterReading } from './meter-generator.js';
 
@@ -326,17 +327,17 @@ function checkOptions({ meters, intervalSeconds, speed, historyDays, maxReadings
     historyDays >= 0 ? null : `historyDays must be 0 or more, got ${historyDays}`,
     maxReadingsPerSecond > 0 ? null : `maxReadingsPerSecond must be positive, got ${maxReadingsPerSecond}`,
   ].filter((problem) => problem !== null);
-  if (problems.length > 0) throw new RangeError(`meter emulator: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new InvalidInput(`meter emulator: ${problems.join('; ')}`);
 }
 
 type SenderAddress = { transport: 'udp'; udp: { host: string; port: number } } | { transport: 'mqtt'; brokerUrl: string; credentials: InternalCredentials | null };
 
 function senderAddress({ transport, udp, brokerUrl, credentials }: Required<MeterEmulatorOptions>): SenderAddress {
   if (transport === 'udp') {
-    if (!udp) throw new Error('meter emulator: transport udp needs the meter datagram listener, which is off (no UDP address)');
+    if (!udp) throw new Conflict('meter emulator: transport udp needs the meter datagram listener, which is off (no UDP address)');
     return { transport, udp };
   }
-  if (!brokerUrl) throw new Error('meter emulator: transport mqtt needs an MQTT broker, and there is none (no broker URL)');
+  if (!brokerUrl) throw new Conflict('meter emulator: transport mqtt needs an MQTT broker, and there is none (no broker URL)');
   return { transport, brokerUrl, credentials };
 }
 
@@ -396,7 +397,7 @@ class MqttSender implements PayloadSender {
     const clientId = `sensor-workbench-meters-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
     // No retries while connecting: start() should fail with the broker's address instead of waiting forever.
     const client = await mqtt.connectAsync(brokerUrl, { clientId, reconnectPeriod: 1000, ...credentials }, false).catch((error: Error) => {
-      throw new Error(`meter emulator cannot connect to the MQTT broker at ${brokerUrl}: ${error.message}`, { cause: error });
+      throw new Unavailable('broker', `meter emulator cannot connect to the MQTT broker at ${brokerUrl}: ${error.message}`, { cause: error });
     });
     client.on('error', onError);
     return new MqttSender(client);
