@@ -20,6 +20,7 @@ import type { Config } from './config/schema.js';
 import { MeterEmulator } from './emulator/meter-emulator.js';
 import { ThermostatEmulator } from './emulator/thermostat-emulator.js';
 import { FiguresSampler } from './app/figures-sampler.js';
+import { inspectBackend } from './app/inspect-backend.js';
 import { IngestThread } from './ingest/ingest-thread.js';
 import { TopicRuleStore } from './ingest/topic-rule-store.js';
 import { TopicRouter } from './ingest/topic-rules.js';
@@ -28,6 +29,7 @@ import { openRedis, redactUrl } from './redis/connect.js';
 import { ReadOnlyRefusal } from './redis/command-table.js';
 import { BUILT_IN_ID, ConnectionManager } from './connections/connection-manager.js';
 import { connectionSettingsSchema, type StoredSecrets } from './domain/connection.js';
+import { Conflict } from './domain/errors.js';
 import { parseRedisUrl } from './connections/connection-settings.js';
 import { ConnectionStore } from './connections/connection-store.js';
 import { startInspection, stopInspection, type Inspection } from './connections/inspection.js';
@@ -57,8 +59,8 @@ import type {
 } from './api/energy.js';
 import type { TopicRule } from './domain/topic-rule.js';
 import type { TopicRulesView } from './api/devices.js';
-import { startHttpServer, type ApiBackend, type HttpServer } from './server/http-server.js';
-import type { LiveBroker } from './server/broker-routes.js';
+import { startHttpServer, type HttpServer } from './server/http-server.js';
+import type { ApiBackend, InspectBackend, LiveBroker } from './server/api-backend.js';
 import { EMULATOR_PRESETS } from './emulator/presets.js';
 import { createKeySchema, type KeySchema } from './model/keys.js';
 import type { EnergyS3Target } from './query/energy-query.js';
@@ -127,6 +129,7 @@ export class Stack implements ApiBackend {
   /** The devices allowed on the bundled broker, in the workbench's own Redis. */
   readonly devices: DeviceRegistry;
   private inspecting: Inspection;
+  readonly inspect: InspectBackend;
   /** A switch in progress: the next waits for it, so two quick choices end on the last one. */
   private switching: Promise<unknown> = Promise.resolve();
 
@@ -137,6 +140,7 @@ export class Stack implements ApiBackend {
     this.config = parts.config;
     this.devices = parts.devices;
     this.inspecting = inspection;
+    this.inspect = inspectBackend({ inspection: () => this.inspecting, connections: parts.connections });
   }
 
   static async start(config: Config, { log, rendererDir, secretBox = secretBoxFromEnvironment() }: StackOptions): Promise<Stack> {
@@ -370,7 +374,7 @@ export class Stack implements ApiBackend {
   async startArchiveRun(): Promise<ArchiveStatus> {
     this.refuseWrites('archiving deletes archived buckets from Redis, so it is off');
     const status = await this.parts.archiver.status();
-    if (!status.configured) throw new Error(status.reason ?? 'the archive is not configured');
+    if (!status.configured) throw new Conflict(status.reason ?? 'the archive is not configured');
     void this.parts.archiver.runNow('manual').catch(() => undefined);
     return this.parts.archiver.status();
   }
@@ -436,10 +440,10 @@ export class Stack implements ApiBackend {
    * they feed what is on screen.
    */
   private refuseWrites(what: string): void {
-    if (this.config.readOnly) throw new ReadOnlyRefusal(`read-only mode: ${what}`);
+    if (this.config.readOnly) throw new Conflict(`read-only mode: ${what}`);
     const { connection } = this.inspecting;
     if (connection.builtIn) return;
-    throw new ReadOnlyRefusal(`${what} here: the pages show ${connection.name}, and the emulators and the archive write only to the workbench's own Redis; switch back to it on the Connections page`);
+    throw new Conflict(`${what} here: the pages show ${connection.name}, and the emulators and the archive write only to the workbench's own Redis; switch back to it on the Connections page`);
   }
 
   private async saveUnwritten(kind: string, lines: string[]): Promise<string | null> {

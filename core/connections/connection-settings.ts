@@ -1,12 +1,7 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { ConnectionInput } from '../api/connections.js';
-import { connectionSecretsSchema, connectionSettingsSchema, type ConnectionSecrets, type ConnectionSettings } from '../domain/connection.js';
+import { connectionInputSchema, connectionSettingsSchema, type ConnectionSecrets, type ConnectionSettings } from '../domain/connection.js';
 import { InvalidInput } from '../domain/errors.js';
-
-export const connectionInputSchema = z.looseObject({
-  url: z.string().max(4096).optional(),
-  secrets: connectionSecretsSchema.optional(),
-});
 
 export class InvalidConnection extends InvalidInput {}
 

@@ -2,14 +2,12 @@ import { ReplyError, type Redis } from 'ioredis';
 import type { RedisClient } from '../redis/redis-target.js';
 import type { KeyDetail, KeyScan, KeySummary, OtherKeyDetail } from '../api/keys.js';
 import { InvalidInput } from '../domain/errors.js';
-import type { KeyType } from '../domain/key-type.js';
+import { KEY_TYPES, type KeyType } from '../domain/key-type.js';
 
 /**
  * The key browser's read side: any key of the connected Redis, found with SCAN and read a page at a
  * time. Only read-only commands with fixed names; key names, patterns and cursors travel as arguments.
  */
-
-export const KEY_TYPES = ['string', 'hash', 'zset', 'list', 'set', 'stream'] as const satisfies readonly KeyType[];
 
 export interface KeyScanRequest {
   cursor: string;
@@ -28,8 +26,6 @@ export interface ValuePageRequest {
   limit: number;
 }
 
-/** "Load all" of a string reads the rest in one request; beyond this a value is not something to read on screen. */
-export const MAX_STRING_PAGE_BYTES = 16 * 1024 * 1024;
 /** A collection's page: "load all" of a big one goes page by page, so no single reply is huge. */
 export const MAX_ELEMENTS_PER_PAGE = 1000;
 
