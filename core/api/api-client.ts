@@ -1,54 +1,14 @@
-import type {
-  ActiveConnection,
-  ConnectionCheck,
-  ConnectionInput,
-  ConnectionList,
-  ConnectionView,
-} from './connections.js';
-import type { ApiError } from './api-error.js';
-import type {
-  ConnectionKit,
-  PasswordKit,
-  RefusalSummary,
-  RegisteredDevicePage,
-  TopicRulesUpdate,
-  TopicRulesView,
-  DeviceRegistrationRequest,
-} from './devices.js';
-import type { ConsoleExample, ConsoleReply, ConsoleRequest } from './console.js';
-import type {
-  ArchivedObjects,
-  ArchiveStatus,
-  PendingBuckets,
-  S3ConnectionCheck,
-} from './archive.js';
-import type {
-  BrokerClientList,
-  BrokerPublishRequest,
-  BrokerPublishResult,
-  BrokerTopicList,
-} from './broker.js';
-import type {
-  EnergyReadings,
-  EnergySeries,
-  MeterEmulatorCommand,
-  MeterEmulatorStatus,
-  MeterList,
-} from './energy.js';
+import type { ConnectionInput } from './connections.js';
+import { ApiRequestError, readApiError } from './api-error.js';
+import type { DeviceRegistrationRequest } from './devices.js';
+import type { BrokerPublishRequest } from './broker.js';
+import type { MeterEmulatorCommand } from './energy.js';
 import type { TopicRule } from '../domain/topic-rule.js';
-import type {
-  ClimateCounters,
-  DataModel,
-  DeviceDetail,
-  EventRange,
-  EventSearch,
-  RecentEvents,
-  RejectedPayloads,
-} from './events.js';
-import type { KeyDetail, KeyPage } from './keys.js';
 import type { KeyType } from '../domain/key-type.js';
-import type { EmulatorCommand, EmulatorStatus, StackStatus } from './status.js';
+import type { EmulatorCommand } from './status.js';
 import type { LiveFrame, LiveSubscribe, LiveTopic } from './live.js';
+import { routeUrl, type Route, type RouteRequest, type RouteResponse } from './route.js';
+import { liveChannel, routes } from './routes.js';
 
 /** Where the API is and the per-launch token; the only thing a client needs to know. */
 export interface ApiEndpoint {
@@ -56,179 +16,181 @@ export interface ApiEndpoint {
   token: string;
 }
 
-/** The typed client the renderer (and any script) uses; plain fetch and WebSocket, so it runs in a browser and in Node. */
+/**
+ * The typed client the renderer (and any script) uses; plain fetch and WebSocket, so it runs in a
+ * browser and in Node. Every request is built from the route table; a failure rejects with an
+ * ApiRequestError carrying the server's kind, field and error id.
+ */
 export class ApiClient {
   constructor(private readonly endpoint: ApiEndpoint) {}
 
-  status(): Promise<StackStatus> {
-    return this.request('GET', '/api/status');
+  status() {
+    return this.call(routes.status, {});
   }
 
-  /** Null when the emulator has never been started and the command was stop. */
-  emulator(command: EmulatorCommand): Promise<EmulatorStatus | null> {
-    return this.request('POST', '/api/emulator', command);
+  emulator(command: EmulatorCommand) {
+    return this.call(routes.emulator, { body: command });
   }
 
-  recentEvents(limit = 24): Promise<RecentEvents> {
-    return this.request('GET', `/api/events?limit=${limit}`);
+  recentEvents(limit?: number) {
+    return this.call(routes.recentEvents, { query: { limit } });
   }
 
-  eventRange(from: number, to: number, limit = 100): Promise<EventRange> {
-    return this.request('GET', `/api/events/range?from=${from}&to=${to}&limit=${limit}`);
+  eventRange(from: number, to: number, limit?: number) {
+    return this.call(routes.eventRange, { query: { from, to, limit } });
   }
 
-  searchEvents(match: string, cursor = '0', count = 100): Promise<EventSearch> {
-    return this.request('GET', `/api/events/search?${new URLSearchParams({ match, cursor, count: String(count) })}`);
+  searchEvents(match: string, cursor?: string, count?: number) {
+    return this.call(routes.searchEvents, { query: { match, cursor, count } });
   }
 
-  device(deviceId: string): Promise<DeviceDetail> {
-    return this.request('GET', `/api/devices/${encodeURIComponent(deviceId)}`);
+  device(deviceId: string) {
+    return this.call(routes.device, { params: { deviceId } });
   }
 
-  climate(): Promise<ClimateCounters> {
-    return this.request('GET', '/api/climate');
+  climate() {
+    return this.call(routes.climate, {});
   }
 
-  rejected(limit = 100): Promise<RejectedPayloads> {
-    return this.request('GET', `/api/rejected?limit=${limit}`);
+  rejected(limit?: number) {
+    return this.call(routes.rejected, { query: { limit } });
   }
 
-  dataModel(): Promise<DataModel> {
-    return this.request('GET', '/api/model');
+  dataModel() {
+    return this.call(routes.dataModel, {});
   }
 
-  meters(limit = 200): Promise<MeterList> {
-    return this.request('GET', `/api/meters?limit=${limit}`);
+  meters(limit?: number) {
+    return this.call(routes.meters, { query: { limit } });
   }
 
   /** Energy sums per interval over [from, to] (Unix seconds), read from Redis, S3 or both. */
-  meterEnergy(deviceId: string, from: number, to: number, intervalSeconds: number): Promise<EnergySeries> {
-    return this.request('GET', `/api/meters/${encodeURIComponent(deviceId)}/energy?from=${from}&to=${to}&interval=${intervalSeconds}`);
+  meterEnergy(deviceId: string, from: number, to: number, intervalSeconds: number) {
+    return this.call(routes.meterEnergy, { params: { deviceId }, query: { from, to, interval: intervalSeconds } });
   }
 
-  meterReadings(deviceId: string, from: number, to: number, limit = 500): Promise<EnergyReadings> {
-    return this.request('GET', `/api/meters/${encodeURIComponent(deviceId)}/readings?from=${from}&to=${to}&limit=${limit}`);
+  meterReadings(deviceId: string, from: number, to: number, limit?: number) {
+    return this.call(routes.meterReadings, { params: { deviceId }, query: { from, to, limit } });
   }
 
-  /** Null when the meter emulator has never been started and the command was stop. */
-  meterEmulator(command: MeterEmulatorCommand): Promise<MeterEmulatorStatus | null> {
-    return this.request('POST', '/api/emulator/meters', command);
+  meterEmulator(command: MeterEmulatorCommand) {
+    return this.call(routes.meterEmulator, { body: command });
   }
 
-  archive(): Promise<ArchiveStatus> {
-    return this.request('GET', '/api/archive');
+  archive() {
+    return this.call(routes.archive, {});
   }
 
   /** Starts an archive pass (or joins the running one) and answers at once; follow it with archive(). */
-  runArchive(): Promise<ArchiveStatus> {
-    return this.request('POST', '/api/archive/run', {});
+  runArchive() {
+    return this.call(routes.runArchive, {});
   }
 
-  pendingBuckets(cursor = '0', count = 100): Promise<PendingBuckets> {
-    return this.request('GET', `/api/archive/pending?cursor=${encodeURIComponent(cursor)}&count=${count}`);
+  pendingBuckets(cursor?: string, count?: number) {
+    return this.call(routes.pendingBuckets, { query: { cursor, count } });
   }
 
-  archivedObjects(after: string | null = null): Promise<ArchivedObjects> {
-    return this.request('GET', `/api/archive/objects${after === null ? '' : `?after=${encodeURIComponent(after)}`}`);
+  archivedObjects(after: string | null = null) {
+    return this.call(routes.archivedObjects, { query: { after: after ?? undefined } });
   }
 
-  testS3Connection(): Promise<S3ConnectionCheck> {
-    return this.request('POST', '/api/archive/test', {});
+  testS3Connection() {
+    return this.call(routes.testS3Connection, {});
   }
 
   /** One walk of SCAN steps; pass the answer's cursor back to continue ("0" in the answer: the walk is complete). */
-  keys(options: { cursor?: string; match?: string; type?: KeyType; count?: number; maxExamined?: number } = {}): Promise<KeyPage> {
-    return this.request('GET', `/api/keys?${queryString(options)}`);
+  keys(options: { cursor?: string; match?: string; type?: KeyType; count?: number; maxExamined?: number } = {}) {
+    return this.call(routes.keys, { query: options });
   }
 
   /** TTL, memory and one page of the value; `offset` is the previous answer's `next`. */
-  keyDetail(key: string, page: { offset?: string; limit?: number } = {}): Promise<KeyDetail> {
-    return this.request('GET', `/api/keys/detail?${queryString({ key, ...page })}`);
+  keyDetail(key: string, page: { offset?: string; limit?: number } = {}) {
+    return this.call(routes.keyDetail, { query: { key, ...page } });
   }
 
-  connections(): Promise<ConnectionList> {
-    return this.request('GET', '/api/connections');
+  connections() {
+    return this.call(routes.connections, {});
   }
 
-  addConnection(input: ConnectionInput): Promise<ConnectionView> {
-    return this.request('POST', '/api/connections', input);
+  addConnection(input: ConnectionInput) {
+    return this.call(routes.addConnection, { body: input });
   }
 
   /** Secrets left out of `input.secrets` stay as stored. */
-  updateConnection(id: string, input: ConnectionInput): Promise<ConnectionView> {
-    return this.request('PUT', `/api/connections/${encodeURIComponent(id)}`, input);
+  updateConnection(id: string, input: ConnectionInput) {
+    return this.call(routes.updateConnection, { params: { id }, body: input });
   }
 
-  async deleteConnection(id: string): Promise<void> {
-    await this.request('DELETE', `/api/connections/${encodeURIComponent(id)}`);
+  deleteConnection(id: string) {
+    return this.call(routes.deleteConnection, { params: { id } });
   }
 
-  testConnection(id: string): Promise<ConnectionCheck> {
-    return this.request('POST', `/api/connections/${encodeURIComponent(id)}/test`, {});
+  testConnection(id: string) {
+    return this.call(routes.testConnection, { params: { id } });
   }
 
   /** Tests settings before they are saved; with `editing`, as an edit of that saved connection (its stored secrets fill in). */
-  testConnectionInput(input: ConnectionInput, editing?: string): Promise<ConnectionCheck> {
-    return this.request('POST', `/api/connections/test${editing === undefined ? '' : `?id=${encodeURIComponent(editing)}`}`, input);
+  testConnectionInput(input: ConnectionInput, editing?: string) {
+    return this.call(routes.testConnectionInput, { query: { id: editing }, body: input });
   }
 
   /** Points every page at this connection; fails (and keeps the current one) when it cannot connect. */
-  activateConnection(id: string): Promise<ActiveConnection> {
-    return this.request('POST', `/api/connections/${encodeURIComponent(id)}/activate`, {});
+  activateConnection(id: string) {
+    return this.call(routes.activateConnection, { params: { id } });
   }
 
-  console(line: string): Promise<ConsoleReply> {
-    return this.request('POST', '/api/console', { line } satisfies ConsoleRequest);
+  console(line: string) {
+    return this.call(routes.console, { body: { line } });
   }
 
-  consoleExamples(): Promise<ConsoleExample[]> {
-    return this.request('GET', '/api/console/examples');
+  consoleExamples() {
+    return this.call(routes.consoleExamples, {});
   }
 
-  topicRules(): Promise<TopicRulesView> {
-    return this.request('GET', '/api/ingest/topic-rules');
+  topicRules() {
+    return this.call(routes.topicRules, {});
   }
 
   /** Replaces the whole table; it takes effect with the next message and is saved in the data dir. */
-  saveTopicRules(rules: TopicRule[]): Promise<TopicRulesView> {
-    return this.request('PUT', '/api/ingest/topic-rules', { rules } satisfies TopicRulesUpdate);
+  saveTopicRules(rules: TopicRule[]) {
+    return this.call(routes.saveTopicRules, { body: { rules } });
   }
 
-  registeredDevices(cursor = '0', count = 100): Promise<RegisteredDevicePage> {
-    return this.request('GET', `/api/devices/registry?cursor=${encodeURIComponent(cursor)}&count=${count}`);
+  registeredDevices(cursor?: string, count?: number) {
+    return this.call(routes.registeredDevices, { query: { cursor, count } });
   }
 
   /** Registers a device; the answer holds its password or private key, which the server never shows again. */
-  registerDevice(request: DeviceRegistrationRequest): Promise<ConnectionKit> {
-    return this.request('POST', '/api/devices/registry', request);
+  registerDevice(request: DeviceRegistrationRequest) {
+    return this.call(routes.registerDevice, { body: request });
   }
 
   /** Unregisters a device; the broker disconnects it. */
-  async removeDevice(id: string): Promise<void> {
-    await this.request('DELETE', `/api/devices/registry/${encodeURIComponent(id)}`);
+  removeDevice(id: string) {
+    return this.call(routes.removeDevice, { params: { id } });
   }
 
   /** A new password for a password device; the old one stops working at once. */
-  newDevicePassword(id: string): Promise<PasswordKit> {
-    return this.request('POST', `/api/devices/registry/${encodeURIComponent(id)}/password`, {});
+  newDevicePassword(id: string) {
+    return this.call(routes.newDevicePassword, { params: { id } });
   }
 
-  refusals(): Promise<RefusalSummary> {
-    return this.request('GET', '/api/devices/refusals');
+  refusals() {
+    return this.call(routes.refusals, {});
   }
 
-  brokerClients(limit = 1000): Promise<BrokerClientList> {
-    return this.request('GET', `/api/broker/clients?limit=${limit}`);
+  brokerClients(limit?: number) {
+    return this.call(routes.brokerClients, { query: { limit } });
   }
 
   /** Topics published to since the broker started, in topic order, those starting with `prefix`. */
-  brokerTopics(prefix = '', limit = 1000): Promise<BrokerTopicList> {
-    return this.request('GET', `/api/broker/topics?${new URLSearchParams({ prefix, limit: String(limit) })}`);
+  brokerTopics(prefix?: string, limit?: number) {
+    return this.call(routes.brokerTopics, { query: { prefix, limit } });
   }
 
   /** Publishes one message as the workbench itself; rejects with the server's reason on bad input. */
-  publishTestMessage(message: BrokerPublishRequest): Promise<BrokerPublishResult> {
-    return this.request('POST', '/api/broker/publish', message);
+  publishTestMessage(message: BrokerPublishRequest) {
+    return this.call(routes.publishTestMessage, { body: message });
   }
 
   /** Opens the live channel; `onFrame` gets at most four frames a second. Returns a handle to change topics or close. */
@@ -236,30 +198,28 @@ export class ApiClient {
     return new LiveConnection(this.endpoint, topics, onFrame, onState);
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async call<T extends Route>(route: T, request: RouteRequest<T>): Promise<RouteResponse<T>> {
+    const path = routeUrl(route, request.params, request.query);
+    const body = route.hasBody ? JSON.stringify(request.body) : undefined;
     const response = await fetch(`${this.endpoint.origin}${path}`, {
-      method,
+      method: route.method,
       headers: {
         authorization: `Bearer ${this.endpoint.token}`,
         ...(body !== undefined && { 'content-type': 'application/json' }),
       },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
+      ...(body !== undefined && { body }),
     });
     const text = await response.text();
     let payload: unknown;
     try {
       payload = text ? JSON.parse(text) : null;
     } catch {
-      throw new Error(`HTTP ${response.status} from ${path}: not JSON (${text.slice(0, 80)})`);
+      throw new ApiRequestError(response.status, { error: `HTTP ${response.status} from ${route.path}: not JSON (${text.slice(0, 80)})`, kind: 'unexpected' });
     }
-    if (!response.ok) throw new Error((payload as ApiError | null)?.error ?? `HTTP ${response.status} from ${path}`);
-    return payload as T;
+    if (!response.ok) throw new ApiRequestError(response.status, readApiError(payload, `HTTP ${response.status} from ${route.path}`));
+    // The server is built from the same table and types; answers are trusted, not checked.
+    return payload as RouteResponse<T>;
   }
-}
-
-/** Query parameters with the unset ones left out. */
-function queryString(parameters: Record<string, string | number | undefined>): URLSearchParams {
-  return new URLSearchParams(Object.entries(parameters).flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)]])));
 }
 
 const RECONNECT_MS = 1000;
@@ -291,7 +251,7 @@ export class LiveConnection {
   }
 
   private open(): void {
-    const url = new URL('/api/live', this.endpoint.origin);
+    const url = new URL(liveChannel.path, this.endpoint.origin);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.searchParams.set('token', this.endpoint.token);
     const socket = new WebSocket(url);

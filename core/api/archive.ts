@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { decimalCursor, pageSize } from './query-params.js';
+
 /** The archive: status, pending buckets, archived objects, the S3 check. */
 
 /** Where archived buckets go; secrets are never part of it. */
@@ -62,11 +65,15 @@ export interface PendingBucket {
   stale: boolean;
 }
 
+export const pendingBucketsQuery = z.object({ cursor: decimalCursor(), count: pageSize(1000, 100) });
+
 /** GET /api/archive/pending?cursor=0&count=100: one SSCAN step. */
 export interface PendingBuckets {
   buckets: PendingBucket[];
   cursor: string;
 }
+
+export const archivedObjectsQuery = z.object({ after: z.string().min(1).max(1024).optional() });
 
 /** GET /api/archive/objects?after=key: one ListObjectsV2 page under energy/. */
 export interface ArchivedObjects {

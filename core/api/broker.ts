@@ -1,3 +1,7 @@
+import { z } from 'zod';
+import { topicNameProblem } from '../domain/topic-filter.js';
+import { pageSize } from './query-params.js';
+
 /** The bundled broker's live view: clients, topics, the test publish. */
 
 /** A client connected to the bundled broker. */
@@ -19,6 +23,8 @@ export interface BrokerClientView {
   messagesIn: number;
   lastMessageAt: number | null;
 }
+
+export const brokerClientsQuery = z.object({ limit: pageSize(10_000, 1000) });
 
 /** GET /api/broker/clients?limit=: the longest-connected first. */
 export interface BrokerClientList {
@@ -51,6 +57,12 @@ export interface BrokerTopicView {
   lastPayload: PayloadPreview;
 }
 
+/** A test message is typed into a form: a longer topic or payload is a mistake, not a test. */
+export const MAX_TEST_TOPIC_CHARS = 1024;
+export const MAX_TEST_PAYLOAD_BYTES = 65_536;
+
+export const brokerTopicsQuery = z.object({ prefix: z.string().max(MAX_TEST_TOPIC_CHARS).default(''), limit: pageSize(10_000, 1000) });
+
 /** GET /api/broker/topics?prefix=&limit=: topics in topic order ($SYS/ left out). */
 export interface BrokerTopicList {
   topics: BrokerTopicView[];
@@ -64,13 +76,30 @@ export interface BrokerTopicList {
   at: number;
 }
 
-/** POST /api/broker/publish: one message published by the workbench itself. */
-export interface BrokerPublishRequest {
-  topic: string;
+/**
+ * POST /api/broker/publish: one message published by the workbench itself. The server also holds
+ * it to the broker's own limits (topic levels, payload size), as a device would be.
+ */
+export const brokerPublishRequestSchema = z.strictObject({
+  topic: z
+    .string()
+    .max(MAX_TEST_TOPIC_CHARS, { message: `a test topic may be at most ${MAX_TEST_TOPIC_CHARS} characters` })
+    .superRefine((topic, context) => {
+      const problem = testTopicProblem(topic);
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    }),
   /** Sent as UTF-8. */
-  payload: string;
-  qos: 0 | 1;
-  retain: boolean;
+  payload: z.string(),
+  qos: z.literal([0, 1], { message: 'must be 0 or 1 (QoS 2 is not offered)' }).default(0),
+  retain: z.boolean().default(false),
+});
+export type BrokerPublishRequest = z.input<typeof brokerPublishRequestSchema>;
+
+function testTopicProblem(topic: string): string | null {
+  const problem = topicNameProblem(topic);
+  if (problem) return problem;
+  if (topic.startsWith('$')) return 'topics starting with "$" ($SYS/…) are the broker\'s own';
+  return null;
 }
 
 export interface BrokerPublishResult {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ConnectionKind, ConnectionSecrets, ConnectionSettings, ConnectionTls, SchemaMapping } from '../domain/connection.js';
 
 /** Saved Redis connections: listing, editing, checking, activating. */
@@ -7,12 +8,17 @@ import type { ConnectionKind, ConnectionSecrets, ConnectionSettings, ConnectionT
  * (redis:// or rediss://), host, port, username, password, db and TLS come from it; settings not
  * given take their defaults.
  */
-export interface ConnectionInput extends Partial<Omit<ConnectionSettings, 'tls' | 'schema'>> {
+export type ConnectionInput = Partial<Omit<ConnectionSettings, 'tls' | 'schema'>> & {
   url?: string;
   tls?: Partial<ConnectionTls>;
   schema?: Partial<SchemaMapping>;
   secrets?: ConnectionSecrets;
-}
+};
+
+const connectionId = z.string().min(1).max(100);
+export const connectionIdParams = z.object({ id: connectionId });
+/** With `id`, the settings tested are an edit of that saved connection: the secrets they leave out are the stored ones. */
+export const connectionTestQuery = z.object({ id: connectionId.optional() });
 
 export interface ConnectionView extends ConnectionSettings {
   id: string;

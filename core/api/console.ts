@@ -1,10 +1,10 @@
+import { z } from 'zod';
+
 /** The Redis console. */
 
-/** POST /api/console */
-export interface ConsoleRequest {
-  /** One command line as typed into redis-cli: words, "double" or 'single' quoted arguments. */
-  line: string;
-}
+/** POST /api/console: one command line as typed into redis-cli: words, "double" or 'single' quoted arguments. */
+export const consoleRequestSchema = z.strictObject({ line: z.string().max(1_000_000) });
+export type ConsoleRequest = z.infer<typeof consoleRequestSchema>;
 
 export interface ConsoleReply {
   /** The arguments as parsed, first the command name. */

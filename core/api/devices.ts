@@ -1,5 +1,7 @@
-import type { DeviceAuth, DeviceKind } from '../domain/device.js';
-import type { TopicRule } from '../domain/topic-rule.js';
+import { z } from 'zod';
+import { DEVICE_AUTH_METHODS, DEVICE_KINDS, deviceIdSchema, type DeviceAuth, type DeviceKind } from '../domain/device.js';
+import { topicFilterSchema, topicRulesSchema, type TopicRule } from '../domain/topic-rule.js';
+import { decimalCursor, pageSize } from './query-params.js';
 
 /** Devices on the bundled broker: registry, connection kits, refusals, topic rules in force. */
 
@@ -21,22 +23,33 @@ export interface RegisteredDeviceView {
   lastAddress: string | null;
 }
 
+export const registryPageQuery = z.object({
+  cursor: decimalCursor('a cursor is the decimal number the previous page returned'),
+  count: pageSize(1000, 100),
+});
+
 /** GET /api/devices/registry?cursor=&count=: one SSCAN page; cursor '0' when the listing is complete. */
 export interface RegisteredDevicePage {
   cursor: string;
   devices: RegisteredDeviceView[];
 }
 
+export const registeredDeviceParams = z.object({ id: deviceIdSchema });
+
+// The registry keeps at most 32 publish filters; a kind brings up to 2 of its own.
+const topicFilters = z.array(topicFilterSchema).max(30, { message: 'at most 30 topic filters' });
+
 /** POST /api/devices/registry */
-export interface DeviceRegistrationRequest {
-  id: string;
-  kind: DeviceKind;
-  auth: DeviceAuth;
+export const deviceRegistrationSchema = z.strictObject({
+  id: deviceIdSchema,
+  kind: z.enum(DEVICE_KINDS),
+  auth: z.enum(DEVICE_AUTH_METHODS),
   /** Topic filters it may publish to besides its kind's own (a meter: meters/<id>/#; a thermostat: temp_readings and thermostats/<id>/#). */
-  publish?: string[];
+  publish: topicFilters.optional(),
   /** Topic filters it may subscribe within; none by default. */
-  subscribe?: string[];
-}
+  subscribe: topicFilters.optional(),
+});
+export type DeviceRegistrationRequest = z.infer<typeof deviceRegistrationSchema>;
 
 /** One listener of the bundled broker. */
 export interface BrokerEndpoint {
@@ -88,9 +101,8 @@ export interface TopicRulesView {
 }
 
 /** PUT /api/ingest/topic-rules: the whole table, in order. */
-export interface TopicRulesUpdate {
-  rules: TopicRule[];
-}
+export const topicRulesUpdateSchema = z.strictObject({ rules: topicRulesSchema });
+export type TopicRulesUpdate = z.infer<typeof topicRulesUpdateSchema>;
 
 /** A connection, publish or subscription the broker refused. */
 export interface RefusalView {

@@ -1,4 +1,7 @@
+import { z } from 'zod';
+import { deviceIdSchema } from '../domain/device.js';
 import type { EnergySource } from '../domain/energy.js';
+import { pageSize, wholeNumber } from './query-params.js';
 
 /** Smart meters: the meter list, energy series and readings, the meter emulator. */
 
@@ -14,6 +17,8 @@ export interface MeterSummary {
   buckets: number;
   archivedBuckets: number;
 }
+
+export const metersQuery = z.object({ limit: pageSize(10_000, 200) });
 
 /** GET /api/meters?limit=n: most recently seen first. */
 export interface MeterList {
@@ -41,6 +46,12 @@ export interface EnergyPoint {
   eRealNegative: number;
   readings: number;
 }
+
+export const meterParams = z.object({ deviceId: deviceIdSchema });
+const unixSeconds = wholeNumber().min(0).max(4_102_444_800);
+// Shapes only: the ranges, interval and point limits are EnergyQuery's own checks.
+export const energySeriesQuery = z.object({ from: unixSeconds, to: unixSeconds, interval: wholeNumber() });
+export const energyReadingsQuery = z.object({ from: unixSeconds, to: unixSeconds, limit: wholeNumber().default(500) });
 
 /** GET /api/meters/:deviceId/energy?from=s&to=s&interval=s */
 export interface EnergySeries {
@@ -82,10 +93,11 @@ export interface MeterEmulatorStatus {
   lastError: string | null;
 }
 
-export interface MeterEmulatorCommand {
-  action: 'start' | 'stop' | 'configure';
-  meters?: number;
-  speed?: number;
-  historyDays?: number;
-  transport?: 'udp' | 'mqtt';
-}
+export const meterEmulatorCommandSchema = z.strictObject({
+  action: z.enum(['start', 'stop', 'configure']),
+  meters: z.int().min(1).max(1_000_000).optional(),
+  speed: z.number().min(1).max(1_000_000).optional(),
+  historyDays: z.number().min(0).max(366).optional(),
+  transport: z.enum(['udp', 'mqtt']).optional(),
+});
+export type MeterEmulatorCommand = z.infer<typeof meterEmulatorCommandSchema>;

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { ClimateName } from '../domain/climate.js';
+import { decimalCursor, pageSize } from './query-params.js';
 
 /** The thermostat read side: SensorData events, device hashes, climate counters, warnings, dead letters, the data model. */
 
@@ -9,6 +11,8 @@ export interface SensorEvent {
   timestamp: number;
 }
 
+export const recentEventsQuery = z.object({ limit: pageSize(1000, 24) });
+
 /** GET /api/events?limit=24 (ZREVRANGEBYSCORE SensorData +inf -inf WITHSCORES LIMIT 0 limit). */
 export interface RecentEvents {
   events: SensorEvent[];
@@ -16,6 +20,9 @@ export interface RecentEvents {
   total: number;
   command: string;
 }
+
+const score = z.coerce.number<number>({ message: 'must be a number (ms since epoch)' });
+export const eventRangeQuery = z.object({ from: score, to: score, limit: pageSize(10_000, 100) });
 
 /** GET /api/events/range?from=ms&to=ms&limit=n (ZRANGEBYSCORE, oldest first). */
 export interface EventRange {
@@ -25,6 +32,8 @@ export interface EventRange {
   command: string;
 }
 
+export const eventSearchQuery = z.object({ match: z.string().min(1).max(256), cursor: decimalCursor(), count: pageSize(10_000, 100) });
+
 /** GET /api/events/search?match=2*&cursor=0&count=100 (one ZSCAN step). */
 export interface EventSearch {
   events: SensorEvent[];
@@ -32,6 +41,8 @@ export interface EventSearch {
   cursor: string;
   command: string;
 }
+
+export const deviceDetailParams = z.object({ deviceId: z.string().min(1).max(256) });
 
 /** GET /api/devices/:deviceId (HGETALL <deviceId>). Fields are empty when the device is unknown. */
 export interface DeviceDetail {
@@ -54,6 +65,8 @@ export interface WarningMessage {
   requestId: string;
   receivedAt: number;
 }
+
+export const rejectedQuery = z.object({ limit: pageSize(10_000, 100) });
 
 /** GET /api/rejected?limit=100: the dead-letter list (LRANGE) and counts by reason (HGETALL). */
 export interface RejectedPayloads {

@@ -1,4 +1,11 @@
+import { z } from 'zod';
+import { KEY_TYPES } from '../domain/key-type.js';
+import { pageSize } from './query-params.js';
+
 /** The key browser: SCAN pages and one key's detail. */
+
+/** "Load all" of a string reads the rest in one request; beyond this a value is not something to read on screen. */
+export const MAX_STRING_PAGE_BYTES = 16 * 1024 * 1024;
 
 /** One key a scan found, with TYPE's answer (a module type such as ReJSON-RL is passed through as is). */
 export interface KeySummary {
@@ -16,6 +23,16 @@ export interface KeyScan {
   /** The SCAN step as redis-cli would issue it, with the cursor this request started from. */
   command: string;
 }
+
+/** A SCAN cursor, prefixed with the master's index on a cluster. */
+const scanCursor = z.string().regex(/^(\d{1,4}:)?\d{1,20}$/, { message: 'is not a scan cursor' });
+export const keysQuery = z.object({
+  cursor: scanCursor.default('0'),
+  match: z.string().min(1).max(1024).optional(),
+  type: z.enum(KEY_TYPES).optional(),
+  count: pageSize(1000, 100),
+  maxExamined: pageSize(100_000, 10_000),
+});
 
 /** GET /api/keys?cursor=0&match=…&type=…&count=100&maxExamined=10000 */
 export interface KeyPage extends KeyScan {
@@ -96,6 +113,17 @@ export interface OtherKeyDetail extends Omit<KeyDetailCommon, 'command' | 'next'
   /** TYPE's answer, e.g. ReJSON-RL. */
   redisType: string;
 }
+
+// The key rides in the query string, not the path, so names with '/', '?' or '%' need no routing rules.
+export const keyDetailQuery = z.object({
+  key: z.string(),
+  offset: z
+    .string()
+    .regex(/^\d{1,20}(-\d{1,20})?$/, { message: 'is not a position, cursor or stream entry id' })
+    .optional(),
+  // Strings page by bytes and may ask for the rest at once ("load all"); keyDetail holds collections to their own cap.
+  limit: pageSize(MAX_STRING_PAGE_BYTES, 100),
+});
 
 /** GET /api/keys/detail?key=…&offset=…&limit=… ; a key that does not exist answers type 'none'. */
 export type KeyDetail =

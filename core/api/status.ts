@@ -1,6 +1,7 @@
+import { z } from 'zod';
 import type { ActiveConnection } from './connections.js';
 import type { MeterEmulatorStatus } from './energy.js';
-import type { EmulatorPreset } from '../domain/emulator-preset.js';
+import { EMULATOR_PRESET_NAMES } from '../domain/emulator-preset.js';
 
 /** GET /api/status and POST /api/emulator: the stack's parts, live figures and the thermostat emulator. */
 
@@ -88,10 +89,11 @@ export interface StackStatus {
   figures: LiveFigures;
 }
 
-export interface EmulatorCommand {
-  action: 'start' | 'stop' | 'configure';
-  rate?: number;
-  devices?: number;
-  hotShare?: number | null;
-  preset?: EmulatorPreset;
-}
+export const emulatorCommandSchema = z.strictObject({
+  action: z.enum(['start', 'stop', 'configure']),
+  rate: z.number().positive().max(1_000_000).optional(),
+  devices: z.int().min(1).max(10_000_000).optional(),
+  hotShare: z.number().min(0).max(1).nullable().optional(),
+  preset: z.enum(EMULATOR_PRESET_NAMES).optional(),
+});
+export type EmulatorCommand = z.infer<typeof emulatorCommandSchema>;

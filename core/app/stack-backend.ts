@@ -10,6 +10,7 @@ import { BUILT_IN_ID, type ConnectionManager } from '../connections/connection-m
 import { startInspection, stopInspection, type Inspection } from '../connections/inspection.js';
 import type { RefusalSnapshot } from '../devices/refusals.js';
 import type { DeviceRegistry } from '../devices/device-registry.js';
+import { Conflict } from '../domain/errors.js';
 import type { TopicRule } from '../domain/topic-rule.js';
 import { MeterEmulator } from '../emulator/meter-emulator.js';
 import { EMULATOR_PRESETS } from '../emulator/presets.js';
@@ -17,8 +18,8 @@ import { ThermostatEmulator } from '../emulator/thermostat-emulator.js';
 import { TopicRouter } from '../ingest/topic-rules.js';
 import { listMeters } from '../query/meters.js';
 import { ReadOnlyRefusal } from '../redis/command-table.js';
-import type { LiveBroker } from '../server/broker-routes.js';
-import type { ApiBackend } from '../server/http-server.js';
+import type { ApiBackend, InspectBackend, LiveBroker } from '../server/api-backend.js';
+import { inspectBackend } from './inspect-backend.js';
 import type { StackParts } from './stack-parts.js';
 import { describeTopicRules, stackStatus } from './status-report.js';
 
@@ -34,6 +35,8 @@ export class StackBackend implements ApiBackend {
   /** A switch in progress: the next waits for it, so two quick choices end on the last one. */
   private switching: Promise<unknown> = Promise.resolve();
   readonly devices: DeviceRegistry;
+  /** The read side the pages call, always on the connection active at the time of the request. */
+  readonly inspect: InspectBackend;
 
   constructor(
     private readonly parts: StackParts,
@@ -42,6 +45,7 @@ export class StackBackend implements ApiBackend {
   ) {
     this.inspecting = inspection;
     this.devices = parts.devices;
+    this.inspect = inspectBackend({ inspection: () => this.inspecting, connections: parts.connections });
   }
 
   /** The connection every page reads from right now. */
@@ -160,7 +164,7 @@ export class StackBackend implements ApiBackend {
   async startArchiveRun(): Promise<ArchiveStatus> {
     this.refuseWrites('archiving deletes archived buckets from Redis, so it is off');
     const status = await this.parts.archiver.status();
-    if (!status.configured) throw new Error(status.reason ?? 'the archive is not configured');
+    if (!status.configured) throw new Conflict(status.reason ?? 'the archive is not configured');
     void this.parts.archiver.runNow('manual').catch(() => undefined);
     return this.parts.archiver.status();
   }
@@ -216,10 +220,10 @@ export class StackBackend implements ApiBackend {
    * they feed what is on screen.
    */
   private refuseWrites(what: string): void {
-    if (this.parts.config.readOnly) throw new ReadOnlyRefusal(`read-only mode: ${what}`);
+    if (this.parts.config.readOnly) throw new Conflict(`read-only mode: ${what}`);
     const { connection } = this.inspecting;
     if (connection.builtIn) return;
-    throw new ReadOnlyRefusal(`${what} here: the pages show ${connection.name}, and the emulators and the archive write only to the workbench's own Redis; switch back to it on the Connections page`);
+    throw new Conflict(`${what} here: the pages show ${connection.name}, and the emulators and the archive write only to the workbench's own Redis; switch back to it on the Connections page`);
   }
 
   private createMeterEmulator(): MeterEmulator {

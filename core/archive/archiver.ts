@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
+import { Conflict } from '../domain/errors.js';
 import { isStale } from '../model/energy-bucket.js';
 import type { EnergyBucketRef, KeySchema } from '../model/keys.js';
 import type {
@@ -153,7 +154,7 @@ export class Archiver {
 
   /** One page of the archived objects in S3, in key order after `after`. */
   objects(after: string | null): Promise<ArchivedObjects> {
-    if (this.store === null) return Promise.reject(new Error(NO_BUCKET_PROBLEM));
+    if (this.store === null) return Promise.reject(new Conflict(NO_BUCKET_PROBLEM));
     return this.store.page(after);
   }
 

@@ -1,8 +1,9 @@
+import { Unavailable } from '../domain/errors.js';
+
 /** A Redis command of the archive failed (Redis away, or refusing): the pass stops and says so. */
-export class RedisRequestError extends Error {
+export class RedisRequestError extends Unavailable {
   constructor(operation: string, error: unknown) {
-    super(`Redis ${operation} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    this.name = 'RedisRequestError';
+    super('redis', `Redis ${operation} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 

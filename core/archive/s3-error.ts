@@ -1,3 +1,4 @@
+import { Unavailable } from '../domain/errors.js';
 import type { S3Settings } from './s3-client.js';
 
 /** What an S3 failure is, whichever layer raised it: S3's own error code, an HTTP status, a socket error. */
@@ -88,13 +89,12 @@ function wrongRegion(cause: S3FailureCause, settings: S3Settings): string {
  * An S3 request of the archive failed: S3 is down, refuses the credentials, or the bucket is missing.
  * The message names the operation, the endpoint and the cause, never a secret.
  */
-export class S3RequestError extends Error {
+export class S3RequestError extends Unavailable {
   readonly failure: S3FailureCause;
 
   constructor(operation: string, settings: S3Settings, error: unknown) {
     const failure = s3FailureCause(error);
-    super(`${operation} at ${describeEndpoint(settings)} failed: ${explainS3Failure(failure, settings)}`, { cause: error });
-    this.name = 'S3RequestError';
+    super('s3', `${operation} at ${describeEndpoint(settings)} failed: ${explainS3Failure(failure, settings)}`, { cause: error });
     this.failure = failure;
   }
 }

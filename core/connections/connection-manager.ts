@@ -5,6 +5,7 @@ import { openTarget, type RedisClient, type RedisTarget } from '../redis/redis-t
 import type { ActiveConnection, ConnectionInput, ConnectionList, ConnectionView } from '../api/connections.js';
 import type { ConnectionSettings } from '../domain/connection.js';
 import { describeAddress, type StoredSecrets } from '../domain/connection.js';
+import { NotFound } from '../domain/errors.js';
 import { InvalidConnection, settingsFromInput } from './connection-settings.js';
 import type { ConnectionStore, SavedConnection } from './connection-store.js';
 
@@ -137,11 +138,11 @@ export class ConnectionManager {
 
   private refuseSecretsWithoutStorage(secrets: { password?: string | null; sentinelPassword?: string | null; tlsKey?: string | null }): void {
     const setting = Object.values(secrets).some((value) => typeof value === 'string');
-    if (setting && !this.store.secretStorage.available) throw new InvalidConnection(`secrets cannot be stored: ${this.store.secretStorage.detail}`);
+    if (setting && !this.store.secretStorage.available) throw new InvalidConnection(`secrets cannot be stored: ${this.store.secretStorage.detail}`, 'secrets');
   }
 }
 
-export class ConnectionNotFound extends Error {}
+export class ConnectionNotFound extends NotFound {}
 
 function connected(id: string, settings: ConnectionSettings, target: RedisTarget, commands: CommandTable): ConnectedRedis {
   return {

@@ -1,13 +1,9 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { ConnectionInput } from '../api/connections.js';
-import { connectionSecretsSchema, connectionSettingsSchema, type ConnectionSecrets, type ConnectionSettings } from '../domain/connection.js';
+import { connectionInputSchema, connectionSettingsSchema, type ConnectionSecrets, type ConnectionSettings } from '../domain/connection.js';
+import { InvalidInput } from '../domain/errors.js';
 
-export const connectionInputSchema = z.looseObject({
-  url: z.string().max(4096).optional(),
-  secrets: connectionSecretsSchema.optional(),
-});
-
-export class InvalidConnection extends Error {}
+export class InvalidConnection extends InvalidInput {}
 
 /**
  * Turns what a client sent into settings and the secret changes: fields from a pasted URL win over
@@ -15,7 +11,7 @@ export class InvalidConnection extends Error {}
  */
 export function settingsFromInput(input: unknown, base: Partial<ConnectionSettings> = {}): { settings: ConnectionSettings; secrets: ConnectionSecrets } {
   const envelope = connectionInputSchema.safeParse(input);
-  if (!envelope.success) throw new InvalidConnection(describeIssue(envelope.error));
+  if (!envelope.success) throw invalidConnection(envelope.error);
   const { url, secrets = {}, ...fields } = envelope.data as ConnectionInput & Record<string, unknown>;
   const fromUrl = url === undefined ? null : parseRedisUrl(url);
   const merged = {
@@ -26,7 +22,7 @@ export function settingsFromInput(input: unknown, base: Partial<ConnectionSettin
     schema: { ...base.schema, ...(fields.schema as object | undefined) },
   };
   const parsed = connectionSettingsSchema.safeParse(withoutCleared(merged));
-  if (!parsed.success) throw new InvalidConnection(describeIssue(parsed.error));
+  if (!parsed.success) throw invalidConnection(parsed.error);
   const settings = parsed.data;
   return { settings, secrets: { ...(secrets as ConnectionSecrets), ...(fromUrl?.password !== undefined && { password: fromUrl.password }) } };
 }
@@ -55,12 +51,12 @@ export function parseRedisUrl(text: string): ParsedUrl {
   try {
     url = new URL(text.trim());
   } catch {
-    throw new InvalidConnection('url: is not a URL (expected redis://host:port or rediss://host:port)');
+    throw new InvalidConnection('url: is not a URL (expected redis://host:port or rediss://host:port)', 'url');
   }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new InvalidConnection(`url: ${url.protocol}// is not redis:// or rediss://`);
-  if (!url.hostname) throw new InvalidConnection('url: has no host');
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new InvalidConnection(`url: ${url.protocol}// is not redis:// or rediss://`, 'url');
+  if (!url.hostname) throw new InvalidConnection('url: has no host', 'url');
   const db = url.pathname.replace(/^\//, '');
-  if (db !== '' && !/^\d{1,2}$/.test(db)) throw new InvalidConnection(`url: "/${db}" is not a database number`);
+  if (db !== '' && !/^\d{1,2}$/.test(db)) throw new InvalidConnection(`url: "/${db}" is not a database number`, 'url');
   const username = decodeURIComponent(url.username);
   const password = decodeURIComponent(url.password);
   return {
@@ -76,7 +72,8 @@ export function parseRedisUrl(text: string): ParsedUrl {
   };
 }
 
-function describeIssue(error: z.ZodError): string {
+function invalidConnection(error: z.ZodError): InvalidConnection {
   const issue = error.issues[0]!;
-  return `${issue.path.join('.') || 'connection'}: ${issue.message}`;
+  const field = issue.path.join('.') || 'connection';
+  return new InvalidConnection(`${field}: ${issue.message}`, field);
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { certificateFingerprintSchema, deviceIdSchema, type DeviceAccessRecord } from './device-registry.js';
+import { deviceIdSchema } from '../domain/device.js';
+import { certificateFingerprintSchema, type DeviceAccessRecord } from './device-registry.js';
 import { hashPassword, passwordMatches } from './password-hash.js';
 import type { RefusalCode } from './refusals.js';
 import { levelsCovered, levelsMatchTopic, topicFilterProblem, topicNameProblem } from '../domain/topic-filter.js';

@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { THERMOSTAT_TOPIC } from '../domain/topics.js';
 import type { KeySchema } from '../model/keys.js';
 import type { RedisClient } from '../redis/redis-target.js';
-import type { DeviceAuth, DeviceKind } from '../domain/device.js';
+import { DEVICE_AUTH_METHODS, DEVICE_ID_PATTERN, DEVICE_KINDS, deviceIdSchema, type DeviceAuth, type DeviceKind } from '../domain/device.js';
+import { KindedError } from '../domain/errors.js';
+import { topicFilterSchema } from '../domain/topic-rule.js';
 import type { RegisteredDeviceView } from '../api/devices.js';
 import { generatePassword, hashPassword, isPasswordHash, passwordMatches } from './password-hash.js';
-import { topicFilterProblem } from '../domain/topic-filter.js';
 
 /**
  * The devices allowed on the bundled broker, kept in the device object `<ns>:devices:<id>` that the
@@ -18,8 +19,6 @@ import { topicFilterProblem } from '../domain/topic-filter.js';
  * every registered device (list skips ids whose entry is gone).
  */
 
-export const DEVICE_KINDS = ['thermostat', 'meter', 'other'] as const satisfies readonly DeviceKind[];
-export const DEVICE_AUTH_METHODS = ['password', 'certificate'] as const satisfies readonly DeviceAuth[];
 export type { DeviceAuth, DeviceKind };
 
 /** A registry entry as callers see it (the API's own shape): never the password hash, only whether there is one. */
@@ -54,18 +53,18 @@ export interface DeviceAccessRecord {
   passwordMatches(password: string | Buffer): Promise<boolean>;
 }
 
-/** Bad input to the registry, or a request the registry's state refuses (already registered, no such device). */
-export class DeviceRegistryError extends Error {}
+/** A request the registry's state refuses (already registered, no such device, an entry that is not the registry's), or bad input to it. */
+export class DeviceRegistryError extends KindedError {
+  constructor(
+    message: string,
+    readonly kind: 'conflict' | 'invalid-input' = 'conflict',
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
 
-const DEVICE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 const MAX_TOPIC_FILTERS = 32;
-
-export const deviceIdSchema = z.string().regex(DEVICE_ID, { message: 'a device id is 1 to 64 letters, digits, "_", "." or "-"' });
-
-const topicFilterSchema = z.string().superRefine((filter, context) => {
-  const problem = topicFilterProblem(filter);
-  if (problem) context.addIssue({ code: 'custom', message: `${JSON.stringify(filter)}: ${problem}` });
-});
 
 const topicFiltersSchema = z
   .array(topicFilterSchema)
@@ -186,7 +185,7 @@ export class DeviceRegistry {
     const reply = await this.client.eval(REGISTER_SCRIPT, 1, key, ...Object.entries(fields).flat()).catch(async (error: unknown) => {
       // The object could not be written (a key of another type there): the id is not registered, so unlist it.
       await this.client.srem(this.keys.registeredDevices, registration.id);
-      throw new DeviceRegistryError(`cannot register ${registration.id} in ${key}: ${(error as Error).message}`, { cause: error });
+      throw new DeviceRegistryError(`cannot register ${registration.id} in ${key}: ${(error as Error).message}`, 'conflict', { cause: error });
     });
     if (reply === 'exists') throw new DeviceRegistryError(`device ${registration.id} is already registered`);
     const device = toRegisteredDevice(registration.id, readEntry(registration.id, pairsToRecord(reply))!);
@@ -204,7 +203,7 @@ export class DeviceRegistry {
   async list(cursor = '0', count = 100): Promise<DevicePage> {
     const page = parse(pageSchema, { cursor, count }, 'page');
     const [next, ids] = await this.client.sscan(this.keys.registeredDevices, page.cursor, 'COUNT', page.count);
-    const validIds = ids.filter((id) => DEVICE_ID.test(id)).sort();
+    const validIds = ids.filter((id) => DEVICE_ID_PATTERN.test(id)).sort();
     const devices = await Promise.all(validIds.map((id) => this.get(id)));
     return { cursor: next, devices: devices.filter((device): device is RegisteredDevice => device !== null) };
   }
@@ -312,5 +311,5 @@ function parse<T>(schema: z.ZodType<T, unknown>, input: unknown, what: string): 
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  throw new DeviceRegistryError(`invalid ${what}: ${where}${issue.message}`);
+  throw new DeviceRegistryError(`invalid ${what}: ${where}${issue.message}`, 'invalid-input');
 }

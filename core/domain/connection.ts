@@ -126,6 +126,15 @@ export const connectionSecretsSchema = z.strictObject({
 });
 export type ConnectionSecrets = z.infer<typeof connectionSecretsSchema>;
 
+/**
+ * What a client sends to save, edit or test a connection. Only its envelope is checked here: the
+ * settings are checked once merged with a pasted URL and with what an edit keeps.
+ */
+export const connectionInputSchema = z.looseObject({
+  url: z.string().max(4096).optional(),
+  secrets: connectionSecretsSchema.optional(),
+});
+
 /** Secrets as stored after decryption: only the ones that are set. */
 export interface StoredSecrets {
   password?: string;

@@ -1,4 +1,5 @@
 /** Named emulator settings. */
 
 /** POST /api/emulator with a preset name applies the preset's rate, devices and hot share. */
-export type EmulatorPreset = 'document' | 'heat-wave' | 'burst';
+export const EMULATOR_PRESET_NAMES = ['document', 'heat-wave', 'burst'] as const;
+export type EmulatorPreset = (typeof EMULATOR_PRESET_NAMES)[number];

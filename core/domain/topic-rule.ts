@@ -13,7 +13,7 @@ export type WritingHandler = (typeof WRITING_HANDLERS)[number];
 
 export const MAX_TOPIC_RULES = 64;
 
-const topicFilterSchema = z.string().superRefine((filter, context) => {
+export const topicFilterSchema = z.string().superRefine((filter, context) => {
   const problem = topicFilterProblem(filter);
   if (problem) context.addIssue({ code: 'custom', message: `${JSON.stringify(filter)}: ${problem}` });
 });

@@ -1,6 +1,7 @@
 import type { InternalCredentials } from '../broker/internal-identity.js';
 import { MAX_READINGS_PER_PAYLOAD } from '../ingest/meter-payload.js';
 import type { MeterEmulatorStatus } from '../api/energy.js';
+import { InvalidInput } from '../domain/errors.js';
 import { MeterClock } from './meter-clock.js';
 import { meterId, meterReading } from './meter-generator.js';
 import { openSender, senderAddress, type MeterEmulatorTransport, type PayloadSender } from './meter-senders.js';
@@ -313,5 +314,5 @@ function checkOptions({ meters, intervalSeconds, speed, historyDays, maxReadings
     historyDays >= 0 ? null : `historyDays must be 0 or more, got ${historyDays}`,
     maxReadingsPerSecond > 0 ? null : `maxReadingsPerSecond must be positive, got ${maxReadingsPerSecond}`,
   ].filter((problem) => problem !== null);
-  if (problems.length > 0) throw new RangeError(`meter emulator: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new InvalidInput(`meter emulator: ${problems.join('; ')}`);
 }

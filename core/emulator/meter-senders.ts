@@ -2,6 +2,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { InternalCredentials } from '../broker/internal-identity.js';
+import { Conflict, Unavailable } from '../domain/errors.js';
 import { meterTopic } from '../domain/topics.js';
 
 /** How the meter emulator's payloads leave: UDP datagrams to the meter listener, or MQTT QoS 1 publishes. */
@@ -32,10 +33,10 @@ type SenderAddress = { transport: 'udp'; udp: { host: string; port: number } } |
 /** Where the configured transport sends; throws when that listener or broker is not there. */
 export function senderAddress({ transport, udp, brokerUrl, credentials }: SenderOptions): SenderAddress {
   if (transport === 'udp') {
-    if (!udp) throw new Error('meter emulator: transport udp needs the meter datagram listener, which is off (no UDP address)');
+    if (!udp) throw new Conflict('meter emulator: transport udp needs the meter datagram listener, which is off (no UDP address)');
     return { transport, udp };
   }
-  if (!brokerUrl) throw new Error('meter emulator: transport mqtt needs an MQTT broker, and there is none (no broker URL)');
+  if (!brokerUrl) throw new Conflict('meter emulator: transport mqtt needs an MQTT broker, and there is none (no broker URL)');
   return { transport, brokerUrl, credentials };
 }
 
@@ -96,7 +97,7 @@ class MqttSender implements PayloadSender {
     const clientId = `sensor-workbench-meters-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
     // No retries while connecting: start() should fail with the broker's address instead of waiting forever.
     const client = await mqtt.connectAsync(brokerUrl, { clientId, reconnectPeriod: 1000, ...credentials }, false).catch((error: Error) => {
-      throw new Error(`meter emulator cannot connect to the MQTT broker at ${brokerUrl}: ${error.message}`, { cause: error });
+      throw new Unavailable('broker', `meter emulator cannot connect to the MQTT broker at ${brokerUrl}: ${error.message}`, { cause: error });
     });
     client.on('error', onError);
     return new MqttSender(client);

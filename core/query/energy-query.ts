@@ -6,6 +6,7 @@ import { bucketsCovering } from '../model/energy-bucket.js';
 import type { KeySchema } from '../model/keys.js';
 import type { EnergyReadings, EnergySeries } from '../api/energy.js';
 import type { EnergySource } from '../domain/energy.js';
+import { InvalidInput } from '../domain/errors.js';
 import { ArchivedObjectCache } from './archived-object-cache.js';
 import { columnsOf, firstReadings, mergeParts, pointsOf, shadowedIn, windowOf, type MergedBucket, type ReadingColumns, type Segment } from './reading-columns.js';
 
@@ -27,8 +28,8 @@ export interface EnergyQueryOptions {
   s3Concurrency?: number;
 }
 
-/** Arguments no query should run with; the HTTP layer answers 400 with the message. */
-export class InvalidEnergyQuery extends Error {}
+/** Arguments no query should run with: the client's to fix. */
+export class InvalidEnergyQuery extends InvalidInput {}
 
 const DAY_SECONDS = 86_400;
 const MAX_RANGE_DAYS = 366;
@@ -87,7 +88,7 @@ export class EnergyQuery {
   async readings(deviceId: string, fromSeconds: number, toSeconds: number, limit: number): Promise<EnergyReadings> {
     this.checkRange(deviceId, fromSeconds, toSeconds);
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-      throw new InvalidEnergyQuery(`limit must be a whole number from 1 to ${MAX_LIMIT}, got ${limit}`);
+      throw new InvalidEnergyQuery(`limit must be a whole number from 1 to ${MAX_LIMIT}, got ${limit}`, 'limit');
     }
     const range = await this.readRange(deviceId, fromSeconds, toSeconds);
     return {
@@ -104,10 +105,10 @@ export class EnergyQuery {
     const started = performance.now();
     this.checkRange(deviceId, fromSeconds, toSeconds);
     if (!Number.isSafeInteger(intervalSeconds) || intervalSeconds < 1) {
-      throw new InvalidEnergyQuery(`interval must be a whole number of seconds ≥ 1, got ${intervalSeconds}`);
+      throw new InvalidEnergyQuery(`interval must be a whole number of seconds ≥ 1, got ${intervalSeconds}`, 'interval');
     }
     if ((toSeconds - fromSeconds) / intervalSeconds > MAX_POINTS) {
-      throw new InvalidEnergyQuery(`more than ${MAX_POINTS} intervals of ${intervalSeconds} s: choose a longer interval`);
+      throw new InvalidEnergyQuery(`more than ${MAX_POINTS} intervals of ${intervalSeconds} s: choose a longer interval`, 'interval');
     }
     const range = await this.readRange(deviceId, fromSeconds, toSeconds);
     return {
@@ -124,17 +125,17 @@ export class EnergyQuery {
   }
 
   private checkRange(deviceId: string, from: number, to: number): void {
-    if (deviceId === '') throw new InvalidEnergyQuery('a meter id is required');
+    if (deviceId === '') throw new InvalidEnergyQuery('a meter id is required', 'deviceId');
     if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to)) {
-      throw new InvalidEnergyQuery(`from and to must be whole Unix seconds, got from=${from} to=${to}`);
+      throw new InvalidEnergyQuery(`from and to must be whole Unix seconds, got from=${from} to=${to}`, 'from');
     }
-    if (from > to) throw new InvalidEnergyQuery(`from (${from}) is after to (${to})`);
+    if (from > to) throw new InvalidEnergyQuery(`from (${from}) is after to (${to})`, 'from');
     if (to - from > MAX_RANGE_DAYS * DAY_SECONDS) {
-      throw new InvalidEnergyQuery(`the range spans ${Math.ceil((to - from) / DAY_SECONDS)} days; at most ${MAX_RANGE_DAYS} per query`);
+      throw new InvalidEnergyQuery(`the range spans ${Math.ceil((to - from) / DAY_SECONDS)} days; at most ${MAX_RANGE_DAYS} per query`, 'to');
     }
     const buckets = Math.floor(to / this.bucketSeconds) - Math.floor(from / this.bucketSeconds) + 1;
     if (buckets > MAX_BUCKETS) {
-      throw new InvalidEnergyQuery(`the range covers ${buckets} buckets of ${this.bucketSeconds} s; at most ${MAX_BUCKETS} per query`);
+      throw new InvalidEnergyQuery(`the range covers ${buckets} buckets of ${this.bucketSeconds} s; at most ${MAX_BUCKETS} per query`, 'to');
     }
   }
 
@@ -162,7 +163,7 @@ export class EnergyQuery {
     const replies = await multi.exec();
     if (!replies) throw new Error(`the Redis transaction reading ${deviceId}'s buckets was aborted`);
     const [indexError, members] = replies.at(-1)!;
-    if (indexError) throw new Error(`${indexKey} could not be read: ${indexError.message}`);
+    if (indexError) throw new Error(`${indexKey} could not be read: ${indexError.message}`, { cause: indexError });
     const etags = etagsByBucket(members as string[]);
     return starts.map((bucketStart, index) => {
       const [error, list] = replies[index]!;

@@ -1,14 +1,13 @@
 import { ReplyError, type Redis } from 'ioredis';
 import type { RedisClient } from '../redis/redis-target.js';
 import type { KeyDetail, KeyScan, KeySummary, OtherKeyDetail } from '../api/keys.js';
-import type { KeyType } from '../domain/key-type.js';
+import { InvalidInput } from '../domain/errors.js';
+import { KEY_TYPES, type KeyType } from '../domain/key-type.js';
 
 /**
  * The key browser's read side: any key of the connected Redis, found with SCAN and read a page at a
  * time. Only read-only commands with fixed names; key names, patterns and cursors travel as arguments.
  */
-
-export const KEY_TYPES = ['string', 'hash', 'zset', 'list', 'set', 'stream'] as const satisfies readonly KeyType[];
 
 export interface KeyScanRequest {
   cursor: string;
@@ -27,13 +26,11 @@ export interface ValuePageRequest {
   limit: number;
 }
 
-/** "Load all" of a string reads the rest in one request; beyond this a value is not something to read on screen. */
-export const MAX_STRING_PAGE_BYTES = 16 * 1024 * 1024;
 /** A collection's page: "load all" of a big one goes page by page, so no single reply is huge. */
 export const MAX_ELEMENTS_PER_PAGE = 1000;
 
 /** An offset that does not fit the key's type (e.g. a stream id for a list): the client's to fix. */
-export class InvalidKeyPage extends Error {}
+export class InvalidKeyPage extends InvalidInput {}
 
 /** The largest COUNT hint of one SCAN step: Redis stays responsive to others between steps. */
 const MAX_SCAN_STEP = 10_000;
@@ -103,13 +100,13 @@ interface ScanPosition {
 }
 
 /** A cursor that does not belong to this keyspace (e.g. from a cluster with more masters): the client's to fix. */
-export class InvalidScanCursor extends Error {}
+export class InvalidScanCursor extends InvalidInput {}
 
 function parseScanCursor(text: string, masters: number): ScanPosition {
   const match = /^(?:(\d{1,4}):)?(\d{1,20})$/.exec(text);
-  if (!match) throw new InvalidScanCursor(`cursor: ${text} is not a scan cursor`);
+  if (!match) throw new InvalidScanCursor(`cursor: ${text} is not a scan cursor`, 'cursor');
   const node = match[1] === undefined ? 0 : Number(match[1]);
-  if (node >= masters) throw new InvalidScanCursor(`cursor: ${text} names master ${node}, but there are ${masters}`);
+  if (node >= masters) throw new InvalidScanCursor(`cursor: ${text} names master ${node}, but there are ${masters}`, 'cursor');
   return { node, cursor: match[2]! };
 }
 
@@ -153,7 +150,7 @@ export async function keyDetail(redis: RedisClient, key: string, page: ValuePage
     return { type: 'other', redisType: type, key, ttlMs, memoryBytes } satisfies OtherKeyDetail;
   }
   if (type !== 'string' && page.limit > MAX_ELEMENTS_PER_PAGE) {
-    throw new InvalidKeyPage(`limit: a ${type} is read at most ${MAX_ELEMENTS_PER_PAGE} elements a page (${page.limit} asked)`);
+    throw new InvalidKeyPage(`limit: a ${type} is read at most ${MAX_ELEMENTS_PER_PAGE} elements a page (${page.limit} asked)`, 'limit');
   }
   const [ttlMs, memoryBytes, value] = await Promise.all([timeToLive(redis, key), memoryUsage(redis, key), VALUE_READERS[type](redis, key, page)]);
   return { key, ttlMs, memoryBytes, ...value };
@@ -250,19 +247,19 @@ function nextIndex(stop: number, length: number): string | null {
 
 function indexOffset(offset: string | null): number {
   if (offset === null) return 0;
-  if (!/^\d{1,15}$/.test(offset)) throw new InvalidKeyPage(`offset: ${offset} is not a position in this key`);
+  if (!/^\d{1,15}$/.test(offset)) throw new InvalidKeyPage(`offset: ${offset} is not a position in this key`, 'offset');
   return Number(offset);
 }
 
 function scanCursor(offset: string | null): string {
   if (offset === null) return '0';
-  if (!/^\d{1,20}$/.test(offset)) throw new InvalidKeyPage(`offset: ${offset} is not a scan cursor`);
+  if (!/^\d{1,20}$/.test(offset)) throw new InvalidKeyPage(`offset: ${offset} is not a scan cursor`, 'offset');
   return offset;
 }
 
 function streamId(offset: string | null): string {
   if (offset === null) return '-';
-  if (!/^\d{1,20}(-\d{1,20})?$/.test(offset)) throw new InvalidKeyPage(`offset: ${offset} is not a stream entry id`);
+  if (!/^\d{1,20}(-\d{1,20})?$/.test(offset)) throw new InvalidKeyPage(`offset: ${offset} is not a stream entry id`, 'offset');
   return offset;
 }
 

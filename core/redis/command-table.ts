@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { Refused } from '../domain/errors.js';
 
 /**
  * What Redis says about its own commands (COMMAND): the flags decide what a read-only connection
@@ -112,7 +113,7 @@ export function readOnlyRefusal(table: CommandTable, name: string, firstArgument
 }
 
 /** A command a read-only connection would not send; it never reached Redis. */
-export class ReadOnlyRefusal extends Error {}
+export class ReadOnlyRefusal extends Refused {}
 
 interface SentCommand {
   name: string;

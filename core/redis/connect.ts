@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { Unavailable } from '../domain/errors.js';
 
 export interface RedisConnectionOptions {
   /** Name shown in CLIENT LIST, so an operator can tell the workbench's connections apart. */
@@ -30,7 +31,7 @@ export async function openRedis(url: string, options: RedisConnectionOptions): P
     await redis.ping();
   } catch (error) {
     redis.disconnect();
-    throw new Error(`cannot connect to Redis at ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
+    throw new Unavailable('redis', `cannot connect to Redis at ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
   }
   return redis;
 }

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { accessSync, constants } from 'node:fs';
 import { RedisMemoryServer } from 'redis-memory-server';
+import { Unavailable } from '../domain/errors.js';
 
 export interface EmbeddedRedisOptions {
   dataDir: string;
@@ -18,7 +19,11 @@ export interface EmbeddedRedis {
   stop(): Promise<void>;
 }
 
-export class RedisUnavailableError extends Error {}
+export class RedisUnavailableError extends Unavailable {
+  constructor(message: string) {
+    super('redis', message);
+  }
+}
 
 /**
  * A real redis-server owned by the app. Persistence is an append-only file in the data dir, so what

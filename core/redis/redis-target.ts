@@ -2,6 +2,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { ConnectionSettings } from '../domain/connection.js';
 import { formatHostPort, type StoredSecrets } from '../domain/connection.js';
+import { Unavailable } from '../domain/errors.js';
 
 /** A client to any Redis the workbench inspects: one server (direct or found through Sentinel) or a cluster. */
 export type RedisClient = Redis | Cluster;
@@ -32,7 +33,7 @@ export async function openTarget(settings: ConnectionSettings, secrets: StoredSe
     client.disconnect();
     // The socket's error says more than "Connection is closed"; both are kept.
     const reason = describeFailure(socketError ?? (error as Error), settings);
-    throw new Error(`cannot connect to ${settings.name}: ${reason}`, { cause: error });
+    throw new Unavailable('redis', `cannot connect to ${settings.name}: ${reason}`, { cause: error });
   } finally {
     client.off('error', remember);
   }

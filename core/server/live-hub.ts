@@ -1,13 +1,11 @@
 import type { WebSocket } from 'ws';
-import { z } from 'zod';
 import type { ClimateCounters, RecentEvents, WarningMessage } from '../api/events.js';
 import type { LiveFrame, LiveTopic } from '../api/live.js';
+import { liveChannel } from '../api/routes.js';
 import type { StackStatus } from '../api/status.js';
 
 /** At most four frames a second per socket, whatever the reading rate. */
 export const FRAME_INTERVAL_MS = 250;
-
-const subscribeSchema = z.strictObject({ subscribe: z.array(z.enum(['status', 'events', 'climate', 'warnings'])).max(4) });
 
 export interface LiveSources {
   status(): StackStatus;
@@ -47,9 +45,9 @@ export class LiveHub {
   }
 
   private subscribe(socket: WebSocket, data: string): void {
-    let parsed: ReturnType<typeof subscribeSchema.safeParse>;
+    let parsed: ReturnType<typeof liveChannel.subscribe.safeParse>;
     try {
-      parsed = subscribeSchema.safeParse(JSON.parse(data));
+      parsed = liveChannel.subscribe.safeParse(JSON.parse(data));
     } catch {
       socket.send(JSON.stringify({ error: 'expected JSON {"subscribe": [topics]}' }));
       return;

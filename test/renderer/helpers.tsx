@@ -384,7 +384,7 @@ export function fakeClient(overrides: Partial<Record<keyof WorkbenchClient, unkn
     brokerClients: vi.fn(async (): Promise<BrokerClientList> => ({ total: 0, clients: [] })),
     brokerTopics: vi.fn(async (): Promise<BrokerTopicList> => ({ topics: [], matched: 0, tracked: 0, maxTopics: 10_000, untrackedMessages: 0, at: Date.now() })),
     publishTestMessage: vi.fn(
-      async ({ topic, payload, qos, retain }: BrokerPublishRequest): Promise<BrokerPublishResult> => ({ topic, size: new TextEncoder().encode(payload).length, qos, retain, at: Date.now() }),
+      async ({ topic, payload, qos = 0, retain = false }: BrokerPublishRequest): Promise<BrokerPublishResult> => ({ topic, size: new TextEncoder().encode(payload).length, qos, retain, at: Date.now() }),
     ),
     live: vi.fn((topics: LiveTopic[], onFrame: (frame: LiveFrame) => void, onState: (connected: boolean) => void) => {
       const connection: FakeLive = {

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidKeyPage, KEY_TYPES, keyDetail, MAX_ELEMENTS_PER_PAGE, MAX_STRING_PAGE_BYTES, scanKeys, dbSize, type KeyScanRequest } from '../../../core/query/key-browser.js';
-import type { KeyDetail, KeyScan } from '../../../core/api/keys.js';
-import type { KeyType } from '../../../core/domain/key-type.js';
+import { InvalidKeyPage, keyDetail, MAX_ELEMENTS_PER_PAGE, scanKeys, dbSize, type KeyScanRequest } from '../../../core/query/key-browser.js';
+import { MAX_STRING_PAGE_BYTES, type KeyDetail, type KeyScan } from '../../../core/api/keys.js';
+import { KEY_TYPES, type KeyType } from '../../../core/domain/key-type.js';
 import { redisClient } from '../../helpers/redis-client.js';
 import { startTestRedis, type TestRedis } from '../../helpers/test-redis.js';
 

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,8 +9,7 @@ import { loadOrCreateServerCertificate } from '../../../core/certificates/server
 import { DeviceRegistry } from '../../../core/devices/device-registry.js';
 import { createKeySchema } from '../../../core/model/keys.js';
 import { ApiClient } from '../../../core/api/api-client.js';
-import { registerBrokerRoutes } from '../../../core/server/broker-routes.js';
-import { BadRequest } from '../../../core/server/request-validation.js';
+import { fakeBackend, startFakeServer, type FakeServer } from '../../helpers/fake-backend.js';
 import { redisClient } from '../../helpers/redis-client.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 import { startTestRedis, type TestRedis } from '../../helpers/test-redis.js';
@@ -27,8 +25,7 @@ let dir: TempDir;
 let ca: DemoCa;
 /** Loopback (anonymous clients allowed), with an MQTTS listener whose client certificates are optional and checked against the demo CA. */
 let broker: Broker;
-let app: FastifyInstance;
-let origin: string;
+let fake: FakeServer;
 let api: ApiClient;
 const clients: MqttClient[] = [];
 const processes: ChildProcess[] = [];
@@ -41,15 +38,8 @@ beforeAll(async () => {
   ca = await loadOrCreateDemoCa(certificates);
   const server = await loadOrCreateServerCertificate(certificates, ca, { hostnames: ['localhost'], addresses: ['127.0.0.1'] });
   broker = await startBroker({ host: '127.0.0.1', port: 0, tlsPort: 0, tls: { ...server, ca: ca.cert }, devices: registry, limits: LIMITS });
-  app = Fastify({ logger: false });
-  // The one part of the HTTP server's error handler these routes rely on: bad input is a 400.
-  app.setErrorHandler(async (error: Error, _request, reply) => {
-    if (error instanceof BadRequest) return reply.code(400).send({ error: error.message });
-    return reply.code(500).send({ error: error.message });
-  });
-  registerBrokerRoutes(app, { liveBroker: () => broker });
-  origin = await app.listen({ host: '127.0.0.1', port: 0 });
-  api = new ApiClient({ origin, token: 'unused' });
+  fake = await startFakeServer(fakeBackend({ liveBroker: () => broker }));
+  api = new ApiClient({ origin: fake.origin, token: fake.token });
 });
 
 afterEach(async () => {
@@ -58,7 +48,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await app?.close();
+  await fake?.server.close();
   await broker?.close();
   await redis?.quit();
   await testRedis?.stop();
@@ -74,7 +64,7 @@ async function connect(url: string, options: IClientOptions = {}): Promise<MqttC
   return client;
 }
 
-const send = (method: string, path: string, body?: unknown) => jsonRequest(origin, method, path, { body });
+const send = (method: string, path: string, body?: unknown) => jsonRequest(fake.origin, method, path, { body, token: fake.token });
 
 describe('the broker\'s live view', () => {
   it('lists connected clients with address, protocol, TLS, certificate, device, since and messages in', async () => {

@@ -1,5 +1,4 @@
 import { X509Certificate } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadOrCreateDemoCa, type DemoCa } from '../../../core/certificates/certificate-authority.js';
@@ -9,8 +8,7 @@ import { RefusalLog } from '../../../core/devices/refusals.js';
 import { createKeySchema } from '../../../core/model/keys.js';
 import { ApiClient } from '../../../core/api/api-client.js';
 import type { ConnectionKit } from '../../../core/api/devices.js';
-import { registerDeviceRoutes } from '../../../core/server/device-routes.js';
-import { BadRequest } from '../../../core/server/request-validation.js';
+import { fakeBackend, startFakeServer, type FakeServer } from '../../helpers/fake-backend.js';
 import { redisClient } from '../../helpers/redis-client.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 import { startTestRedis, type TestRedis } from '../../helpers/test-redis.js';
@@ -26,9 +24,8 @@ let server: TestRedis;
 let redis: Redis;
 let caDir: TempDir;
 let ca: DemoCa;
-let app: FastifyInstance;
+let fake: FakeServer;
 let client: ApiClient;
-let origin: string;
 const refusals = new RefusalLog();
 const removed: string[] = [];
 
@@ -36,25 +33,20 @@ beforeAll(async () => {
   [server, caDir] = await Promise.all([startTestRedis(), makeTempDir('sw-device-ca-')]);
   redis = redisClient(server.url);
   ca = await loadOrCreateDemoCa(caDir.path);
-  app = Fastify({ logger: false });
-  // The one part of the HTTP server's error handler these routes rely on: bad input is a 400.
-  app.setErrorHandler(async (error: Error, _request, reply) => {
-    if (error instanceof BadRequest) return reply.code(400).send({ error: error.message });
-    return reply.code(500).send({ error: error.message });
-  });
-  registerDeviceRoutes(app, {
-    devices: new DeviceRegistry(redis, keys),
-    certificateAuthority: async () => ca,
-    brokerEndpoints: () => ENDPOINTS,
-    refusals: () => refusals.snapshot(),
-    deviceRemoved: (id) => removed.push(id),
-  });
-  origin = await app.listen({ host: '127.0.0.1', port: 0 });
-  client = new ApiClient({ origin, token: 'unused' });
+  fake = await startFakeServer(
+    fakeBackend({
+      devices: new DeviceRegistry(redis, keys),
+      certificateAuthority: async () => ca,
+      brokerEndpoints: () => ENDPOINTS,
+      refusals: () => refusals.snapshot(),
+      deviceRemoved: (id) => removed.push(id),
+    }),
+  );
+  client = new ApiClient({ origin: fake.origin, token: fake.token });
 });
 
 afterAll(async () => {
-  await app?.close();
+  await fake?.server.close();
   redis?.disconnect();
   await server?.stop();
   await caDir?.remove();
@@ -65,7 +57,7 @@ beforeEach(async () => {
   removed.length = 0;
 });
 
-const send = (method: string, path: string, body?: unknown) => jsonRequest(origin, method, path, { body });
+const send = (method: string, path: string, body?: unknown) => jsonRequest(fake.origin, method, path, { body, token: fake.token });
 
 describe('connecting a device', () => {
   it('hands a certificate device a client certificate from the CA, registered by its fingerprint', async () => {

@@ -44,7 +44,10 @@ describe('topic rules API', () => {
   });
 
   it('answers a bad table with 400 naming the rule and field, and changes nothing', async () => {
-    expect(await put({ rules: [{ filter: 'a/#/b', handler: 'json-hash' }] })).toEqual({ status: 400, body: { error: 'rules.0.filter: "a/#/b": "#" may only be the last level' } });
+    expect(await put({ rules: [{ filter: 'a/#/b', handler: 'json-hash' }] })).toEqual({
+      status: 400,
+      body: { error: 'rules.0.filter: "a/#/b": "#" may only be the last level', kind: 'invalid-input', field: 'rules.0.filter' },
+    });
     expect((await put({ rules: [{ filter: 'a', handler: 'lambda' }] })).status).toBe(400);
     expect((await put({ rules: [{ filter: 'a', handler: 'ignore', extra: 1 }] })).status).toBe(400);
     expect((await put({})).body.error).toMatch(/^rules: /);

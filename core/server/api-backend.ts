@@ -1,0 +1,91 @@
+import type { ArchivedObjects, ArchiveStatus, PendingBuckets, S3ConnectionCheck } from '../api/archive.js';
+import type { ActiveConnection, ConnectionCheck, ConnectionInput } from '../api/connections.js';
+import type { ConsoleExample, ConsoleReply } from '../api/console.js';
+import type { TopicRulesView } from '../api/devices.js';
+import type { EnergyReadings, EnergySeries, MeterEmulatorCommand, MeterEmulatorStatus, MeterList } from '../api/energy.js';
+import type { ClimateCounters, DataModel, DeviceDetail, EventRange, EventSearch, RecentEvents, RejectedPayloads, WarningMessage } from '../api/events.js';
+import type { KeyDetail, KeyPage } from '../api/keys.js';
+import type { EmulatorCommand, EmulatorStatus, StackStatus } from '../api/status.js';
+import type { Broker } from '../broker/broker.js';
+import type { DemoCa } from '../certificates/certificate-authority.js';
+import type { ConnectionManager } from '../connections/connection-manager.js';
+import type { DeviceRegistry } from '../devices/device-registry.js';
+import type { RefusalSnapshot } from '../devices/refusals.js';
+import type { TopicRule } from '../domain/topic-rule.js';
+import type { BrokerEndpoint } from '../emulator/device-snippets.js';
+import type { KeyScanRequest, ValuePageRequest } from '../query/key-browser.js';
+
+/**
+ * Everything the HTTP API serves, and all the server calls: the server runs no query and opens no
+ * connection itself, so it can be tested against a fake of this.
+ */
+export interface ApiBackend {
+  status(): StackStatus;
+  controlEmulator(command: EmulatorCommand): Promise<EmulatorStatus | null>;
+
+  listMeters(limit: number): Promise<MeterList>;
+  energySeries(deviceId: string, fromSeconds: number, toSeconds: number, intervalSeconds: number): Promise<EnergySeries>;
+  energyReadings(deviceId: string, fromSeconds: number, toSeconds: number, limit: number): Promise<EnergyReadings>;
+  controlMeterEmulator(command: MeterEmulatorCommand): Promise<MeterEmulatorStatus | null>;
+  archiveStatus(): Promise<ArchiveStatus>;
+  /** Starts a pass, or joins the running one, without waiting for it. */
+  startArchiveRun(): Promise<ArchiveStatus>;
+  pendingBuckets(cursor: string, count: number): Promise<PendingBuckets>;
+  archivedObjects(after: string | null): Promise<ArchivedObjects>;
+  testS3Connection(): Promise<S3ConnectionCheck>;
+
+  topicRules(): TopicRulesView;
+  /** Validated already; refuses in read-only mode. */
+  saveTopicRules(rules: TopicRule[]): Promise<TopicRulesView>;
+
+  /** The saved connections: secrets go in, never out. */
+  connections: SavedConnections;
+  /** Points every page at this connection; the current one stays when it cannot be opened. */
+  activateConnection(id: string): Promise<ActiveConnection>;
+
+  devices: DeviceList;
+  /** The CA that signs device certificates (and that the TLS listeners trust for client certificates). */
+  certificateAuthority(): Promise<Pick<DemoCa, 'issueClientCertificate'>>;
+  /** The broker's listeners, as devices reach them. */
+  brokerEndpoints(): BrokerEndpoint[];
+  refusals(): RefusalSnapshot;
+  /** A device was unregistered or its password replaced: the broker forgets its cached access and disconnects it. */
+  deviceRemoved(id: string): void;
+  /** The bundled broker's clients and traffic, and its test-message publish. */
+  liveBroker(): LiveBroker;
+
+  /** Reads and commands on the connection the pages show. */
+  inspect: InspectBackend;
+}
+
+export type SavedConnections = Pick<ConnectionManager, 'list' | 'add' | 'update' | 'remove'>;
+
+/** The devices allowed on the bundled broker. */
+export type DeviceList = Pick<DeviceRegistry, 'list' | 'get' | 'register' | 'remove' | 'rotatePassword'>;
+
+/** The parts of the broker its live view reads and publishes through. */
+export type LiveBroker = Pick<Broker, 'clients' | 'topics' | 'publishAsWorkbench' | 'limits'>;
+
+/**
+ * What the pages read and run on the connection active when the request arrives (a switch takes
+ * effect at once), and the step-by-step check of any connection.
+ */
+export interface InspectBackend {
+  activeConnectionId(): string;
+  recentEvents(limit: number): Promise<RecentEvents>;
+  eventRange(from: number, to: number, limit: number): Promise<EventRange>;
+  searchEvents(match: string, cursor: string, count: number): Promise<EventSearch>;
+  deviceDetail(deviceId: string): Promise<DeviceDetail>;
+  climateCounters(): Promise<ClimateCounters>;
+  rejectedPayloads(limit: number): Promise<RejectedPayloads>;
+  dataModel(): Promise<DataModel>;
+  /** Warnings received since the last call, which they are then no longer. */
+  takeWarnings(): { warnings: WarningMessage[]; dropped: number };
+  /** SCAN steps and DBSIZE over every master. */
+  keys(request: KeyScanRequest): Promise<KeyPage>;
+  keyDetail(key: string, page: ValuePageRequest): Promise<KeyDetail>;
+  console(line: string): Promise<ConsoleReply>;
+  consoleExamples(): ConsoleExample[];
+  /** A saved connection, or unsaved input (with `id`: an edit of that saved connection, whose stored secrets fill in). */
+  checkConnection(source: { id: string } | { input: ConnectionInput; id?: string }): Promise<ConnectionCheck>;
+}
