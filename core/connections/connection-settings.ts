@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import type { ConnectionInput } from '../api/connections.js';
 import { connectionInputSchema, connectionSettingsSchema, type ConnectionSecrets, type ConnectionSettings } from '../domain/connection.js';
 import { InvalidInput } from '../domain/errors.js';
 
@@ -12,7 +11,7 @@ export class InvalidConnection extends InvalidInput {}
 export function settingsFromInput(input: unknown, base: Partial<ConnectionSettings> = {}): { settings: ConnectionSettings; secrets: ConnectionSecrets } {
   const envelope = connectionInputSchema.safeParse(input);
   if (!envelope.success) throw invalidConnection(envelope.error);
-  const { url, secrets = {}, ...fields } = envelope.data as ConnectionInput & Record<string, unknown>;
+  const { url, secrets = {}, ...fields } = envelope.data;
   const fromUrl = url === undefined ? null : parseRedisUrl(url);
   const merged = {
     ...base,
@@ -24,7 +23,7 @@ export function settingsFromInput(input: unknown, base: Partial<ConnectionSettin
   const parsed = connectionSettingsSchema.safeParse(withoutCleared(merged));
   if (!parsed.success) throw invalidConnection(parsed.error);
   const settings = parsed.data;
-  return { settings, secrets: { ...(secrets as ConnectionSecrets), ...(fromUrl?.password !== undefined && { password: fromUrl.password }) } };
+  return { settings, secrets: { ...secrets, ...(fromUrl?.password !== undefined && { password: fromUrl.password }) } };
 }
 
 /** Optional settings an edit unsets by sending '' or null, which a merge with the stored ones could not otherwise express. */

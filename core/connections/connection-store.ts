@@ -106,7 +106,7 @@ export class ConnectionStore {
 }
 
 async function readConnections(file: string): Promise<StoredConnection[]> {
-  return ((await readSettingsFile(file, fileSchema))?.connections ?? []) as StoredConnection[];
+  return (await readSettingsFile(file, fileSchema))?.connections ?? [];
 }
 
 function toSaved({ id, settings, secrets }: StoredConnection): SavedConnection {
