@@ -6,7 +6,7 @@
 const LAYERS = [
   ['domain', 'api'],
   ['model', 'config', 'certificates', 'threads'],
-  ['redis', 'figures'],
+  ['redis'],
   ['ingest', 'archive', 'devices'],
   ['broker', 'query'],
   ['emulator', 'connections', 'console'],
