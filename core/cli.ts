@@ -3,6 +3,11 @@ import { ConfigError, loadConfig } from './config/load.js';
 import { SETTINGS } from './config/settings.js';
 import { Stack } from './app/stack.js';
 
+/** The built UI, from core/cli.ts or from its build beside main.js (out/main/cli.js). */
+const RENDERER_DIR = import.meta.url.endsWith('.ts') ? '../out/renderer/' : '../renderer/';
+/** A variable, so the build leaves the bench out: `npm run bench` runs from source, as it forks .ts files. */
+const BENCH = './bench/run-bench.js';
+
 const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 
 function usage(): string {
@@ -17,7 +22,7 @@ async function serve(argv: string[]): Promise<void> {
   }
   const { config, configFile } = loadConfig({ argv, env: process.env });
   if (configFile) log(`config file ${configFile}`);
-  const stack = await Stack.start(config, { log, rendererDir: fileURLToPath(new URL('../out/renderer/', import.meta.url)) });
+  const stack = await Stack.start(config, { log, rendererDir: fileURLToPath(new URL(RENDERER_DIR, import.meta.url)) });
   const addresses = stack.addresses();
   process.stdout.write(`ready ${JSON.stringify(addresses)}\n`);
   log(`open ${addresses.http}`);
@@ -64,7 +69,7 @@ async function main(): Promise<void> {
   const [command, ...argv] = process.argv.slice(2);
   if (command === 'serve') return serve(argv);
   if (command === 'bench') {
-    const { runBench } = await import('./bench/run-bench.js');
+    const { runBench } = (await import(BENCH)) as typeof import('./bench/run-bench.js');
     return runBench(argv);
   }
   process.stderr.write(`unknown command ${command ?? '(none)'}: use serve or bench\n`);

@@ -1,25 +1,29 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildIfChanged } from '../scripts/build-stamp.mjs';
 
 /**
  * `npm start`: the desktop app when the Electron binary is (or can be made) present, otherwise the
- * same UI in browser mode. Electron's own install script is disabled in package.json (allowScripts)
- * so that `npm install` works offline; this is where the binary gets fetched instead.
+ * same UI in browser mode. Since Electron 42 the package has no install script: the binary is
+ * fetched by its install.js when first needed. Requiring 'electron' would do that too, but it prints
+ * the download's progress and a stack trace on failure; run here, a failure is one line.
  */
 const electronDir = join(import.meta.dirname, '..', 'node_modules', 'electron');
 
+/** Where the electron package's own index.js looks (path.txt is written once the binary is extracted). */
 function electronBinary(): string | null {
   const pathFile = join(electronDir, 'path.txt');
   if (!existsSync(pathFile)) return null;
-  const binary = join(electronDir, 'dist', readFileSync(pathFile, 'utf8'));
+  const binary = join(process.env.ELECTRON_OVERRIDE_DIST_PATH ?? join(electronDir, 'dist'), readFileSync(pathFile, 'utf8'));
   return existsSync(binary) ? binary : null;
 }
 
 function fetchElectron(): string | null {
   const result = spawnSync(process.execPath, [join(electronDir, 'install.js')], { encoding: 'utf8', timeout: 300_000 });
   if (result.status === 0) return electronBinary();
-  const reason = (result.stderr || result.error?.message || 'unknown error').trim().split('\n').find((line) => line.trim()) ?? '';
+  const output = `${result.stderr ?? ''}\n${result.stdout ?? ''}`;
+  const reason = output.split('\n').find((line) => line.trim())?.trim() ?? result.error?.message ?? `install.js exited with ${result.status ?? result.signal}`;
   process.stderr.write(`Electron binary is missing and could not be downloaded (${reason.slice(0, 160)}); starting browser mode instead.\n`);
   return null;
 }
@@ -35,15 +39,13 @@ const YOUNG_GENERATION = '--max-semi-space-size=64';
 
 async function main(): Promise<void> {
   const binary = electronBinary() ?? fetchElectron();
-  const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
-  const built = spawnSync(npx, ['electron-vite', 'build', '--logLevel', 'error'], { stdio: 'inherit' });
-  if (built.status !== 0) {
-    process.exitCode = built.status ?? 1;
+  if (!buildIfChanged()) {
+    process.exitCode = 1;
     return;
   }
   if (!binary) {
-    const cli = join(import.meta.dirname, '..', 'core', 'cli.ts');
-    process.exitCode = await run(process.execPath, [YOUNG_GENERATION, '--import', 'tsx', cli, 'serve', ...process.argv.slice(2)]);
+    // Browser mode is `npm run serve` with the same flags, in this process (package.json gives it the young-generation flag).
+    await import('../scripts/serve.mjs');
     return;
   }
   process.exitCode = await run(binary, [`--js-flags=${YOUNG_GENERATION}`, '.', ...process.argv.slice(2)]);

@@ -12,7 +12,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const E2E_S3_BUCKET = 'e2e-energy';
 
 /**
- * Starts s3rver (a real S3 API) and `serve` the way a user does (built UI, embedded Redis, free
+ * Starts s3rver (a real S3 API) and `serve` the way a user does (the built cli and UI, embedded Redis, free
  * ports, archiving to that S3 on demand) and waits for serve's ready line.
  */
 export default async function globalSetup(): Promise<void> {
@@ -27,10 +27,8 @@ export default async function globalSetup(): Promise<void> {
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      join(ROOT, 'core', 'cli.ts'),
-      'serve',
+      '--max-semi-space-size=64',
+      join(ROOT, 'scripts', 'serve.mjs'),
       '--data-dir',
       dataDir,
       '--http-port',
@@ -54,7 +52,7 @@ export default async function globalSetup(): Promise<void> {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
       detached: true,
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      env: { ...process.env, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' },
     },
   );
   const ready = await new Promise<Omit<ServeUnderTest, 'pid' | 'dataDir' | 's3'>>((resolve, reject) => {

@@ -33,8 +33,14 @@ export interface CliProcess {
  * in its own process group so that kill() can take down everything it started.
  */
 export function runCli(args: string[]): CliProcess {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SW_') && name !== 'REDISMS_SYSTEM_BINARY'));
-  const child = spawn(TSX, ['core/cli.ts', ...args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  return runInProject(TSX, ['core/cli.ts', ...args]);
+}
+
+/** Runs `command <args>` the way runCli() does, with `extraEnv` on top (e.g. `npm run serve`). */
+export function runInProject(command: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): CliProcess {
+  const inherited = Object.entries(process.env).filter(([name]) => !name.startsWith('SW_') && name !== 'REDISMS_SYSTEM_BINARY');
+  const env = { ...Object.fromEntries(inherited), ...extraEnv };
+  const child = spawn(command, args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -17,8 +17,6 @@ import { startTestS3, type TestS3 } from '../../helpers/s3rver.js';
 import { startTestRedis, type TestRedis } from '../../helpers/test-redis.js';
 import { waitUntil } from '../../helpers/wait-until.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
 /**
  * The archiver against a real redis-server and a real S3 API (s3rver): what lands in S3 must be
  * readable by the reference lz4 CLI, and no failure or crash may lose a reading or leave it twice.

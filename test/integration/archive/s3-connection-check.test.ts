@@ -6,8 +6,6 @@ import type { S3ConnectionCheck } from '../../../core/api/archive.js';
 import { freePort } from '../../helpers/free-port.js';
 import { startTestS3, type TestS3 } from '../../helpers/s3rver.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
 /** The Archive page's "Test connection" against a real S3 API (s3rver) and against endpoints that are wrong in one way each. */
 
 const BUCKET = 'connection-check';
