@@ -27,8 +27,6 @@ import { saveUnwritten, type StopReport } from './shutdown.js';
 import { StackBackend } from './stack-backend.js';
 import type { Log, StackParts } from './stack-parts.js';
 
-export type { StopReport };
-
 export interface StackAddresses {
   http: string;
   /** MQTT over TCP; the other MQTT listeners appear only when they are on. */

@@ -3,14 +3,14 @@ import { fileURLToPath } from 'node:url';
 import type { CDPSession, Page } from '@playwright/test';
 import { LONG_TASK_PROBE } from './ui-load.js';
 
+/** The key browser in Chromium over the filled keyspace: long tasks, heap, scan and scroll timings. */
+
 export const RENDERER_DIR = fileURLToPath(new URL('../../out/renderer/', import.meta.url));
 export const mb = (bytes: number) => Number((bytes / 1e6).toFixed(1));
 
 const UI_TARGET_KEYS = 10_000;
 /** Where a long task starts to feel like a frozen window. */
 const FREEZE_MS = 200;
-
-/** The key browser in Chromium over the filled keyspace: long tasks, heap, scan and scroll timings. */
 
 interface LongTasks {
   count: number;

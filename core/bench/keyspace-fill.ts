@@ -6,12 +6,12 @@ import { classifyClimate } from '../model/climate.js';
 import { bucketStartOf } from '../model/energy-bucket.js';
 import { createKeySchema, type KeySchema } from '../model/keys.js';
 
+/** A million keys of the data model's shapes and some others, written as a production keyspace would hold them. */
+
 const DAY = 86_400;
 /** Commands per pipeline while filling: one round trip per 10,000 keys. */
 const FILL_BATCH = 10_000;
 const FILL_PROGRESS_EVERY = 100_000;
-
-/** A million keys of the data model's shapes and some others, written as a production keyspace would hold them. */
 
 interface FillContext {
   keys: KeySchema;

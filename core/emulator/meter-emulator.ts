@@ -18,8 +18,6 @@ const MAX_IN_FLIGHT_READINGS = 5000;
 const ACK_WAIT_MS = 10_000;
 const RATE_WINDOW_MS = 1000;
 
-export type { MeterEmulatorTransport };
-
 export interface MeterEmulatorOptions {
   /** Where the meter datagram listener is; null when it is off. */
   udp: { host: string; port: number } | null;
