@@ -137,7 +137,7 @@ async function startParts(config: Config, log: Log, secretBox: SecretBox, cleanu
   const connections = await ConnectionManager.create(store, { ...builtInConnection(config, redisUrl, embeddedRedis !== null), client: redis });
   const devices = new DeviceRegistry(redis, keys);
   const certificateAuthority = demoCaLoader(config.dataDir);
-  const broker = await startBundledBroker(config, devices, certificateAuthority);
+  const broker = await startBundledBroker(config, devices, certificateAuthority, !config.readOnly);
   cleanup.push(() => broker.close());
   const topicRules = await TopicRuleStore.open(join(config.dataDir, TOPIC_RULES_FILE), config.ingest.topicRules);
   const ingest = config.readOnly
@@ -156,7 +156,7 @@ async function startParts(config: Config, log: Log, secretBox: SecretBox, cleanu
   return { config, keys, redisUrl, embeddedRedis, redis, broker, ingest, figures, archiver, energyArchive, s3, connections, devices, certificateAuthority, topicRules, log };
 }
 
-async function startBundledBroker(config: Config, devices: DeviceRegistry, certificateAuthority: () => Promise<DemoCa>): Promise<Broker> {
+async function startBundledBroker(config: Config, devices: DeviceRegistry, certificateAuthority: () => Promise<DemoCa>, awaitIngest: boolean): Promise<Broker> {
   const { host, port, wsPort, tlsPort, wssPort, allowLanAnonymous, maxPayloadBytes, maxTopicLevels, maxConnections, maxMessagesPerSecond, maxKeepaliveSeconds } = config.mqtt;
   return startBroker({
     host,
@@ -168,6 +168,7 @@ async function startBundledBroker(config: Config, devices: DeviceRegistry, certi
     allowLanAnonymous,
     devices,
     limits: { maxPayloadBytes, maxTopicLevels, maxConnections, maxMessagesPerSecond, maxKeepaliveSeconds },
+    awaitIngest,
   });
 }
 

@@ -1,10 +1,10 @@
 import type { EventEmitter } from 'node:events';
 import { TLSSocket } from 'node:tls';
-import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
+import { Aedes, type Client } from 'aedes';
 import type { RefusalSnapshot } from '../devices/refusals.js';
-import { preciseNow } from '../domain/clock.js';
-import type { MessageHandler, MessageSource } from '../domain/message-source.js';
+import type { MessageSource } from '../domain/message-source.js';
 import { BrokerAccess, type BrokerDevices, type BrokerLimits, type ClientTransport } from './broker-access.js';
+import { BrokerIntake } from './broker-intake.js';
 import { BrokerTraffic } from './broker-traffic.js';
 import { anonymousAllowed } from './broker-exposure.js';
 import type { InternalCredentials } from './internal-identity.js';
@@ -28,6 +28,8 @@ export interface BrokerOptions {
   /** The registered devices clients authenticate as; without it only anonymous clients (where allowed) and the workbench's own get in. */
   devices?: BrokerDevices;
   limits?: BrokerLimits;
+  /** Ingest will subscribe once it has started: publishes that arrive before then wait for it instead of being acknowledged unread. */
+  awaitIngest?: boolean;
 }
 
 /** A client connected to the broker, as the Broker page shows it. */
@@ -70,7 +72,7 @@ type Transport = Pick<ConnectedClient, 'protocol' | 'address' | 'since'> & Clien
 
 const NO_DEVICES: BrokerDevices = { accessRecord: async () => null, recordSeen: async () => false };
 
-/** The bundled aedes broker on each listener that is on; ingest subscribes in-process rather than through a loopback client. */
+/** The bundled aedes broker on each listener that is on; ingest takes messages through its intake (see BrokerIntake), not through a loopback client. */
 export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const specs = await listenerSpecs(options);
   const transports = new WeakMap<Client, Transport>();
@@ -83,7 +85,13 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     // Asked only once clients connect, by which time the broker below exists.
     connectedClients: () => broker.connectedClients,
   });
-  const broker = await Aedes.createBroker(access.hooks());
+  const intake = new BrokerIntake(options.awaitIngest ?? false);
+  const hooks = access.hooks();
+  const broker = await Aedes.createBroker({
+    ...hooks,
+    authorizePublish: (client, packet, callback) =>
+      hooks.authorizePublish!(client, packet, (error) => (error ? callback(error) : intake.take(packet, client?.id ?? null, () => callback(null)))),
+  });
   const traffic = new BrokerTraffic();
   broker.on('publish', (packet, client) => traffic.record(packet.topic, packet.payload, client));
   // A packet read before the CONNACK fails as a connectionError: the client has no id yet.
@@ -113,14 +121,14 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     connectedClients: () => broker.connectedClients,
     clients: () => registeredClients(broker).map((client) => describeClient(client, transports.get(client)!, access, traffic)),
     topics: (prefix, limit) => traffic.topics(prefix, limit),
-    publishAsWorkbench: (message) => publishInProcess(broker, message),
+    publishAsWorkbench: (message) => publishInProcess(broker, intake, message),
     limits: options.limits ?? {},
     refusals: () => access.refusals.snapshot(),
     deviceChanged: (deviceId) => {
       access.forget(deviceId);
       for (const client of registeredClients(broker)) if (access.isDevice(client, deviceId)) client.close();
     },
-    subscribe: (topicFilter, handler) => subscribeInProcess(broker, topicFilter, handler),
+    subscribe: async (topicFilter, handler) => intake.subscribe(topicFilter, handler),
     close: async () => {
       await closeAedes(broker);
       await Promise.all(listeners.map((listener) => listener.close()));
@@ -195,29 +203,11 @@ function certificateCn(socket: TLSSocket): string | null {
   return typeof cn === 'string' ? cn : null;
 }
 
-function publishInProcess(aedes: Aedes, { topic, payload, qos, retain }: WorkbenchMessage): Promise<void> {
+/** Through the intake like a client's publish, so that ingest has it before subscribers do. */
+function publishInProcess(aedes: Aedes, intake: BrokerIntake, { topic, payload, qos, retain }: WorkbenchMessage): Promise<void> {
   return new Promise((resolve, reject) => {
-    aedes.publish({ cmd: 'publish', topic, payload, qos, retain, dup: false }, (error) => (error ? reject(error) : resolve()));
-  });
-}
-
-function subscribeInProcess(aedes: Aedes, topicFilter: string, handler: MessageHandler): Promise<() => Promise<void>> {
-  const deliver = (packet: AedesPublishPacket, callback: () => void) => {
-    const payload = packet.payload;
-    handler(
-      {
-        topic: packet.topic,
-        payload: typeof payload === 'string' ? Buffer.from(payload) : payload,
-        qos: packet.qos,
-        clientId: (packet as AedesPublishPacket & { clientId?: string }).clientId ?? null,
-        receivedAt: preciseNow(),
-      },
-      callback,
-    );
-  };
-  return new Promise((resolve) => {
-    aedes.subscribe(topicFilter, deliver, () =>
-      resolve(() => new Promise<void>((done) => aedes.unsubscribe(topicFilter, deliver, () => done()))),
+    intake.take({ topic, payload, qos }, null, () =>
+      aedes.publish({ cmd: 'publish', topic, payload, qos, retain, dup: false }, (error) => (error ? reject(error) : resolve())),
     );
   });
 }

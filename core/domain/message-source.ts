@@ -1,6 +1,6 @@
 /**
  * Where ingest gets messages from. Today the in-process aedes broker; an MQTT subscription to an
- * external broker (shared subscriptions for several workers) fits the same shape.
+ * external broker (shared subscriptions for several workers, acknowledging manually) fits the same shape.
  */
 export interface InboundMessage {
   topic: string;
@@ -11,7 +11,11 @@ export interface InboundMessage {
   receivedAt: number;
 }
 
-/** Call `done` when the message is safely held; until then the source may hold back its publisher. */
+/**
+ * Call `done` once the message is where ingest promised it (in Redis, or counted and
+ * dead-lettered): the source acknowledges its publisher then and not before, and may hold the
+ * publisher back meanwhile.
+ */
 export type MessageHandler = (message: InboundMessage, done: () => void) => void;
 
 export interface MessageSource {

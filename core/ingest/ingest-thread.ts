@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import { startWorker } from '../threads/worker-entry.js';
@@ -21,8 +22,6 @@ export interface IngestThreadOptions {
   strategy?: WriteStrategy;
   log: (line: string) => void;
 }
-
-
 
 /** One batch being gathered on the broker's thread until the next turn of the event loop. */
 class PendingBatch {
@@ -75,47 +74,60 @@ class PendingBatch {
   }
 }
 
+/** A crash right after a restart waits before the next attempt, so a worker that cannot start does not spin. */
+const RESTART_DELAYS_MS = [0, 250, 1000, 2000, 5000];
+/** A worker that ran this long without crashing resets the back-off. */
+const STABLE_AFTER_MS = 10_000;
+
+/** How the ingest worker has fared, for the Overview. */
+export interface WorkerHealth {
+  restarts: number;
+  lastCrash: { at: number; reason: string } | null;
+}
+
 /**
- * The broker-side half of ingest: routes every message by the topic rules, hands those a rule
- * writes to the ingest worker in batches, and lets each publisher go on once the worker holds its messages, so the
- * worker's buffer limit still slows publishers down.
+ * The broker-side half of ingest: routes every message by the topic rules and hands those a rule
+ * writes to the ingest worker in numbered batches. A publisher is acknowledged once the worker
+ * reports its batch written to Redis (a QoS 0 publisher, which expects no acknowledgement, goes on
+ * at once while there is room). Each batch is kept until then, so when the worker crashes a new
+ * one is started and given every batch its predecessor had not got into Redis; the worker's
+ * progress marker tells which those are, so nothing is lost and nothing is written twice.
  */
 export class IngestThread {
   private pending: PendingBatch | null = null;
   private seq = 0;
-  private readonly awaitingAcceptance = new Map<number, { count: number; releases: Array<() => void> }>();
-  /** Messages posted to the worker that it has not yet confirmed holding. */
-  private unaccepted = 0;
+  /** Posted (or waiting for a worker) and not yet written, by seq in posting order. */
+  private readonly unwritten = new Map<number, PendingBatch>();
+  /** Messages handed to the worker that it has not yet reported written. */
+  private unacknowledged = 0;
   private latest: IngestSnapshot = EMPTY_INGEST_SNAPSHOT;
+  /** The counters of the workers that crashed, so the figures carry on from where they were. */
+  private earlier: IngestSnapshot = EMPTY_INGEST_SNAPSHOT;
   private unsubscribers: Array<() => Promise<void>> = [];
   private drained: ((unwritten: UnwrittenReadings) => void) | null = null;
   private stopping: Promise<UnwrittenReadings> | null = null;
+  private worker: Worker | null = null;
+  private workerReady: Promise<void> = Promise.resolve();
+  private startedAt = 0;
+  private consecutiveCrashes = 0;
+  private readonly writerId = randomBytes(6).toString('hex');
+  /** Why the worker last failed to start, while it cannot. */
   failure: string | null = null;
+  readonly health: WorkerHealth = { restarts: 0, lastCrash: null };
   /** Where meters send datagrams; null when not listening. */
   udpUrl: string | null = null;
   private readonly strategy: WriteStrategy;
   private router: TopicRouter;
 
-  private constructor(
-    private readonly worker: Worker,
-    private readonly options: IngestThreadOptions,
-  ) {
+  private constructor(private readonly options: IngestThreadOptions) {
     this.strategy = options.strategy ?? 'batched';
     this.router = new TopicRouter(options.settings.topicRules);
   }
 
   static async start(options: IngestThreadOptions): Promise<IngestThread> {
-    const workerData: IngestWorkerData = {
-      redisUrl: options.redisUrl,
-      model: options.model,
-      settings: options.settings,
-      energy: options.energy,
-      listenUdp: options.listenUdp,
-      strategy: options.strategy ?? 'batched',
-    };
-    const worker = startWorker(import.meta.url, 'ingest-worker', { workerData });
-    const thread = new IngestThread(worker, options);
-    await thread.whenReady();
+    const thread = new IngestThread(options);
+    thread.workerReady = thread.startWorker();
+    await thread.workerReady;
     thread.unsubscribers.push(await options.source.subscribe(ALL_TOPICS, (message, release) => thread.route(message, release)));
     return thread;
   }
@@ -130,11 +142,11 @@ export class IngestThread {
   }
 
   snapshot(): IngestSnapshot {
-    return this.latest;
+    return this.health.restarts === 0 ? this.latest : combineSnapshots(this.earlier, this.latest);
   }
 
   resetLatency(): void {
-    this.post({ type: 'reset-latency' });
+    this.worker?.postMessage({ type: 'reset-latency' } satisfies ToIngestWorker);
   }
 
   /** Stops taking messages, lets the worker write what it holds, and returns what Redis did not take. */
@@ -147,57 +159,113 @@ export class IngestThread {
     await Promise.all(this.unsubscribers.map((unsubscribe) => unsubscribe()));
     this.unsubscribers = [];
     this.flush();
-    if (this.failure) {
-      await this.worker.terminate();
-      return NOTHING_UNWRITTEN;
-    }
+    await this.workerReady.catch(() => undefined);
+    const worker = this.worker;
+    if (!worker) return this.leftUnacknowledged();
     const unwritten = new Promise<UnwrittenReadings>((resolve) => (this.drained = resolve));
-    this.post({ type: 'drain' });
+    worker.postMessage({ type: 'drain' } satisfies ToIngestWorker);
     const result = await unwritten;
-    await this.worker.terminate();
+    await worker.terminate();
     return result;
   }
 
-  private whenReady(): Promise<void> {
+  /** Without a worker nothing can be written; the publishers of these messages were never acknowledged and send them again. */
+  private leftUnacknowledged(): UnwrittenReadings {
+    if (this.unacknowledged > 0) this.options.log(`ingest stopped without a worker: ${this.unacknowledged} unacknowledged messages are left to their publishers to send again`);
+    return NOTHING_UNWRITTEN;
+  }
+
+  private startWorker(): Promise<void> {
+    const { options } = this;
+    // A restarted worker listens where its predecessor did, even when the port was picked freely.
+    const udpPort = this.udpUrl === null ? options.energy.udpPort : Number(new URL(this.udpUrl).port);
+    const workerData: IngestWorkerData = {
+      redisUrl: options.redisUrl,
+      model: options.model,
+      settings: options.settings,
+      energy: { ...options.energy, udpPort },
+      listenUdp: options.listenUdp,
+      strategy: this.strategy,
+      writerId: this.writerId,
+    };
+    const worker = startWorker(import.meta.url, 'ingest-worker', { workerData });
+    this.worker = null;
+    this.startedAt = Date.now();
     return new Promise((resolve, reject) => {
-      this.worker.on('message', (message: FromIngestWorker) => {
+      let ready = false;
+      let crash: string | null = null;
+      worker.on('message', (message: FromIngestWorker) => {
         if (message.type === 'ready') {
-          this.udpUrl = message.udpUrl;
+          ready = true;
+          this.workerStarted(worker, message.udpUrl, message.appliedSourceSeq);
           resolve();
-        }
-        else if (message.type === 'failed') reject(new Error(message.error));
-        else this.handle(message);
+        } else if (message.type === 'failed') {
+          crash = message.error;
+          void worker.terminate();
+        } else this.handle(message);
       });
-      this.worker.on('exit', () => this.drained?.(NOTHING_UNWRITTEN));
-      this.worker.on('error', (error) => {
-        this.failure = error.message;
-        this.options.log(`INGEST FAILED: the ingest worker crashed (${error.message}); readings are held back, restart the stack`);
-        reject(error);
+      worker.on('error', (error) => (crash = error.message));
+      worker.on('exit', (code) => {
+        if (this.stopping) {
+          this.drained?.(NOTHING_UNWRITTEN);
+          return;
+        }
+        const reason = crash ?? `the worker thread exited (code ${code})`;
+        if (!ready) reject(new Error(reason));
+        if (ready || this.health.restarts > 0) this.crashed(reason);
       });
     });
   }
 
-  private handle(message: FromIngestWorker): void {
-    if (message.type === 'accepted') {
-      const batch = this.awaitingAcceptance.get(message.seq);
-      this.awaitingAcceptance.delete(message.seq);
-      if (!batch) return;
-      this.unaccepted -= batch.count;
-      for (const release of batch.releases) release();
-    } else if (message.type === 'snapshot') {
-      this.latest = message.snapshot;
-    } else if (message.type === 'log') {
-      this.options.log(message.line);
-    } else if (message.type === 'drained') {
-      this.drained?.(message.unwritten);
+  private workerStarted(worker: Worker, udpUrl: string | null, appliedSourceSeq: number): void {
+    this.worker = worker;
+    this.udpUrl = udpUrl;
+    this.failure = null;
+    for (const [seq, batch] of this.unwritten) {
+      if (seq <= appliedSourceSeq) this.written(seq);
+      else this.post(seq, batch);
     }
   }
 
+  /** The worker died: start another and hand it what the dead one had not written. */
+  private crashed(reason: string): void {
+    this.earlier = combineSnapshots(this.earlier, this.latest);
+    this.latest = EMPTY_INGEST_SNAPSHOT;
+    this.worker = null;
+    this.consecutiveCrashes = Date.now() - this.startedAt > STABLE_AFTER_MS ? 1 : this.consecutiveCrashes + 1;
+    this.health.restarts += 1;
+    this.health.lastCrash = { at: Date.now(), reason };
+    this.failure = reason;
+    const delay = RESTART_DELAYS_MS[Math.min(this.consecutiveCrashes - 1, RESTART_DELAYS_MS.length - 1)]!;
+    this.options.log(
+      `INGEST WORKER CRASHED (${reason}); restart ${this.health.restarts} in ${delay} ms; ${this.unacknowledged} unacknowledged messages are kept for the new worker`,
+    );
+    const restart = () => {
+      this.workerReady = this.startWorker().catch(() => undefined);
+    };
+    if (delay === 0) restart();
+    else setTimeout(restart, delay).unref();
+  }
+
+  private handle(message: FromIngestWorker): void {
+    if (message.type === 'written') this.written(message.seq);
+    else if (message.type === 'snapshot') this.latest = message.snapshot;
+    else if (message.type === 'log') this.options.log(message.line);
+    else if (message.type === 'drained') this.drained?.(message.unwritten);
+  }
+
+  private written(seq: number): void {
+    const batch = this.unwritten.get(seq);
+    if (!batch) return;
+    this.unwritten.delete(seq);
+    this.unacknowledged -= batch.size;
+    for (const release of batch.releases) release();
+  }
+
   /**
-   * While the worker has room the publisher goes on at once (waiting for the worker's answer would
-   * allow one read chunk per connection per round trip); once it is full, publishers wait for it.
-   * The per-reading strategy has no buffer: like the source document's Lambda, a publisher waits
-   * for its readings to be written.
+   * A QoS 0 publisher expects no acknowledgement and goes on at once while the worker has room;
+   * everyone else waits until their message is written. The per-reading strategy has no buffer:
+   * like the source document's Lambda, every publisher waits for its reading's write.
    */
   private route(message: InboundMessage, release: () => void): void {
     const handler = this.router.handlerFor(message.topic);
@@ -210,12 +278,14 @@ export class IngestThread {
       this.pending = new PendingBatch();
       setImmediate(() => this.flush());
     }
-    const hasRoom =
+    const goesOn =
+      message.qos === 0 &&
       this.strategy === 'batched' &&
       !this.latest.bufferFull &&
-      this.latest.buffered + this.unaccepted + this.pending.size < this.options.settings.bufferLimit;
-    this.pending.add(handler, message, hasRoom ? null : release);
-    if (hasRoom) release();
+      this.latest.buffered + this.unacknowledged + this.pending.size < this.options.settings.bufferLimit;
+    this.pending.add(handler, message, goesOn ? null : release);
+    if (goesOn) release();
+    if (this.pending.size >= this.options.settings.maxBatch) this.flush();
   }
 
   private flush(): void {
@@ -223,13 +293,35 @@ export class IngestThread {
     if (!batch) return;
     this.pending = null;
     const seq = this.seq++;
-    this.awaitingAcceptance.set(seq, { count: batch.size, releases: batch.releases });
-    this.unaccepted += batch.size;
-    const encoded = batch.encode(seq);
-    this.post(encoded, [encoded.bytes.buffer as ArrayBuffer]);
+    this.unwritten.set(seq, batch);
+    this.unacknowledged += batch.size;
+    if (this.worker) this.post(seq, batch);
   }
 
-  private post(message: ToIngestWorker, transfer: ArrayBuffer[] = []): void {
-    this.worker.postMessage(message, transfer);
+  private post(seq: number, batch: PendingBatch): void {
+    const encoded = batch.encode(seq);
+    this.worker!.postMessage(encoded satisfies ToIngestWorker, [encoded.bytes.buffer as ArrayBuffer]);
   }
+}
+
+/** The counters of two workers one after the other; the state (buffer, latency, last error) is the later one's. */
+function combineSnapshots(earlier: IngestSnapshot, later: IngestSnapshot): IngestSnapshot {
+  const rejectedByReason = { ...earlier.rejectedByReason };
+  for (const [reason, count] of Object.entries(later.rejectedByReason)) rejectedByReason[reason] = (rejectedByReason[reason] ?? 0) + count;
+  return {
+    ...later,
+    received: earlier.received + later.received,
+    written: earlier.written + later.written,
+    rejected: earlier.rejected + later.rejected,
+    rejectedByReason,
+    dropped: earlier.dropped + later.dropped,
+    writeErrors: earlier.writeErrors + later.writeErrors,
+    batches: earlier.batches + later.batches,
+    meterReadingsReceived: earlier.meterReadingsReceived + later.meterReadingsReceived,
+    meterReadingsWritten: earlier.meterReadingsWritten + later.meterReadingsWritten,
+    meterPayloadsRejected: earlier.meterPayloadsRejected + later.meterPayloadsRejected,
+    meterDatagramsDropped: earlier.meterDatagramsDropped + later.meterDatagramsDropped,
+    hashMessagesReceived: earlier.hashMessagesReceived + later.hashMessagesReceived,
+    hashMessagesWritten: earlier.hashMessagesWritten + later.hashMessagesWritten,
+  };
 }

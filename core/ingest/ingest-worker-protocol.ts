@@ -26,10 +26,11 @@ export type ToIngestWorker =
   | { type: 'reset-latency' };
 
 export type FromIngestWorker =
-  | { type: 'ready'; udpUrl: string | null }
+  /** `appliedSourceSeq`: the last batch a predecessor of this worker got into Redis (-1: none), so the broker thread replays only what follows. */
+  | { type: 'ready'; udpUrl: string | null; appliedSourceSeq: number }
   | { type: 'failed'; error: string }
   | { type: 'log'; line: string }
-  /** Every message of batch `seq` is held by ingest: its publishers may go on. */
-  | { type: 'accepted'; seq: number }
+  /** Every message of batch `seq` is in Redis (or counted and dead-lettered there): its publishers are acknowledged. */
+  | { type: 'written'; seq: number }
   | { type: 'snapshot'; snapshot: IngestSnapshot }
   | { type: 'drained'; unwritten: UnwrittenReadings };

@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import { createKeySchema } from '../model/keys.js';
 import { openRedis } from '../redis/connect.js';
 import { Ingest, type WriteStrategy } from './ingest.js';
+import { WriteBuffer } from './write-buffer.js';
 import type { FromIngestWorker, ToIngestWorker } from './ingest-worker-protocol.js';
 
 export interface IngestWorkerData {
@@ -12,6 +13,8 @@ export interface IngestWorkerData {
   energy: Config['energy'];
   listenUdp: boolean;
   strategy: WriteStrategy;
+  /** The same for every worker one IngestThread starts, so a successor reads how far its predecessor got. */
+  writerId: string;
 }
 
 /**
@@ -27,9 +30,12 @@ const post = (message: FromIngestWorker) => port.postMessage(message);
 async function main(): Promise<void> {
   const redis = await openRedis(data.redisUrl, { connectionName: 'sensor-workbench:ingest' });
   const log = (line: string) => post({ type: 'log', line });
+  const keys = createKeySchema(data.model);
+  const appliedSourceSeq = await WriteBuffer.appliedSourceSeq(redis, keys, data.writerId);
   const ingest = new Ingest({
     redis,
-    keys: createKeySchema(data.model),
+    keys,
+    writerId: data.writerId,
     settings: data.settings,
     energy: data.energy,
     listenUdp: data.listenUdp,
@@ -58,8 +64,9 @@ async function main(): Promise<void> {
     let outstanding = handlers.length;
     const released = () => {
       outstanding -= 1;
-      if (outstanding === 0) post({ type: 'accepted', seq });
+      if (outstanding === 0) post({ type: 'written', seq });
     };
+    ingest.buffer.openSourceBatch();
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (let i = 0; i < handlers.length; i++) {
       ingest.handlers[handlers[i]!]!(
@@ -73,8 +80,9 @@ async function main(): Promise<void> {
         released,
       );
     }
+    ingest.buffer.closeSourceBatch(seq);
   });
-  post({ type: 'ready', udpUrl: ingest.udpUrl });
+  post({ type: 'ready', udpUrl: ingest.udpUrl, appliedSourceSeq });
 }
 
 main().catch((error: Error) => post({ type: 'failed', error: error.message }));

@@ -31,6 +31,8 @@ export interface IngestOptions {
   listenUdp: boolean;
   log: (line: string) => void;
   strategy?: WriteStrategy;
+  /** Names the write buffer's progress marker (see WriteBuffer); one per ingest worker, kept across its restarts. */
+  writerId?: string;
 }
 
 /** Topic rules and the meter datagram listener feeding one write buffer: the part of the stack between devices and Redis. */
@@ -57,6 +59,7 @@ export class Ingest {
       deadLetterCap: options.settings.deadLetterCap,
       bucketSeconds: options.energy.bucketSeconds,
       log: options.log,
+      writerId: options.writerId,
     });
     const { handlers, datagrams } = this.buildHandlers();
     this.handlers = WRITING_HANDLERS.map((kind) => handlers[kind]);

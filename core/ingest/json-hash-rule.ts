@@ -17,8 +17,7 @@ export function jsonHashRule({ buffer, counters, maxPayloadBytes }: JsonHashRule
     const parsed = parseJsonHashPayload(message.payload, maxPayloadBytes);
     if (!parsed.ok) {
       counters.countRejected(parsed.rejection.reason);
-      buffer.offerDeadLetter(deadLetterFrom(parsed.rejection, message.topic, message.clientId, message.payload));
-      done();
+      buffer.offerDeadLetter(deadLetterFrom(parsed.rejection, message.topic, message.clientId, message.payload), done);
       return;
     }
     buffer.offerTopicHash({ topic: message.topic, fields: parsed.value, receivedAt: message.receivedAt }, done);

@@ -22,8 +22,7 @@ export function meterMqttRule({ buffer, counters, maxPayloadBytes }: MeterRuleOp
     if (!parsed.ok) {
       counters.meterPayloadsRejected += 1;
       counters.countRejected(parsed.rejection.reason);
-      buffer.offerDeadLetter(deadLetterFrom(parsed.rejection, message.topic, message.clientId, message.payload));
-      done();
+      buffer.offerDeadLetter(deadLetterFrom(parsed.rejection, message.topic, message.clientId, message.payload), done);
       return;
     }
     buffer.offerMeterReadings(meterReadings(parsed.value, 'mqtt', message.receivedAt, counters), done);
@@ -57,7 +56,7 @@ export function meterDatagramHandler({ buffer, counters, maxPayloadBytes, log }:
     if (!parsed.ok) {
       counters.meterPayloadsRejected += 1;
       counters.countRejected(parsed.rejection.reason);
-      buffer.offerDeadLetter(deadLetterFrom(parsed.rejection, `udp://${sender.address}:${sender.port}`, null, datagram));
+      buffer.offerDeadLetter(deadLetterFrom(parsed.rejection, `udp://${sender.address}:${sender.port}`, null, datagram), null);
       return;
     }
     buffer.offerMeterReadings(meterReadings(parsed.value, 'udp', receivedAt, counters), null);

@@ -20,8 +20,7 @@ export function thermostatRule({ buffer, counters, maxPayloadBytes }: Thermostat
     const parsed = parseThermostatPayload(message.payload, maxPayloadBytes);
     if (!parsed.ok) {
       counters.countRejected(parsed.rejection.reason);
-      buffer.offerDeadLetter(deadLetterFrom(parsed.rejection, message.topic, message.clientId, message.payload));
-      done();
+      buffer.offerDeadLetter(deadLetterFrom(parsed.rejection, message.topic, message.clientId, message.payload), done);
       return;
     }
     const payload = parsed.value;

@@ -10,18 +10,21 @@ import type { RedisCommand } from '../model/redis-command.js';
 import { thermostatWrites } from '../model/thermostat-persist.js';
 import { topicHashWrites, type TopicHashEntry } from '../model/topic-hash-persist.js';
 import type { QueuedReading } from './queued-reading.js';
+import { WriteQueue, type QueuedBatch } from './write-queue.js';
 
 export interface WriteBufferOptions {
   redis: Redis;
   keys: KeySchema;
   counters: IngestCounters;
-  /** Readings held in memory before publishers are made to wait. */
+  /** Writes held in memory before the buffer counts as full: QoS 0 publishers then wait for their writes too, and meter datagrams are dropped. */
   bufferLimit: number;
   maxBatch: number;
   deadLetterCap: number;
   /** Length of one energy bucket, which decides the list a meter reading goes to. */
   bucketSeconds: number;
   log: (line: string) => void;
+  /** Names the progress marker; stable across restarts of a worker so that its successor can read how far it got. */
+  writerId?: string;
 }
 
 /** What Redis had not taken when a drain gave up. */
@@ -34,14 +37,9 @@ export interface UnwrittenReadings {
 /** A drain that left nothing behind. Frozen: it is shared. */
 export const NOTHING_UNWRITTEN: UnwrittenReadings = Object.freeze({ thermostats: [], meters: [], topicHashes: [] });
 
-interface Batch {
+interface Batch extends QueuedBatch {
   seq: number;
   id: string;
-  readings: QueuedReading[];
-  meterReadings: MeterReading[];
-  topicHashes: TopicHashEntry[];
-  deadLetters: DeadLetter[];
-  rejectedCounts: Map<string, number>;
 }
 
 /** Redis error replies that mean "not now" rather than "never": the batch is kept and retried. */
@@ -62,26 +60,30 @@ function refusedCommands(replies: Array<[error: Error | null, result: unknown]>,
   });
 }
 
-const RETRY_DELAYS_MS = [100, 250, 500, 1000, 2000];
+/** Transient failures are retried soon; a refusal that no retry fixes is retried at the last step until someone fixes Redis. */
+const RETRY_DELAYS_MS = [100, 250, 500, 1000, 2000, 5000];
+
+/** While Redis refuses every batch, the log says so again this often. */
+const REFUSAL_REMINDER_MS = 60_000;
 
 /** Two, so that encoding the next batch overlaps Redis applying the previous one. */
 const MAX_IN_FLIGHT = 2;
 
+/** A writer's progress marker outlives its process long enough for a restart to read it, then goes. */
+const PROGRESS_TTL_SECONDS = 86_400;
+
 /**
- * Holds accepted readings and dead letters until Redis has them. Up to two transactions are in
- * flight on the one connection, so the next batch is encoded while Redis applies the previous one;
- * whatever arrives meanwhile forms the next batch, so batches grow with load. Redis applies them
- * in order. After a failure the unconfirmed batches are retried in order until Redis answers;
- * each batch records its sequence number in the same transaction, so a batch whose reply was lost
- * is recognised as applied instead of being counted twice.
+ * Holds offered writes until Redis has them, and only then releases their messages: a publisher
+ * is acknowledged once its reading is in Redis, never before. Up to two transactions are in
+ * flight on the one connection, so the next batch is encoded while Redis applies the previous
+ * one; whatever arrives meanwhile forms the next batch, so batches grow with load. Redis applies
+ * them in order. After a failure the unconfirmed batches are retried in order until Redis
+ * answers; each transaction records its sequence number (and the source batches it completes,
+ * see WriteQueue) in the writer's progress marker, so a batch whose reply was lost is recognised
+ * as applied instead of being counted twice.
  */
 export class WriteBuffer {
-  private readings: QueuedReading[] = [];
-  private meterReadings: MeterReading[] = [];
-  private topicHashes: TopicHashEntry[] = [];
-  private deadLetters: DeadLetter[] = [];
-  private rejectedCounts = new Map<string, number>();
-  private waiting: Array<() => void> = [];
+  private readonly queue = new WriteQueue();
   /** Sent and not yet confirmed, oldest first. */
   private inFlight: Batch[] = [];
   private recovering = false;
@@ -89,64 +91,80 @@ export class WriteBuffer {
   private retryTimer: NodeJS.Timeout | null = null;
   private consecutiveFailures = 0;
   private fullSince: number | null = null;
+  private refusedSince: number | null = null;
+  private lastRefusalLog = 0;
   private batchSeq = 0;
   private readonly instanceId = randomBytes(6).toString('hex');
+  private readonly progressKey: string;
   private drainedListeners: Array<() => void> = [];
   lastError: string | null = null;
 
-  constructor(private readonly options: WriteBufferOptions) {}
+  constructor(private readonly options: WriteBufferOptions) {
+    this.progressKey = options.keys.writerProgress(options.writerId ?? this.instanceId);
+  }
+
+  /** The last source batch the writer `writerId` had in Redis, from its progress marker; -1 when none. */
+  static async appliedSourceSeq(redis: Redis, keys: KeySchema, writerId: string): Promise<number> {
+    return parseProgress(await redis.get(keys.writerProgress(writerId)))?.sourceSeq ?? -1;
+  }
 
   get buffered(): number {
-    let count = this.readings.length + this.meterReadings.length + this.topicHashes.length;
+    let count = this.queue.readingCount;
     for (const batch of this.inFlight) count += batch.readings.length + batch.meterReadings.length + batch.topicHashes.length;
     return count;
   }
 
   get hasRoom(): boolean {
-    return this.buffered < this.options.bufferLimit;
+    let held = this.queue.itemCount;
+    for (const batch of this.inFlight) held += batch.readings.length + batch.meterReadings.length + batch.topicHashes.length + batch.deadLetters.length;
+    return held < this.options.bufferLimit;
   }
 
+  /** Messages whose publishers wait for their writes. */
   get waitingPublishers(): number {
-    return this.waiting.length;
+    return this.queue.releaseCount + this.inFlight.reduce((sum, batch) => sum + batch.releases.length, 0);
   }
 
   get isFull(): boolean {
     return this.fullSince !== null;
   }
 
-  /**
-   * Takes the reading now; `release` is called at once while there is room, or later when there is,
-   * which holds back the publisher's socket (TCP backpressure) instead of dropping anything.
-   */
-  offerReading(reading: QueuedReading, release: () => void): void {
-    this.readings.push(reading);
-    if (this.hasRoom) release();
-    else this.holdPublisher(release);
-    this.scheduleFlush();
+  /** Why Redis refuses every batch, while it does: intake has stopped and nothing is acknowledged. */
+  get refusal(): string | null {
+    return this.refusedSince === null ? null : this.lastError;
   }
 
-  /** Like offerReading, for the readings of one meter payload; `release` null: the sender cannot be held (UDP). */
+  /** `release` is called once the reading is in Redis; null: the sender cannot be told (UDP, QoS 0 let go already). */
+  offerReading(reading: QueuedReading, release: (() => void) | null): void {
+    this.queue.addReading(reading, release);
+    this.offered();
+  }
+
+  /** The readings of one meter payload; released together once the last is written. */
   offerMeterReadings(readings: readonly MeterReading[], release: (() => void) | null): void {
-    for (const reading of readings) this.meterReadings.push(reading);
-    if (release) {
-      if (this.hasRoom) release();
-      else this.holdPublisher(release);
-    }
-    this.scheduleFlush();
+    this.queue.addMeterReadings(readings, release);
+    this.offered();
   }
 
-  /** Like offerReading, for a message a json-hash topic rule stores. */
-  offerTopicHash(entry: TopicHashEntry, release: () => void): void {
-    this.topicHashes.push(entry);
-    if (this.hasRoom) release();
-    else this.holdPublisher(release);
-    this.scheduleFlush();
+  /** A message a json-hash topic rule stores. */
+  offerTopicHash(entry: TopicHashEntry, release: (() => void) | null): void {
+    this.queue.addTopicHash(entry, release);
+    this.offered();
   }
 
-  offerDeadLetter(letter: DeadLetter): void {
-    this.rejectedCounts.set(letter.reason, (this.rejectedCounts.get(letter.reason) ?? 0) + 1);
-    this.deadLetters.push(letter);
-    if (this.deadLetters.length > this.options.deadLetterCap) this.deadLetters.shift();
+  /** A rejected message: released once it is counted and dead-lettered in Redis. */
+  offerDeadLetter(letter: DeadLetter, release: (() => void) | null): void {
+    this.queue.addDeadLetter(letter, release);
+    this.offered();
+  }
+
+  /** Messages offered from here to closeSourceBatch are never split across transactions (see WriteQueue). */
+  openSourceBatch(): void {
+    this.queue.openSourceBatch();
+  }
+
+  closeSourceBatch(seq: number): void {
+    this.queue.closeSourceBatch(seq);
     this.scheduleFlush();
   }
 
@@ -157,23 +175,24 @@ export class WriteBuffer {
     const timedOut = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
     await Promise.race([drained, timedOut]);
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    const waiting = this.queue.remaining();
     return {
-      thermostats: [...this.inFlight.flatMap((batch) => batch.readings), ...this.readings],
-      meters: [...this.inFlight.flatMap((batch) => batch.meterReadings), ...this.meterReadings],
-      topicHashes: [...this.inFlight.flatMap((batch) => batch.topicHashes), ...this.topicHashes],
+      thermostats: [...this.inFlight.flatMap((batch) => batch.readings), ...waiting.readings],
+      meters: [...this.inFlight.flatMap((batch) => batch.meterReadings), ...waiting.meterReadings],
+      topicHashes: [...this.inFlight.flatMap((batch) => batch.topicHashes), ...waiting.topicHashes],
     };
   }
 
   private isEmpty(): boolean {
-    return this.inFlight.length === 0 && !this.hasUnsent();
+    return this.inFlight.length === 0 && this.queue.isEmpty;
   }
 
-  private hasUnsent(): boolean {
-    return this.readings.length > 0 || this.meterReadings.length > 0 || this.topicHashes.length > 0 || this.deadLetters.length > 0 || this.rejectedCounts.size > 0;
+  private offered(): void {
+    if (!this.hasRoom) this.noteFull();
+    this.scheduleFlush();
   }
 
-  private holdPublisher(release: () => void): void {
-    this.waiting.push(release);
+  private noteFull(): void {
     if (this.fullSince !== null) return;
     this.fullSince = Date.now();
     this.options.log(
@@ -182,9 +201,8 @@ export class WriteBuffer {
     );
   }
 
-  private releasePublishers(): void {
-    while (this.waiting.length > 0 && this.hasRoom) this.waiting.shift()!();
-    if (this.fullSince === null || this.waiting.length > 0) return;
+  private noteRoom(): void {
+    if (this.fullSince === null || !this.hasRoom) return;
     this.options.log(`ingest buffer has room again after ${((Date.now() - this.fullSince) / 1000).toFixed(1)} s`);
     this.fullSince = null;
   }
@@ -199,35 +217,22 @@ export class WriteBuffer {
   }
 
   private sendMore(): void {
-    while (!this.recovering && this.inFlight.length < MAX_IN_FLIGHT && this.hasUnsent()) {
-      const batch = this.takeBatch();
+    while (!this.recovering && this.inFlight.length < MAX_IN_FLIGHT) {
+      const taken = this.queue.take(this.options.maxBatch);
+      if (!taken) break;
+      const seq = this.batchSeq++;
+      const batch: Batch = { ...taken, seq, id: `${this.instanceId}:${seq}` };
       this.inFlight.push(batch);
       void this.send(batch);
     }
     if (this.isEmpty()) this.notifyDrained();
   }
 
-  private takeBatch(): Batch {
-    const seq = this.batchSeq++;
-    const batch: Batch = {
-      seq,
-      id: `${this.instanceId}:${seq}`,
-      readings: this.readings.splice(0, this.options.maxBatch),
-      meterReadings: this.meterReadings.splice(0, this.options.maxBatch),
-      topicHashes: this.topicHashes.splice(0, this.options.maxBatch),
-      deadLetters: this.deadLetters,
-      rejectedCounts: this.rejectedCounts,
-    };
-    this.deadLetters = [];
-    this.rejectedCounts = new Map();
-    return batch;
-  }
-
   private async send(batch: Batch): Promise<void> {
     try {
       this.completed(batch, await this.apply(batch));
     } catch (error) {
-      this.failed(batch, error as Error);
+      this.failed(error as Error);
     }
   }
 
@@ -238,8 +243,8 @@ export class WriteBuffer {
       ...thermostatWrites(batch.readings, keys),
       ...meterWrites(batch.meterReadings, keys, this.options.bucketSeconds, Date.now()),
       ...topicHashWrites(batch.topicHashes, keys),
-      ...deadLetterWrites(batch.deadLetters, batch.rejectedCounts, keys, deadLetterCap),
-      ['set', keys.lastAppliedBatch, batch.id],
+      ...deadLetterWrites(batch.deadLetters, countByReason(batch.deadLetters), keys, deadLetterCap),
+      ['set', this.progressKey, formatProgress({ instanceId: this.instanceId, seq: batch.seq, sourceSeq: batch.sourceSeq }), 'EX', PROGRESS_TTL_SECONDS],
     ];
   }
 
@@ -265,34 +270,32 @@ export class WriteBuffer {
       this.lastError = commandErrors[0]!;
       this.options.log(`Redis refused ${commandErrors.length} command(s) of a batch: ${this.lastError}`);
     }
-    this.settle(batch);
+    this.inFlight = this.inFlight.filter((sent) => sent !== batch);
+    for (const release of batch.releases) release();
+    this.noteRoom();
+    if (!this.recovering) this.sendMore();
   }
 
-  private failed(batch: Batch, error: Error): void {
-    if (isPermanent(error)) {
-      this.dropped(batch, error);
-      return;
-    }
+  /** Nothing is dropped: the batches stay in flight and are retried, transient or not, and their publishers wait. */
+  private failed(error: Error): void {
     this.lastError = error.message;
     if (this.recovering) return;
     this.recovering = true;
-    this.options.log(`Redis write failed (${error.message}); holding ${this.buffered} readings and retrying`);
+    if (isPermanent(error)) this.noteRefusal(error);
+    else this.options.log(`Redis write failed (${error.message}); holding ${this.buffered} readings and retrying`);
     this.scheduleRecovery();
   }
 
-  /** Redis refused the whole transaction for a reason a retry cannot fix: say so, and move on. */
-  private dropped(batch: Batch, error: Error): void {
-    const count = batch.readings.length + batch.meterReadings.length + batch.topicHashes.length;
-    this.options.counters.dropped += count;
-    this.lastError = error.message;
-    this.options.log(`DROPPED ${count} readings: Redis refused their batch (${error.message})`);
-    this.settle(batch);
-  }
-
-  private settle(batch: Batch): void {
-    this.inFlight = this.inFlight.filter((sent) => sent !== batch);
-    this.releasePublishers();
-    if (!this.recovering) this.sendMore();
+  /** Redis refused a whole transaction for a reason no retry fixes by itself: stop intake loudly rather than drop. */
+  private noteRefusal(error: Error): void {
+    const now = Date.now();
+    this.refusedSince ??= now;
+    if (now - this.lastRefusalLog < REFUSAL_REMINDER_MS) return;
+    this.lastRefusalLog = now;
+    this.options.log(
+      `INTAKE STOPPED: Redis refuses every batch (${error.message}); ${this.buffered} readings are held and nothing more is acknowledged ` +
+        `until Redis takes them (retrying every ${RETRY_DELAYS_MS.at(-1)! / 1000} s)`,
+    );
   }
 
   private scheduleRecovery(): void {
@@ -317,20 +320,22 @@ export class WriteBuffer {
       }
     } catch (error) {
       this.lastError = (error as Error).message;
+      if (isPermanent(error as Error)) this.noteRefusal(error as Error);
       this.scheduleRecovery();
       return;
     }
-    this.options.log(`Redis is back; buffered readings are being written`);
+    this.options.log(this.refusedSince === null ? 'Redis is back; buffered readings are being written' : 'Redis takes batches again; intake resumed');
     this.recovering = false;
+    this.refusedSince = null;
+    this.lastRefusalLog = 0;
     this.consecutiveFailures = 0;
     this.sendMore();
   }
 
   /** The sequence number of the last batch of this buffer that Redis applied, or -1. */
   private async lastAppliedSeq(): Promise<number> {
-    const marker = await this.options.redis.get(this.options.keys.lastAppliedBatch);
-    const [instance, seq] = (marker ?? '').split(':');
-    return instance === this.instanceId ? Number(seq) : -1;
+    const progress = parseProgress(await this.options.redis.get(this.progressKey));
+    return progress?.instanceId === this.instanceId ? progress.seq : -1;
   }
 
   private notifyDrained(): void {
@@ -338,4 +343,27 @@ export class WriteBuffer {
     this.drainedListeners = [];
     for (const listener of listeners) listener();
   }
+}
+
+interface Progress {
+  /** The write buffer that wrote it: sequence numbers are its own. */
+  instanceId: string;
+  seq: number;
+  sourceSeq: number;
+}
+
+function formatProgress({ instanceId, seq, sourceSeq }: Progress): string {
+  return `${instanceId}:${seq}:${sourceSeq}`;
+}
+
+function parseProgress(value: string | null): Progress | null {
+  const [instanceId, seq, sourceSeq] = (value ?? '').split(':');
+  if (!instanceId || seq === undefined || sourceSeq === undefined) return null;
+  return { instanceId, seq: Number(seq), sourceSeq: Number(sourceSeq) };
+}
+
+function countByReason(letters: readonly DeadLetter[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const letter of letters) counts.set(letter.reason, (counts.get(letter.reason) ?? 0) + 1);
+  return counts;
 }

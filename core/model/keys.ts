@@ -31,7 +31,12 @@ export interface KeySchema {
   warningsChannel: string;
   deadLetters: string;
   rejectedCounts: string;
-  lastAppliedBatch: string;
+  /**
+   * STRING, with a TTL: how far one ingest writer got (`<buffer>:<batch>:<source batch>`), set in
+   * the same transaction as each batch's writes, so a retried batch or a replay after a crash is
+   * recognised as applied rather than counted twice.
+   */
+  writerProgress(writerId: string): string;
   /** The smart-meter namespace itself, for display. */
   namespace: string;
   /** LIST: one JSON reading per element, in ingest order. */
@@ -84,7 +89,7 @@ export function createKeySchema({
     warningsChannel: `${keyPrefix}${warningsChannel}`,
     deadLetters: `${keyPrefix}workbench:ingest:deadletters`,
     rejectedCounts: `${keyPrefix}workbench:ingest:rejected`,
-    lastAppliedBatch: `${keyPrefix}workbench:ingest:lastbatch`,
+    writerProgress: (writerId) => `${keyPrefix}workbench:ingest:writer:${writerId}`,
     namespace,
     energyBucket: (deviceId, bucketStart) => `${energyPrefix}${deviceId}:${bucketStart}`,
     parseEnergyBucket: (key) => parseBucketKey(key, energyPrefix),

@@ -1,9 +1,10 @@
-import type { Redis } from 'ioredis';
+import { ReplyError, type Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { IngestCounters } from '../../../core/ingest/ingest-figures.js';
 import type { QueuedReading } from '../../../core/ingest/queued-reading.js';
 import { WriteBuffer } from '../../../core/ingest/write-buffer.js';
 import { createKeySchema } from '../../../core/model/keys.js';
+import type { DeadLetter } from '../../../core/model/dead-letter-persist.js';
 
 /**
  * A stand-in for ioredis that records transactions and lets each test decide when and how they
@@ -35,8 +36,8 @@ class ScriptedRedis {
     else resolve(commands.map(() => [null, 'OK']));
   }
 
-  fail(message: string): void {
-    this.pending.shift()!.reject(new Error(message));
+  fail(error: string | Error): void {
+    this.pending.shift()!.reject(typeof error === 'string' ? new Error(error) : error);
   }
 }
 
@@ -53,7 +54,9 @@ const reading = (deviceId: string): QueuedReading => ({
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 
-function bufferWith(redis: ScriptedRedis, bufferLimit = 100) {
+const deadLetter = (reason: DeadLetter['reason']): DeadLetter => ({ reason, detail: 'not JSON', at: 0, topic: 'temp_readings', clientId: null, payload: '{', payloadBytes: 1 });
+
+function bufferWith(redis: ScriptedRedis, bufferLimit = 100, maxBatch = 1000) {
   const counters = new IngestCounters();
   const lines: string[] = [];
   const buffer = new WriteBuffer({
@@ -61,7 +64,7 @@ function bufferWith(redis: ScriptedRedis, bufferLimit = 100) {
     keys: createKeySchema({ keyPrefix: '' }),
     counters,
     bufferLimit,
-    maxBatch: 1000,
+    maxBatch,
     deadLetterCap: 10,
     bucketSeconds: 86_400,
     log: (line) => lines.push(line),
@@ -90,19 +93,78 @@ describe('WriteBuffer', () => {
     expect(counters.batches).toBe(3);
   });
 
-  it('holds publishers back once the buffer is full and lets them go when Redis catches up', async () => {
+  it('acknowledges each message only once the transaction holding its write is applied, in the order they arrived', async () => {
+    const redis = new ScriptedRedis();
+    const { buffer } = bufferWith(redis);
+    const released: string[] = [];
+    buffer.offerReading(reading('1'), () => released.push('1'));
+    buffer.offerDeadLetter(deadLetter('not-json'), () => released.push('rejected'));
+    await tick();
+    buffer.offerReading(reading('2'), () => released.push('2'));
+    await tick();
+    expect(released).toEqual([]);
+    redis.apply();
+    await tick();
+    expect(released).toEqual(['1', 'rejected']);
+    redis.apply();
+    await tick();
+    expect(released).toEqual(['1', 'rejected', '2']);
+  });
+
+  it('reports itself full past the buffer limit and has room again once Redis catches up', async () => {
     const redis = new ScriptedRedis();
     const { buffer, lines } = bufferWith(redis, 3);
-    const released: string[] = [];
-    for (const id of ['1', '2', '3', '4']) buffer.offerReading(reading(id), () => released.push(id));
+    for (const id of ['1', '2', '3', '4']) buffer.offerReading(reading(id), () => undefined);
     await tick();
-    expect(released).toEqual(['1', '2']);
     expect(buffer.isFull).toBe(true);
+    expect(buffer.hasRoom).toBe(false);
+    expect(buffer.waitingPublishers).toBe(4);
     expect(lines.some((line) => line.includes('FULL'))).toBe(true);
     redis.apply();
     await tick();
-    expect(released).toEqual(['1', '2', '3', '4']);
     expect(buffer.isFull).toBe(false);
+    expect(buffer.waitingPublishers).toBe(0);
+  });
+
+  it('stops intake loudly when Redis refuses every batch, acknowledges nothing meanwhile, and resumes once Redis takes them', async () => {
+    const redis = new ScriptedRedis();
+    const { buffer, counters, lines } = bufferWith(redis);
+    const released: string[] = [];
+    buffer.offerReading(reading('1'), () => released.push('1'));
+    await tick();
+    redis.fail(new ReplyError("EXECABORT Transaction discarded because of: -CROSSSLOT Keys in request don't hash to the same slot"));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(buffer.refusal).toContain('EXECABORT');
+    expect(lines.filter((line) => line.startsWith('INTAKE STOPPED'))).toHaveLength(1);
+    redis.fail(new ReplyError('EXECABORT Transaction discarded'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(lines.filter((line) => line.startsWith('INTAKE STOPPED'))).toHaveLength(1);
+    expect(released).toEqual([]);
+    expect(counters.dropped).toBe(0);
+    expect(buffer.buffered).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    redis.apply();
+    await tick();
+    expect(released).toEqual(['1']);
+    expect(buffer.refusal).toBeNull();
+    expect(lines.at(-1)).toContain('intake resumed');
+  });
+
+  it('never splits a source batch across transactions and records the last source batch each one completes', async () => {
+    const redis = new ScriptedRedis();
+    const { buffer } = bufferWith(redis, 100, 2);
+    buffer.openSourceBatch();
+    for (const id of ['1', '2', '3']) buffer.offerReading(reading(id), () => undefined);
+    buffer.closeSourceBatch(0);
+    buffer.openSourceBatch();
+    for (const id of ['4', '5']) buffer.offerReading(reading(id), () => undefined);
+    buffer.closeSourceBatch(1);
+    await tick();
+    const devicesOf = (transaction: unknown[][]) => JSON.parse(String(transaction.find((command) => command[0] === 'eval')!.find((arg) => String(arg).startsWith('{"z"')))) as { z: string[] };
+    expect(devicesOf(redis.transactions[0]!).z.filter((_, index) => index % 2 === 1)).toEqual(['1', '2', '3']);
+    expect(devicesOf(redis.transactions[1]!).z.filter((_, index) => index % 2 === 1)).toEqual(['4', '5']);
+    const progress = (transaction: unknown[][]) => String(transaction.find((command) => command[0] === 'set')![2]).split(':').at(-1);
+    expect(redis.transactions.map(progress)).toEqual(['0', '1']);
   });
 
   it('retries a failed batch and does not apply it twice when only the reply was lost', async () => {
