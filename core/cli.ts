@@ -31,9 +31,9 @@ async function serve(argv: string[]): Promise<void> {
   const reporter = reportFiguresPeriodically(stack);
   handleStopSignals({
     log,
-    stop: (signal) => {
+    stop: (reason) => {
       clearInterval(reporter);
-      log(`${signal}: stopping intake, flushing buffered readings, stopping Redis`);
+      log(`${reason}: stopping intake, flushing buffered readings, stopping Redis`);
       void stack.stop().then((report) => {
         log(report.unwritten === 0 ? 'stopped cleanly, nothing left unwritten' : `stopped; ${report.unwritten} readings saved to ${report.unwrittenFiles.join(' and ')}`);
         process.exit(0);
