@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config/load.js';
 import { SETTINGS } from './config/settings.js';
 import { Stack } from './app/stack.js';
+import { handleStopSignals } from './app/stop-signals.js';
 
 /** The built UI, from core/cli.ts or from its build beside main.js (out/main/cli.js). */
 const RENDERER_DIR = import.meta.url.endsWith('.ts') ? '../out/renderer/' : '../renderer/';
@@ -28,21 +29,21 @@ async function serve(argv: string[]): Promise<void> {
   log(`open ${addresses.http}`);
 
   const reporter = reportFiguresPeriodically(stack);
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) {
+  handleStopSignals({
+    log,
+    stop: (reason) => {
+      clearInterval(reporter);
+      log(`${reason}: stopping intake, flushing buffered readings, stopping Redis`);
+      void stack.stop().then((report) => {
+        log(report.unwritten === 0 ? 'stopped cleanly, nothing left unwritten' : `stopped; ${report.unwritten} readings saved to ${report.unwrittenFiles.join(' and ')}`);
+        process.exit(0);
+      });
+    },
+    force: (signal) => {
       log(`${signal} again: exiting without waiting for the flush`);
       process.exit(1);
-    }
-    stopping = true;
-    clearInterval(reporter);
-    log(`${signal}: stopping intake, flushing buffered readings, stopping Redis`);
-    const report = await stack.stop();
-    log(report.unwritten === 0 ? 'stopped cleanly, nothing left unwritten' : `stopped; ${report.unwritten} readings saved to ${report.unwrittenFiles.join(' and ')}`);
-    process.exit(0);
-  };
-  process.on('SIGINT', (signal) => void shutdown(signal));
-  process.on('SIGTERM', (signal) => void shutdown(signal));
+    },
+  });
 }
 
 /** Headless users see the pipeline's figures in the log; only while something is happening. */

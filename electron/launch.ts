@@ -28,9 +28,16 @@ function fetchElectron(): string | null {
   return null;
 }
 
+/**
+ * Electron runs in a process group of its own and gets stop signals from this launcher only: in
+ * ours, a signal to the group (Ctrl-C, `timeout`) would reach it twice, directly and forwarded, and
+ * a second quit while the first is flushing skips the flush. SIGHUP (the terminal closed) reaches
+ * only our group, so it is passed on as SIGTERM.
+ */
 function run(command: string, args: string[]): Promise<number> {
-  const child = spawn(command, args, { stdio: 'inherit' });
+  const child = spawn(command, args, { stdio: 'inherit', detached: true });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  process.on('SIGHUP', () => child.kill('SIGTERM'));
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 0)));
 }
 

@@ -22,6 +22,7 @@ import { createKeySchema } from '../model/keys.js';
 import { openRedis, redactUrl } from '../redis/connect.js';
 import { startEmbeddedRedis } from '../redis/embedded-redis.js';
 import { startHttpServer, type HttpServer } from '../server/http-server.js';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { FiguresSampler } from './figures-sampler.js';
 import { saveUnwritten, type StopReport } from './shutdown.js';
 import { StackBackend } from './stack-backend.js';
@@ -67,12 +68,14 @@ export class Stack {
     private readonly http: HttpServer,
     /** The per-launch token every API request carries. */
     readonly token: string,
+    private readonly dataDirLock: DataDirLock,
   ) {
     this.config = parts.config;
   }
 
   static async start(config: Config, { log, rendererDir, secretBox = secretBoxFromEnvironment() }: StackOptions): Promise<Stack> {
-    const cleanup: Cleanup = [];
+    const dataDirLock = await acquireDataDirLock(config.dataDir, log);
+    const cleanup: Cleanup = [() => dataDirLock.release()];
     try {
       const parts = await startParts(config, log, secretBox, cleanup);
       const inspection = await startInspection(await parts.connections.open(BUILT_IN_ID), { bucketSeconds: config.energy.bucketSeconds, s3: parts.energyArchive });
@@ -80,7 +83,7 @@ export class Stack {
       const backend = new StackBackend(parts, inspection, Date.now());
       const token = randomBytes(24).toString('base64url');
       const http = await startHttpServer({ backend, host: config.http.host, port: config.http.port, token, rendererDir, log });
-      const stack = new Stack(parts, backend, http, token);
+      const stack = new Stack(parts, backend, http, token, dataDirLock);
       const { mode } = config.emulator;
       if (mode === 'thermostats' || mode === 'all') await backend.controlEmulator({ action: 'start' });
       if (mode === 'meters' || mode === 'all') await backend.controlMeterEmulator({ action: 'start' });
@@ -119,7 +122,9 @@ export class Stack {
     await this.backend.closeInspection();
     await redis.quit().catch(() => redis.disconnect());
     await embeddedRedis?.stop();
-    return saveUnwritten(config.dataDir, unwritten, log);
+    const report = await saveUnwritten(config.dataDir, unwritten, log);
+    await this.dataDirLock.release();
+    return report;
   }
 }
 
@@ -127,7 +132,7 @@ export class Stack {
 async function startParts(config: Config, log: Log, secretBox: SecretBox, cleanup: Cleanup): Promise<StackParts> {
   const embeddedRedis = config.redis.url
     ? null
-    : await startEmbeddedRedis({ dataDir: config.dataDir, port: config.redis.port, persistence: config.redis.persistence, systemBinary: config.redis.systemBinary });
+    : await startEmbeddedRedis({ dataDir: config.dataDir, log, port: config.redis.port, persistence: config.redis.persistence, systemBinary: config.redis.systemBinary });
   if (embeddedRedis) cleanup.push(() => embeddedRedis.stop());
   const redisUrl = config.redis.url ?? embeddedRedis!.url;
   const keys = createKeySchema(config.model);

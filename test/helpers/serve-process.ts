@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { processTree } from './process-tree.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The tsx CLI that `npm run serve` uses, called directly: npx adds start-up time and its own stderr noise. */
@@ -24,7 +25,10 @@ export interface CliProcess {
   /** Resolves with the parsed `ready {...}` line; rejects if the process exits or times out first. */
   ready(timeoutMs?: number): Promise<ReadyAddresses>;
   exited: Promise<Exit>;
-  /** SIGKILL to the whole process group (tsx, node, embedded redis-server) if still running: for afterAll after a failed test. */
+  /**
+   * SIGKILL to the whole process group (tsx, node) and to everything it started (the embedded
+   * redis-server runs in a session of its own) if still running: for afterAll after a failed test.
+   */
   kill(): Promise<void>;
 }
 
@@ -34,6 +38,11 @@ export interface CliProcess {
  */
 export function runCli(args: string[]): CliProcess {
   return runInProject(TSX, ['core/cli.ts', ...args]);
+}
+
+/** `core/cli.ts <args>` in a single node process (tsx as a loader, as `npm start` does): child.pid is the server itself. */
+export function runCliInOneProcess(args: string[]): CliProcess {
+  return runInProject(process.execPath, ['--import', 'tsx', 'core/cli.ts', ...args]);
 }
 
 /** Runs `command <args>` the way runCli() does, with `extraEnv` on top (e.g. `npm run serve`). */
@@ -76,12 +85,17 @@ export function runInProject(command: string, args: string[], extraEnv: NodeJS.P
     ready,
     exited,
     kill: async () => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        return; // the group is already gone
+      const running = child.exitCode === null && child.signalCode === null;
+      // Once the child has exited its pid may belong to someone else: only its group is left to kill.
+      const started = running ? processTree(child.pid!).slice(1) : [];
+      for (const target of [-child.pid!, ...started]) {
+        try {
+          process.kill(target, 'SIGKILL');
+        } catch {
+          continue; // already gone
+        }
       }
-      if (child.exitCode === null && child.signalCode === null) await exited;
+      if (running) await exited;
     },
   };
 }
