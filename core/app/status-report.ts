@@ -5,6 +5,7 @@ import type { ActiveConnection } from '../api/connections.js';
 import type { MeterEmulatorStatus } from '../api/energy.js';
 import type { EmulatorStatus, PartStatus, StackStatus } from '../api/status.js';
 import type { TopicRule } from '../domain/topic-rule.js';
+import type { WorkerHealth } from '../ingest/ingest-thread.js';
 import { redactUrl } from '../redis/connect.js';
 import type { StackParts } from './stack-parts.js';
 
@@ -56,8 +57,15 @@ function redisPart({ redis, redisUrl, embeddedRedis }: StackParts): PartStatus {
 
 function ingestPart({ ingest, topicRules }: StackParts): PartStatus {
   if (!ingest) return stopped(NOTHING_WRITTEN);
-  if (ingest.failure) return { state: 'failed', address: null, detail: ingest.failure };
-  return running(null, `${describeTopicRules(topicRules.rules)}; UDP → energy buckets (worker thread)`);
+  if (ingest.failure) return { state: 'failed', address: null, detail: `the ingest worker is not running (${ingest.failure}); restarting it` };
+  const { refusal } = ingest.snapshot();
+  if (refusal) return { state: 'failed', address: null, detail: `INTAKE STOPPED: Redis refuses every batch (${refusal}); readings are held and nothing is acknowledged until Redis takes them` };
+  return running(null, `${describeTopicRules(topicRules.rules)}; UDP → energy buckets (worker thread)${describeRestarts(ingest.health)}`);
+}
+
+function describeRestarts({ restarts, lastCrash }: WorkerHealth): string {
+  if (!lastCrash) return '';
+  return `; worker restarted ${restarts}× (last ${new Date(lastCrash.at).toISOString()}: ${lastCrash.reason})`;
 }
 
 function archivePart({ config }: StackParts): PartStatus {

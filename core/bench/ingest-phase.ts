@@ -7,6 +7,7 @@ import { CLIMATES } from '../model/climate.js';
 import type { KeySchema } from '../model/keys.js';
 import { mainThreadCpuSeconds } from './proc-stats.js';
 import { startPublisher } from './publisher-runner.js';
+import type { PublisherResult } from './publisher-process.js';
 import { redisCpuSeconds } from './redis-cpu.js';
 
 export interface PhaseResult {
@@ -14,6 +15,9 @@ export interface PhaseResult {
   writtenPerSec: number;
   latencyP50Ms: number | null;
   latencyP99Ms: number | null;
+  /** publish→PUBACK as the publishers saw it, the worst of their processes; null at QoS 0 or with mqtt.js publishers. */
+  pubackP50Ms: number | null;
+  pubackP99Ms: number | null;
   published: number;
   written: number;
   /**
@@ -64,6 +68,7 @@ export async function ingestPhase(
   strategy: WriteStrategy,
   totalRate: number | 'max',
   target: PublisherTarget = { url: broker.url, connectionsPerProcess: 1 },
+  acknowledge: 'after-write' | 'on-receipt' = 'after-write',
 ): Promise<PhaseResult> {
   await redis.flushall();
   const config = configSchema.parse({});
@@ -75,6 +80,7 @@ export async function ingestPhase(
     energy: config.energy,
     listenUdp: false,
     strategy,
+    acknowledge,
     log: (line) => log(`  ingest: ${line}`),
   });
   const durationMs = settings.warmupMs + settings.measureMs + 500;
@@ -89,6 +95,7 @@ export async function ingestPhase(
       qos: settings.qos,
       devices: 5000,
       client: settings.client,
+      measureAfterMs: settings.warmupMs,
     }),
   );
   await Promise.all(publishers.map((publisher) => publisher.ready));
@@ -121,6 +128,7 @@ export async function ingestPhase(
     writtenPerSec: (end.written - start.written) / seconds,
     latencyP50Ms: end.latency.p50,
     latencyP99Ms: end.latency.p99,
+    ...worstPubackLatency(results),
     published,
     written: final.written,
     cpu: {
@@ -132,11 +140,24 @@ export async function ingestPhase(
   };
   log(
     `${name}: ${Math.round(result.writtenPerSec).toLocaleString('en')} readings/s written; latency p50 ${fmt(end.latency.p50)} ms, p99 ${fmt(end.latency.p99)} ms; ` +
+      `publish→PUBACK p50 ${fmt(result.pubackP50Ms)} ms, p99 ${fmt(result.pubackP99Ms)} ms; ` +
       `CPU cores: ingest process ${result.cpu.ingestProcess} (broker thread ${result.cpu.brokerThread ?? '–'}), redis ${result.cpu.redis}, publishers ${result.cpu.publishers}; ` +
+      `CPU per reading: ingest process ${perReadingUs(result.cpu.ingestProcess, result.writtenPerSec)} µs (broker thread ${perReadingUs(result.cpu.brokerThread, result.writtenPerSec)} µs), redis ${perReadingUs(result.cpu.redis, result.writtenPerSec)} µs; ` +
       `mean batch ${final.batches ? Math.round(final.written / final.batches) : '–'}; published ${published}, written ${final.written}, climate counters ${counted}`,
   );
   if (counted !== final.written) throw new Error(`climate counters (${counted}) do not add up to written readings (${final.written})`);
   return result;
+}
+
+function worstPubackLatency(results: readonly PublisherResult[]): Pick<PhaseResult, 'pubackP50Ms' | 'pubackP99Ms'> {
+  const measured = results.flatMap((result) => (result.pubackLatencyMs ? [result.pubackLatencyMs] : []));
+  if (measured.length === 0) return { pubackP50Ms: null, pubackP99Ms: null };
+  return { pubackP50Ms: Math.max(...measured.map((m) => m.p50)), pubackP99Ms: Math.max(...measured.map((m) => m.p99)) };
+}
+
+/** Cores used per reading written per second, as µs of CPU per reading. */
+function perReadingUs(cores: number | null, readingsPerSec: number): string {
+  return cores === null || readingsPerSec === 0 ? '–' : ((cores / readingsPerSec) * 1e6).toFixed(1);
 }
 
 async function climateTotal(redis: Redis, keys: KeySchema): Promise<number> {

@@ -23,6 +23,8 @@ export interface PublisherJob {
   devices: number;
   /** 'raw' pre-encodes packets (lean); 'mqtt.js' publishes through the emulator's client library. */
   client: 'raw' | 'mqtt.js';
+  /** publish→PUBACK latency is recorded for publishes sent this long after the go (the warm-up), raw client only. */
+  measureAfterMs?: number;
 }
 
 /** The parent's messages: the job, then the go once every publisher process is connected. */
@@ -35,6 +37,8 @@ export interface PublisherResult {
   acknowledged: number;
   /** CPU seconds this publisher process used while publishing. */
   cpuSeconds: number;
+  /** publish→PUBACK over the publishes sent after the warm-up; null for QoS 0 or the mqtt.js client. */
+  pubackLatencyMs: { p50: number; p99: number; samples: number } | null;
 }
 
 /** What a publisher needs from either client. */
@@ -44,6 +48,8 @@ interface Sender {
   bufferedBytes: number;
   send(count: number): void;
   close(): Promise<void>;
+  measureFrom?(at: number): void;
+  pubackLatenciesMs?: number[];
 }
 
 const POOL_SIZE = 20_000;
@@ -83,6 +89,7 @@ async function publish(job: PublisherJob): Promise<PublisherResult> {
   const cpuAtStart = process.cpuUsage();
   const started = performance.now();
   const deadline = started + job.durationMs;
+  for (const sender of senders) sender.measureFrom?.(started + (job.measureAfterMs ?? 0));
   await new Promise<void>((resolve) => {
     const tick = () => {
       const now = performance.now();
@@ -112,9 +119,17 @@ async function publish(job: PublisherJob): Promise<PublisherResult> {
     published: publishedSoFar(),
     acknowledged: senders.reduce((sum, sender) => sum + sender.acknowledged, 0),
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    pubackLatencyMs: job.qos === 0 ? null : percentiles(senders.flatMap((sender) => sender.pubackLatenciesMs ?? [])),
   };
   await Promise.all(senders.map((sender) => sender.close()));
   return result;
+}
+
+function percentiles(samples: number[]): PublisherResult['pubackLatencyMs'] {
+  if (samples.length === 0) return null;
+  const sorted = samples.sort((a, b) => a - b);
+  const at = (fraction: number) => sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
+  return { p50: at(0.5), p99: at(0.99), samples: sorted.length };
 }
 
 /** One after the other, as devices come online; the raw client's connections share one set of encoded packets. */

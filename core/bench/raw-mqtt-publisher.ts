@@ -11,7 +11,12 @@ import { connectRaw } from './raw-mqtt-connection.js';
 export class RawMqttPublisher {
   published = 0;
   acknowledged = 0;
+  /** publish→PUBACK in ms of each acknowledgement once measuring starts (see measureFrom). */
+  readonly pubackLatenciesMs: number[] = [];
   private nextMessageId = 1;
+  /** When each message id was last sent, from performance.now(). */
+  private readonly sentAt = new Float64Array(65_536);
+  private measuringFrom = Number.POSITIVE_INFINITY;
 
   private constructor(
     private readonly socket: Socket,
@@ -27,10 +32,21 @@ export class RawMqttPublisher {
     let publisher: RawMqttPublisher | null = null;
     // No PUBACK can come before the first PUBLISH, which needs the publisher.
     const socket = await connectRaw({ url, clientId, keepaliveSeconds: 0, ca }, (packet) => {
-      if (packet.cmd === 'puback' && publisher) publisher.acknowledged += 1;
+      if (packet.cmd === 'puback' && publisher) publisher.acknowledge(packet.messageId ?? 0);
     });
     publisher = new RawMqttPublisher(socket, packets, firstTemplate);
     return publisher;
+  }
+
+  /** Latencies of publishes sent from `at` (performance.now()) on are recorded. */
+  measureFrom(at: number): void {
+    this.measuringFrom = at;
+  }
+
+  private acknowledge(messageId: number): void {
+    this.acknowledged += 1;
+    const sentAt = this.sentAt[messageId]!;
+    if (sentAt >= this.measuringFrom) this.pubackLatenciesMs.push(performance.now() - sentAt);
   }
 
   get bufferedBytes(): number {
@@ -46,11 +62,16 @@ export class RawMqttPublisher {
     for (let i = 0; i < count; i++) total += templates[(first + i) % templates.length]!.length;
     const out = Buffer.allocUnsafe(total);
     let offset = 0;
+    const now = performance.now();
     for (let i = 0; i < count; i++) {
       const index = (first + i) % templates.length;
       const template = templates[index]!;
       template.copy(out, offset);
-      if (qos > 0) out.writeUInt16BE(this.takeMessageId(), offset + idOffsets[index]!);
+      if (qos > 0) {
+        const messageId = this.takeMessageId();
+        this.sentAt[messageId] = now;
+        out.writeUInt16BE(messageId, offset + idOffsets[index]!);
+      }
       offset += template.length;
     }
     this.socket.write(out);

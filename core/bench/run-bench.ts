@@ -112,16 +112,20 @@ export async function runBench(argv: string[]): Promise<void> {
 async function thermostatSuite(context: PhaseContext): Promise<Record<string, unknown>> {
   const { settings } = context;
   log(`thermostats: ${settings.publishers} publisher processes (${settings.client} client), QoS ${settings.qos}`);
-  const ingest = await ingestPhase(context, 'ingest (batched script)', 'batched', 'max');
+  const ingest = await ingestPhase(context, 'ingest (batched script, PUBACK after the write)', 'batched', 'max');
+  const earlyAck = await ingestPhase(context, 'ingest acknowledging on receipt (before PUBACK after the write)', 'batched', 'max', undefined, 'on-receipt');
   const baseline = await ingestPhase(context, 'baseline (MULTI per reading, awaited)', 'per-reading', 'max');
   const atRate = await ingestPhase(context, `ingest at ${settings.latencyRate} readings/s`, 'batched', settings.latencyRate);
   return {
     ingest_readings_per_s: Math.round(ingest.writtenPerSec),
+    ack_on_receipt_readings_per_s: Math.round(earlyAck.writtenPerSec),
     baseline_readings_per_s: Math.round(baseline.writtenPerSec),
     ratio: round(ingest.writtenPerSec / baseline.writtenPerSec, 2),
     latency_p50_ms: atRate.latencyP50Ms === null ? null : round(atRate.latencyP50Ms, 2),
     latency_p99_ms: atRate.latencyP99Ms === null ? null : round(atRate.latencyP99Ms, 2),
     latency_at_rate: settings.latencyRate,
+    puback_p50_ms_at_rate: atRate.pubackP50Ms === null ? null : round(atRate.pubackP50Ms, 2),
+    puback_p99_ms_at_rate: atRate.pubackP99Ms === null ? null : round(atRate.pubackP99Ms, 2),
     qos: settings.qos,
     publishers: settings.publishers,
     publisher_client: settings.client,

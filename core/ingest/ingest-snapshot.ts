@@ -13,6 +13,8 @@ export interface IngestSnapshot {
   bufferFull: boolean;
   waitingPublishers: number;
   lastError: string | null;
+  /** Why Redis refuses every batch, while it does: intake has stopped. */
+  refusal: string | null;
   latency: { p50: number | null; p99: number | null; samples: number };
   meterReadingsReceived: number;
   meterReadingsWritten: number;
@@ -34,6 +36,7 @@ export const EMPTY_INGEST_SNAPSHOT: IngestSnapshot = {
   bufferFull: false,
   waitingPublishers: 0,
   lastError: null,
+  refusal: null,
   latency: { p50: null, p99: null, samples: 0 },
   meterReadingsReceived: 0,
   meterReadingsWritten: 0,
@@ -48,6 +51,7 @@ export interface BufferState {
   isFull: boolean;
   waitingPublishers: number;
   lastError: string | null;
+  refusal: string | null;
 }
 
 export function snapshotOf(counters: IngestCounters, buffer: BufferState): IngestSnapshot {
@@ -63,6 +67,7 @@ export function snapshotOf(counters: IngestCounters, buffer: BufferState): Inges
     bufferFull: buffer.isFull,
     waitingPublishers: buffer.waitingPublishers,
     lastError: buffer.lastError,
+    refusal: buffer.refusal,
     latency: counters.latency.percentilesMs(),
     meterReadingsReceived: counters.meterReadingsReceived,
     meterReadingsWritten: counters.meterReadingsWritten,

@@ -20,6 +20,11 @@ export interface IngestThreadOptions {
   /** Open the meter datagram listener (in the worker) at energy.udpHost:udpPort. */
   listenUdp: boolean;
   strategy?: WriteStrategy;
+  /**
+   * 'after-write' is the product. 'on-receipt' lets publishers go as soon as their message is
+   * queued, as the workbench did before acknowledging after the write: the benchmark's baseline only.
+   */
+  acknowledge?: 'after-write' | 'on-receipt';
   log: (line: string) => void;
 }
 
@@ -279,7 +284,7 @@ export class IngestThread {
       setImmediate(() => this.flush());
     }
     const goesOn =
-      message.qos === 0 &&
+      (message.qos === 0 || this.options.acknowledge === 'on-receipt') &&
       this.strategy === 'batched' &&
       !this.latest.bufferFull &&
       this.latest.buffered + this.unacknowledged + this.pending.size < this.options.settings.bufferLimit;
