@@ -21,6 +21,7 @@ import { NOTHING_UNWRITTEN } from '../ingest/write-buffer.js';
 import { createKeySchema } from '../model/keys.js';
 import { openRedis, redactUrl } from '../redis/connect.js';
 import { startEmbeddedRedis } from '../redis/embedded-redis.js';
+import { refuseUnusableWriteTarget } from '../redis/write-target-check.js';
 import { startHttpServer, type HttpServer } from '../server/http-server.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { FiguresSampler } from './figures-sampler.js';
@@ -138,6 +139,8 @@ async function startParts(config: Config, log: Log, secretBox: SecretBox, cleanu
   const keys = createKeySchema(config.model);
   const redis = await openRedis(redisUrl, { connectionName: 'sensor-workbench:api' });
   cleanup.push(() => redis.quit().catch(() => redis.disconnect()));
+  // Before anything is written: a target that would refuse every batch stops the start instead.
+  if (!config.readOnly) await refuseUnusableWriteTarget(redisUrl, keys);
   const store = await ConnectionStore.open(join(config.dataDir, 'connections.json'), secretBox);
   const connections = await ConnectionManager.create(store, { ...builtInConnection(config, redisUrl, embeddedRedis !== null), client: redis });
   const devices = new DeviceRegistry(redis, keys);

@@ -33,6 +33,18 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
+export interface ConfiguredRedis extends HostPort {
+  /** redis://127.0.0.1:P as the default user. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface ReplicaPair {
+  master: ConfiguredRedis;
+  replica: ConfiguredRedis;
+  stop(): Promise<void>;
+}
+
 export interface SentinelGroup {
   masterName: string;
   sentinels: HostPort[];
@@ -185,6 +197,26 @@ export async function startSentinelGroup({
       master,
       failover,
     };
+  });
+}
+
+/** One redis-server with redis.conf lines of the test's own on top of the usual ones (`rename-command EVAL ""`, `maxmemory 100kb`, `user …`). */
+export async function startConfiguredRedis(config: string[]): Promise<ConfiguredRedis> {
+  return startTopology(async (launch) => {
+    const { port } = await launch({ config: (port) => [`port ${port}`, ...config] });
+    return { host: HOST, port, url: `redis://${HOST}:${port}` };
+  });
+}
+
+/** A master and a replica of it (replicaof, replica-read-only as by default); resolved once the replica is in sync. */
+export async function startReplicaPair(): Promise<ReplicaPair> {
+  return startTopology(async (launch) => {
+    const dataConfig = (port: number) => [`port ${port}`, 'repl-diskless-sync-delay 0'];
+    const master = await launch({ config: dataConfig });
+    const replica = await launch({ config: (port) => [...dataConfig(port), `replicaof ${HOST} ${master.port}`] });
+    await waitUntil('the replica to be in sync with the master', () => replicaInSync(replica.port, master.port), { timeoutMs: 20_000 });
+    const described = ({ port, stop }: RedisProcess): ConfiguredRedis => ({ host: HOST, port, url: `redis://${HOST}:${port}`, stop });
+    return { master: described(master), replica: described(replica) };
   });
 }
 
