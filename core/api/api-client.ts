@@ -1,5 +1,6 @@
+import type { z } from 'zod';
 import type { ConnectionInput } from './connections.js';
-import { ApiRequestError, readApiError } from './api-error.js';
+import { ApiRequestError, malformedAnswer, readApiError } from './api-error.js';
 import type { DeviceRegistrationRequest } from './devices.js';
 import type { BrokerPublishRequest } from './broker.js';
 import type { MeterEmulatorCommand } from './energy.js';
@@ -193,9 +194,12 @@ export class ApiClient {
     return this.call(routes.publishTestMessage, { body: message });
   }
 
-  /** Opens the live channel; `onFrame` gets at most four frames a second. Returns a handle to change topics or close. */
-  live(topics: LiveTopic[], onFrame: (frame: LiveFrame) => void, onState: (connected: boolean) => void): LiveConnection {
-    return new LiveConnection(this.endpoint, topics, onFrame, onState);
+  /**
+   * Opens the live channel; `onFrame` gets at most four frames a second, `onProblem` what arrived
+   * that is not a frame (it is dropped). Returns a handle to change topics or close.
+   */
+  live(topics: LiveTopic[], onFrame: (frame: LiveFrame) => void, onState: (connected: boolean) => void, onProblem: (message: string) => void = () => undefined): LiveConnection {
+    return new LiveConnection(this.endpoint, topics, { onFrame, onState, onProblem });
   }
 
   private async call<T extends Route>(route: T, request: RouteRequest<T>): Promise<RouteResponse<T>> {
@@ -212,19 +216,33 @@ export class ApiClient {
     const text = await response.text();
     let payload: unknown;
     try {
-      payload = text ? JSON.parse(text) : null;
+      // An empty body (a 204) is undefined, which only a z.void() answer accepts.
+      payload = text ? JSON.parse(text) : undefined;
     } catch {
       throw new ApiRequestError(response.status, { error: `HTTP ${response.status} from ${route.path}: not JSON (${text.slice(0, 80)})`, kind: 'unexpected' });
     }
     if (!response.ok) throw new ApiRequestError(response.status, readApiError(payload, `HTTP ${response.status} from ${route.path}`));
-    // The server is built from the same table and types; answers are trusted, not checked.
-    return payload as RouteResponse<T>;
+    const answer = parseWith<T['response']>(route.response, payload);
+    if (!answer.success) throw new ApiRequestError(response.status, malformedAnswer(`${route.method} ${route.path}`, answer.error));
+    return answer.data;
   }
+}
+
+/** Kept generic so the answer's type is the schema's own output. */
+function parseWith<S extends z.ZodType>(schema: S, payload: unknown): z.ZodSafeParseResult<z.output<S>> {
+  return schema.safeParse(payload);
 }
 
 const RECONNECT_MS = 1000;
 
-/** The live WebSocket, reconnecting after a second whenever it drops until closed. */
+export interface LiveListener {
+  onFrame(frame: LiveFrame): void;
+  onState(connected: boolean): void;
+  /** A message that is not a frame: not JSON, malformed (which field), or the server refusing a subscription. */
+  onProblem(message: string): void;
+}
+
+/** The live WebSocket, reconnecting after a second whenever it drops until closed; every frame is parsed with its schema. */
 export class LiveConnection {
   private socket: WebSocket | null = null;
   private closed = false;
@@ -233,8 +251,7 @@ export class LiveConnection {
   constructor(
     private readonly endpoint: ApiEndpoint,
     private topics: LiveTopic[],
-    private readonly onFrame: (frame: LiveFrame) => void,
-    private readonly onState: (connected: boolean) => void,
+    private readonly listener: LiveListener,
   ) {
     this.open();
   }
@@ -257,14 +274,28 @@ export class LiveConnection {
     const socket = new WebSocket(url);
     this.socket = socket;
     socket.onopen = () => {
-      this.onState(true);
+      this.listener.onState(true);
       this.send();
     };
-    socket.onmessage = (event) => this.onFrame(JSON.parse(String(event.data)) as LiveFrame);
+    socket.onmessage = (event) => this.receive(String(event.data));
     socket.onclose = () => {
-      this.onState(false);
+      this.listener.onState(false);
       if (!this.closed) this.retry = setTimeout(() => this.open(), RECONNECT_MS);
     };
+  }
+
+  private receive(data: string): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(data);
+    } catch {
+      this.listener.onProblem(`the live channel sent something that is not JSON (${data.slice(0, 80)})`);
+      return;
+    }
+    const frame = liveChannel.frame.safeParse(message);
+    if (frame.success) return this.listener.onFrame(frame.data);
+    const refusal = liveChannel.refusal.safeParse(message);
+    this.listener.onProblem(refusal.success ? `the live channel refused the subscription: ${refusal.data.error}` : malformedAnswer(liveChannel.path, frame.error).error);
   }
 
   private send(): void {

@@ -5,7 +5,7 @@ import { ERROR_KINDS, UPSTREAM_SERVICES, type ErrorKind, type UpstreamService } 
 export const apiErrorSchema = z.object({
   error: z.string(),
   kind: z.enum(ERROR_KINDS),
-  /** invalid-input: the parameter or body field to fix, e.g. `limit` or `rules.0.filter`. */
+  /** invalid-input: the parameter or body field to fix, e.g. `limit` or `rules.0.filter`; a malformed answer: the answer's field that is wrong. */
   field: z.string().optional(),
   /** unavailable: which service behind the API failed. */
   service: z.enum(UPSTREAM_SERVICES).optional(),
@@ -38,4 +38,15 @@ export class ApiRequestError extends Error {
 export function readApiError(payload: unknown, fallback: string): ApiError {
   const parsed = apiErrorSchema.safeParse(payload);
   return parsed.success ? parsed.data : { error: fallback, kind: 'unexpected' };
+}
+
+/**
+ * A successful answer (or live frame) that does not match its schema: a bug on one side, so
+ * 'unexpected', naming where it came from and the first field that is wrong (e.g. `figures.rates.at`).
+ */
+export function malformedAnswer(where: string, error: z.ZodError): ApiError {
+  const issue = error.issues[0];
+  const field = issue?.path.map(String).join('.') ?? '';
+  const what = field === '' ? 'the answer' : field;
+  return { error: `malformed answer from ${where}: ${what}: ${issue?.message ?? error.message}`, kind: 'unexpected', ...(field !== '' && { field }) };
 }

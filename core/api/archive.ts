@@ -4,90 +4,96 @@ import { decimalCursor, pageSize } from './query-params.js';
 /** The archive: status, pending buckets, archived objects, the S3 check. */
 
 /** Where archived buckets go; secrets are never part of it. */
-export interface ArchiveTarget {
-  endpoint: string | null;
-  region: string;
-  bucket: string;
-  keyPrefix: string;
-  pathStyle: boolean;
+export const archiveTargetSchema = z.object({
+  endpoint: z.string().nullable(),
+  region: z.string(),
+  bucket: z.string(),
+  keyPrefix: z.string(),
+  pathStyle: z.boolean(),
   /** 'explicit' (config file) or 'default-chain' (AWS_* variables, ~/.aws, roles). */
-  credentials: 'explicit' | 'default-chain';
-}
+  credentials: z.enum(['explicit', 'default-chain']),
+});
+export type ArchiveTarget = z.infer<typeof archiveTargetSchema>;
 
-export interface ArchiveProgress {
-  trigger: 'interval' | 'manual';
-  startedAt: number;
+export const archiveProgressSchema = z.object({
+  trigger: z.enum(['interval', 'manual']),
+  startedAt: z.number(),
   /** Stale buckets found so far; grows while the pending set is being scanned. */
-  bucketsTotal: number;
-  bucketsDone: number;
-  bucketsFailed: number;
+  bucketsTotal: z.number(),
+  bucketsDone: z.number(),
+  bucketsFailed: z.number(),
   /** Buckets left in Redis because a reading arrived while they were uploaded (archived next pass). */
-  bucketsLate: number;
-  readings: number;
+  bucketsLate: z.number(),
+  readings: z.number(),
   /** NDJSON bytes read from Redis and LZ4 bytes uploaded. */
-  bytesIn: number;
-  bytesOut: number;
-  scanComplete: boolean;
-}
+  bytesIn: z.number(),
+  bytesOut: z.number(),
+  scanComplete: z.boolean(),
+});
+export type ArchiveProgress = z.infer<typeof archiveProgressSchema>;
 
-export interface ArchiveRunSummary extends ArchiveProgress {
-  finishedAt: number;
+export const archiveRunSummarySchema = archiveProgressSchema.extend({
+  finishedAt: z.number(),
   /** bytesIn / bytesOut; null when nothing was archived. */
-  ratio: number | null;
-  error: string | null;
-}
+  ratio: z.number().nullable(),
+  error: z.string().nullable(),
+});
+export type ArchiveRunSummary = z.infer<typeof archiveRunSummarySchema>;
 
 /** GET /api/archive */
-export interface ArchiveStatus {
+export const archiveStatusSchema = z.object({
   /** False without an S3 bucket; `reason` says what to set. */
-  configured: boolean;
-  reason: string | null;
-  target: ArchiveTarget | null;
-  bucketSeconds: number;
-  graceSeconds: number;
-  intervalSeconds: number;
-  nextRunAt: number | null;
+  configured: z.boolean(),
+  reason: z.string().nullable(),
+  target: archiveTargetSchema.nullable(),
+  bucketSeconds: z.number(),
+  graceSeconds: z.number(),
+  intervalSeconds: z.number(),
+  nextRunAt: z.number().nullable(),
   /** SCARD of the pending set. */
-  pending: number;
-  running: ArchiveProgress | null;
-  lastRun: ArchiveRunSummary | null;
+  pending: z.number(),
+  running: archiveProgressSchema.nullable(),
+  lastRun: archiveRunSummarySchema.nullable(),
   /** Set while S3 fails: the error and when the next attempt is. */
-  failing: { error: string; since: number; retryAt: number } | null;
-}
+  failing: z.object({ error: z.string(), since: z.number(), retryAt: z.number() }).nullable(),
+});
+export type ArchiveStatus = z.infer<typeof archiveStatusSchema>;
 
 /** One entry of the pending set, as the Archive page lists them. */
-export interface PendingBucket {
-  key: string;
-  deviceId: string;
-  bucketStart: number;
+export const pendingBucketSchema = z.object({
+  key: z.string(),
+  deviceId: z.string(),
+  bucketStart: z.number(),
   /** LLEN */
-  readings: number;
-  stale: boolean;
-}
+  readings: z.number(),
+  stale: z.boolean(),
+});
+export type PendingBucket = z.infer<typeof pendingBucketSchema>;
 
 export const pendingBucketsQuery = z.object({ cursor: decimalCursor(), count: pageSize(1000, 100) });
 
 /** GET /api/archive/pending?cursor=0&count=100: one SSCAN step. */
-export interface PendingBuckets {
-  buckets: PendingBucket[];
-  cursor: string;
-}
+export const pendingBucketsSchema = z.object({ buckets: z.array(pendingBucketSchema), cursor: z.string() });
+export type PendingBuckets = z.infer<typeof pendingBucketsSchema>;
 
 export const archivedObjectsQuery = z.object({ after: z.string().min(1).max(1024).optional() });
 
 /** GET /api/archive/objects?after=key: one ListObjectsV2 page under energy/. */
-export interface ArchivedObjects {
-  objects: Array<{ key: string; bytes: number; lastModified: number }>;
+export const archivedObjectsSchema = z.object({
+  objects: z.array(z.object({ key: z.string(), bytes: z.number(), lastModified: z.number() })),
   /** Pass as `after` for the next page; null on the last one. */
-  next: string | null;
-}
+  next: z.string().nullable(),
+});
+export type ArchivedObjects = z.infer<typeof archivedObjectsSchema>;
 
-export type S3CheckStep = 'config' | 'dns' | 'connect' | 'tls' | 'credentials' | 'bucket' | 'write' | 'read' | 'delete';
+export const S3_CHECK_STEPS = ['config', 'dns', 'connect', 'tls', 'credentials', 'bucket', 'write', 'read', 'delete'] as const;
+export type S3CheckStep = (typeof S3_CHECK_STEPS)[number];
 
 /** POST /api/archive/test: each step until the first failure, which names the problem precisely. */
-export interface S3ConnectionCheck {
-  ok: boolean;
-  steps: Array<{ step: S3CheckStep; ok: boolean; detail: string; ms: number }>;
+export const s3ConnectionCheckSchema = z.object({
+  ok: z.boolean(),
+  steps: z.array(z.object({ step: z.enum(S3_CHECK_STEPS), ok: z.boolean(), detail: z.string(), ms: z.number() })),
   /** One sentence saying what is wrong and what to change; null when ok. */
-  problem: string | null;
-}
+  problem: z.string().nullable(),
+});
+export type S3ConnectionCheck = z.infer<typeof s3ConnectionCheckSchema>;

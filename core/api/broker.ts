@@ -1,61 +1,66 @@
 import { z } from 'zod';
 import { topicNameProblem } from '../domain/topic-filter.js';
+import { BROKER_PROTOCOLS } from './devices.js';
 import { pageSize } from './query-params.js';
 
 /** The bundled broker's live view: clients, topics, the test publish. */
 
 /** A client connected to the bundled broker. */
-export interface BrokerClientView {
-  id: string;
+export const brokerClientViewSchema = z.object({
+  id: z.string(),
   /** The listener it came in through. */
-  protocol: 'mqtt' | 'ws' | 'mqtts' | 'wss';
-  address: string | null;
+  protocol: z.enum(BROKER_PROTOCOLS),
+  address: z.string().nullable(),
   /** ms since epoch the connection was accepted. */
-  since: number;
-  tls: boolean;
+  since: z.number(),
+  tls: z.boolean(),
   /** The CN of the client certificate it presented; null without one. */
-  certificateCn: string | null;
+  certificateCn: z.string().nullable(),
   /** The registered device it authenticated as; null for anonymous clients and the workbench's own. */
-  deviceId: string | null;
+  deviceId: z.string().nullable(),
   /** The workbench's own client (an emulator). */
-  workbench: boolean;
+  workbench: z.boolean(),
   /** Messages the broker accepted from it. */
-  messagesIn: number;
-  lastMessageAt: number | null;
-}
+  messagesIn: z.number(),
+  lastMessageAt: z.number().nullable(),
+});
+export type BrokerClientView = z.infer<typeof brokerClientViewSchema>;
 
 export const brokerClientsQuery = z.object({ limit: pageSize(10_000, 1000) });
 
 /** GET /api/broker/clients?limit=: the longest-connected first. */
-export interface BrokerClientList {
+export const brokerClientListSchema = z.object({
   /** Clients connected; more than `clients` holds when the limit cut the list. */
-  total: number;
-  clients: BrokerClientView[];
-}
+  total: z.number(),
+  clients: z.array(brokerClientViewSchema),
+});
+export type BrokerClientList = z.infer<typeof brokerClientListSchema>;
 
 /** The start of a payload, as text or hex. */
-export interface PayloadPreview {
+export const payloadPreviewSchema = z.object({
   /** utf8: the text as published; hex: the bytes, as the payload is not printable text. */
-  encoding: 'utf8' | 'hex';
+  encoding: z.enum(['utf8', 'hex']),
   /** The first 512 bytes. */
-  text: string;
+  text: z.string(),
   /** The whole payload's size, bytes. */
-  size: number;
-  truncated: boolean;
-}
+  size: z.number(),
+  truncated: z.boolean(),
+});
+export type PayloadPreview = z.infer<typeof payloadPreviewSchema>;
 
 /** One topic published to since the broker started. */
-export interface BrokerTopicView {
-  topic: string;
-  messages: number;
+export const brokerTopicViewSchema = z.object({
+  topic: z.string(),
+  messages: z.number(),
   /** Messages per second over the last complete seconds (up to 10). */
-  ratePerSecond: number;
+  ratePerSecond: z.number(),
   /** Messages in each of the last 30 complete seconds, oldest first. */
-  recent: number[];
+  recent: z.array(z.number()),
   /** ms since epoch of the last message. */
-  lastAt: number;
-  lastPayload: PayloadPreview;
-}
+  lastAt: z.number(),
+  lastPayload: payloadPreviewSchema,
+});
+export type BrokerTopicView = z.infer<typeof brokerTopicViewSchema>;
 
 /** A test message is typed into a form: a longer topic or payload is a mistake, not a test. */
 export const MAX_TEST_TOPIC_CHARS = 1024;
@@ -64,17 +69,18 @@ export const MAX_TEST_PAYLOAD_BYTES = 65_536;
 export const brokerTopicsQuery = z.object({ prefix: z.string().max(MAX_TEST_TOPIC_CHARS).default(''), limit: pageSize(10_000, 1000) });
 
 /** GET /api/broker/topics?prefix=&limit=: topics in topic order ($SYS/ left out). */
-export interface BrokerTopicList {
-  topics: BrokerTopicView[];
+export const brokerTopicListSchema = z.object({
+  topics: z.array(brokerTopicViewSchema),
   /** Topics starting with the prefix; more than `topics` holds when the limit cut the list. */
-  matched: number;
+  matched: z.number(),
   /** Topics tracked, of at most maxTopics; topics idle for 5 minutes make room when it is full. */
-  tracked: number;
-  maxTopics: number;
+  tracked: z.number(),
+  maxTopics: z.number(),
   /** Messages on topics that arrived while the map was full: counted, not tracked. */
-  untrackedMessages: number;
-  at: number;
-}
+  untrackedMessages: z.number(),
+  at: z.number(),
+});
+export type BrokerTopicList = z.infer<typeof brokerTopicListSchema>;
 
 /**
  * POST /api/broker/publish: one message published by the workbench itself. The server also holds
@@ -102,12 +108,13 @@ function testTopicProblem(topic: string): string | null {
   return null;
 }
 
-export interface BrokerPublishResult {
-  topic: string;
+export const brokerPublishResultSchema = z.object({
+  topic: z.string(),
   /** Payload size, bytes. */
-  size: number;
-  qos: 0 | 1;
-  retain: boolean;
+  size: z.number(),
+  qos: z.literal([0, 1]),
+  retain: z.boolean(),
   /** ms since epoch the broker took it. */
-  at: number;
-}
+  at: z.number(),
+});
+export type BrokerPublishResult = z.infer<typeof brokerPublishResultSchema>;

@@ -6,20 +6,19 @@ import { z } from 'zod';
 export const consoleRequestSchema = z.strictObject({ line: z.string().max(1_000_000) });
 export type ConsoleRequest = z.infer<typeof consoleRequestSchema>;
 
-export interface ConsoleReply {
+export const consoleReplySchema = z.object({
   /** The arguments as parsed, first the command name. */
-  args: string[];
+  args: z.array(z.string()),
   /** The reply formatted as redis-cli prints it (`(integer) 3`, `1) "a"`, `(nil)`, `(error) …`). */
-  output: string;
+  output: z.string(),
   /** True when Redis answered with an error or the workbench refused the command. */
-  error: boolean;
+  error: z.boolean(),
   /** Why the workbench did not send it (read-only connection, blocking command, …); null when sent. */
-  refused: string | null;
-  elapsedMs: number;
-}
+  refused: z.string().nullable(),
+  elapsedMs: z.number(),
+});
+export type ConsoleReply = z.infer<typeof consoleReplySchema>;
 
 /** GET /api/console/examples: the source documents' redis-cli queries with this connection's key names. */
-export interface ConsoleExample {
-  title: string;
-  line: string;
-}
+export const consoleExampleSchema = z.object({ title: z.string(), line: z.string() });
+export type ConsoleExample = z.infer<typeof consoleExampleSchema>;

@@ -1,27 +1,28 @@
 import { z } from 'zod';
-import { DEVICE_AUTH_METHODS, DEVICE_KINDS, deviceIdSchema, type DeviceAuth, type DeviceKind } from '../domain/device.js';
-import { topicFilterSchema, topicRulesSchema, type TopicRule } from '../domain/topic-rule.js';
+import { DEVICE_AUTH_METHODS, DEVICE_KINDS, deviceIdSchema } from '../domain/device.js';
+import { topicFilterSchema, topicRuleSchema, topicRulesSchema } from '../domain/topic-rule.js';
 import { decimalCursor, pageSize } from './query-params.js';
 
 /** Devices on the bundled broker: registry, connection kits, refusals, topic rules in force. */
 
 /** A device registered on the bundled broker, as the API shows it: never a password or its hash. */
-export interface RegisteredDeviceView {
-  id: string;
-  kind: DeviceKind;
-  auth: DeviceAuth;
-  hasPassword: boolean;
+export const registeredDeviceViewSchema = z.object({
+  id: deviceIdSchema,
+  kind: z.enum(DEVICE_KINDS),
+  auth: z.enum(DEVICE_AUTH_METHODS),
+  hasPassword: z.boolean(),
   /** SHA-256 of the client certificate, lower-case hex; null for password devices. */
-  certificateFingerprint: string | null;
+  certificateFingerprint: z.string().nullable(),
   /** Topic filters it may publish to. */
-  publish: string[];
+  publish: z.array(z.string()),
   /** Topic filters its subscriptions must stay within. */
-  subscribe: string[];
+  subscribe: z.array(z.string()),
   /** ms since epoch. */
-  registered: number;
-  lastSeen: number | null;
-  lastAddress: string | null;
-}
+  registered: z.number(),
+  lastSeen: z.number().nullable(),
+  lastAddress: z.string().nullable(),
+});
+export type RegisteredDeviceView = z.infer<typeof registeredDeviceViewSchema>;
 
 export const registryPageQuery = z.object({
   cursor: decimalCursor('a cursor is the decimal number the previous page returned'),
@@ -29,10 +30,8 @@ export const registryPageQuery = z.object({
 });
 
 /** GET /api/devices/registry?cursor=&count=: one SSCAN page; cursor '0' when the listing is complete. */
-export interface RegisteredDevicePage {
-  cursor: string;
-  devices: RegisteredDeviceView[];
-}
+export const registeredDevicePageSchema = z.object({ cursor: z.string(), devices: z.array(registeredDeviceViewSchema) });
+export type RegisteredDevicePage = z.infer<typeof registeredDevicePageSchema>;
 
 export const registeredDeviceParams = z.object({ id: deviceIdSchema });
 
@@ -52,76 +51,82 @@ export const deviceRegistrationSchema = z.strictObject({
 export type DeviceRegistrationRequest = z.infer<typeof deviceRegistrationSchema>;
 
 /** One listener of the bundled broker. */
-export interface BrokerEndpoint {
-  protocol: 'mqtt' | 'ws' | 'mqtts' | 'wss';
-  url: string;
-  host: string;
-  port: number;
+export const BROKER_PROTOCOLS = ['mqtt', 'ws', 'mqtts', 'wss'] as const;
+
+export const brokerEndpointSchema = z.object({
+  protocol: z.enum(BROKER_PROTOCOLS),
+  url: z.string(),
+  host: z.string(),
+  port: z.number(),
   /** What a TLS listener does with client certificates; 'none' for plain listeners. */
-  clientCertificates: 'required' | 'optional' | 'none';
-}
+  clientCertificates: z.enum(['required', 'optional', 'none']),
+});
+export type BrokerEndpoint = z.infer<typeof brokerEndpointSchema>;
 
 /** Copy-paste commands that publish one reading as the device, with what the kit hands out. */
-export interface DeviceSnippets {
-  mosquittoPub: string;
-  mqttJs: string;
-}
+export const deviceSnippetsSchema = z.object({ mosquittoPub: z.string(), mqttJs: z.string() });
+export type DeviceSnippets = z.infer<typeof deviceSnippetsSchema>;
 
 /** The answer to POST /api/devices/registry: everything the device needs, its secrets shown this once. */
-export interface ConnectionKit {
-  device: RegisteredDeviceView;
+export const connectionKitSchema = z.object({
+  device: registeredDeviceViewSchema,
   /** A password device's password: stored only hashed, never shown again. */
-  password?: string;
+  password: z.string().optional(),
   /** A certificate device's files: <id>.crt, <id>.key and ca.crt. The key is kept nowhere else. */
-  certificate?: { cert: string; key: string; ca: string; fingerprint: string };
-  endpoints: BrokerEndpoint[];
-  snippets: DeviceSnippets;
-}
+  certificate: z.object({ cert: z.string(), key: z.string(), ca: z.string(), fingerprint: z.string() }).optional(),
+  endpoints: z.array(brokerEndpointSchema),
+  snippets: deviceSnippetsSchema,
+});
+export type ConnectionKit = z.infer<typeof connectionKitSchema>;
 
 /** POST /api/devices/registry/:id/password: the new password (the old one stops working at once). */
-export interface PasswordKit {
-  device: RegisteredDeviceView;
-  password: string;
-  endpoints: BrokerEndpoint[];
-  snippets: DeviceSnippets;
-}
+export const passwordKitSchema = z.object({
+  device: registeredDeviceViewSchema,
+  password: z.string(),
+  endpoints: z.array(brokerEndpointSchema),
+  snippets: deviceSnippetsSchema,
+});
+export type PasswordKit = z.infer<typeof passwordKitSchema>;
 
 /** GET /api/ingest/topic-rules: the rules in force, first match wins, with what each took. */
-export interface TopicRulesView {
-  rules: Array<TopicRule & { matched: number }>;
+export const topicRulesViewSchema = z.object({
+  rules: z.array(topicRuleSchema.extend({ matched: z.number() })),
   /** Messages since the rules were set that no rule matched. */
-  unrouted: number;
+  unrouted: z.number(),
   /** 'saved': from the Topic rules page (file); 'config': ingest.topicRules of the config, or its default. */
-  origin: 'saved' | 'config';
-  file: string;
+  origin: z.enum(['saved', 'config']),
+  file: z.string(),
   /** Why the rules cannot be changed (read-only mode), or null. */
-  locked: string | null;
+  locked: z.string().nullable(),
   /** The key a json-hash rule stores the messages of topic "<topic>" under, with the literal "<topic>" in it. */
-  hashKeyPattern: string;
-}
+  hashKeyPattern: z.string(),
+});
+export type TopicRulesView = z.infer<typeof topicRulesViewSchema>;
 
 /** PUT /api/ingest/topic-rules: the whole table, in order. */
 export const topicRulesUpdateSchema = z.strictObject({ rules: topicRulesSchema });
 export type TopicRulesUpdate = z.infer<typeof topicRulesUpdateSchema>;
 
 /** A connection, publish or subscription the broker refused. */
-export interface RefusalView {
+export const refusalViewSchema = z.object({
   /** ms since epoch. */
-  at: number;
-  action: 'connect' | 'publish' | 'subscribe' | 'packet';
-  clientId: string;
-  address: string | null;
-  deviceId: string | null;
+  at: z.number(),
+  action: z.enum(['connect', 'publish', 'subscribe', 'packet']),
+  clientId: z.string(),
+  address: z.string().nullable(),
+  deviceId: z.string().nullable(),
   /** The topic or filter; null for a connection. */
-  topic: string | null;
+  topic: z.string().nullable(),
   /** One word: wrong-password, publish-not-allowed, … */
-  code: string;
-  reason: string;
-}
+  code: z.string(),
+  reason: z.string(),
+});
+export type RefusalView = z.infer<typeof refusalViewSchema>;
 
 /** GET /api/devices/refusals: counts since the broker started, and the most recent refusals, newest first. */
-export interface RefusalSummary {
-  total: number;
-  byCode: Record<string, number>;
-  recent: RefusalView[];
-}
+export const refusalSummarySchema = z.object({
+  total: z.number(),
+  byCode: z.record(z.string(), z.number()),
+  recent: z.array(refusalViewSchema),
+});
+export type RefusalSummary = z.infer<typeof refusalSummarySchema>;

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import type { ClimateCounters, RecentEvents, WarningMessage } from './events.js';
-import type { StackStatus } from './status.js';
+import { climateCountersSchema, recentEventsSchema, warningMessageSchema } from './events.js';
+import { stackStatusSchema } from './status.js';
 
 /**
  * WebSocket /api/live?token=…: the client sends LiveSubscribe to choose topics; the server sends
- * LiveFrame at most four times a second, each carrying the subscribed topics.
+ * LiveFrame at most four times a second, each carrying the subscribed topics, or LiveRefusal for a
+ * subscribe message it could not read.
  */
 
 export const LIVE_TOPICS = ['status', 'events', 'climate', 'warnings'] as const;
@@ -13,13 +14,18 @@ export type LiveTopic = (typeof LIVE_TOPICS)[number];
 export const liveSubscribeSchema = z.strictObject({ subscribe: z.array(z.enum(LIVE_TOPICS)).max(LIVE_TOPICS.length) });
 export type LiveSubscribe = z.infer<typeof liveSubscribeSchema>;
 
-export interface LiveFrame {
-  at: number;
-  status?: StackStatus;
-  events?: RecentEvents;
-  climate?: ClimateCounters;
+export const liveFrameSchema = z.object({
+  at: z.number(),
+  status: stackStatusSchema.optional(),
+  events: recentEventsSchema.optional(),
+  climate: climateCountersSchema.optional(),
   /** Warnings received since the previous frame, oldest first (capped; see warningsDropped). */
-  warnings?: WarningMessage[];
+  warnings: z.array(warningMessageSchema).optional(),
   /** Warnings not sent because more arrived in one interval than a frame carries. */
-  warningsDropped?: number;
-}
+  warningsDropped: z.number().optional(),
+});
+export type LiveFrame = z.infer<typeof liveFrameSchema>;
+
+/** The answer to a subscribe message that is not JSON or not a subscription; the previous subscription stays. */
+export const liveRefusalSchema = z.object({ error: z.string() });
+export type LiveRefusal = z.infer<typeof liveRefusalSchema>;

@@ -4,7 +4,7 @@ import { z } from 'zod';
  * One HTTP route of the API as both sides read it: the server validates with its schemas and
  * registers it, the client builds its requests from it (core/api/routes.ts is the table).
  */
-export interface Route<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType, R = unknown> {
+export interface Route<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
   readonly method: HttpMethod;
   /** With `:name` for each path parameter. */
   readonly path: string;
@@ -15,23 +15,12 @@ export interface Route<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.
   readonly hasBody: boolean;
   /** The status of a successful answer; 204 answers carry no body. */
   readonly status: SuccessStatus;
-  readonly response: ResponseType<R>;
+  /** The successful answer's body; z.void() for a 204. The client parses every answer with it. */
+  readonly response: R;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export type SuccessStatus = 200 | 201 | 204;
-
-/**
- * The answer's type. Answers are not checked at run time: the client trusts the server, which is
- * built from the same types, so this carries the type only.
- */
-export interface ResponseType<R> {
-  readonly answers?: R;
-}
-
-export function responseType<R>(): ResponseType<R> {
-  return {};
-}
 
 /** What a route definition names; the parts left out take nothing. */
 interface RouteSpec {
@@ -41,7 +30,7 @@ interface RouteSpec {
   query?: z.ZodType;
   body?: z.ZodType;
   status?: SuccessStatus;
-  response: ResponseType<unknown>;
+  response: z.ZodType;
 }
 
 type PartOf<S, Name extends string, Absent> = S extends { [K in Name]: infer Schema extends z.ZodType } ? Schema : Absent;
@@ -54,7 +43,7 @@ const NO_BODY = z.unknown();
 /** A route of the table; the signature keeps each part's own schema type, the body fills in the parts left out. */
 export function route<const S extends RouteSpec>(
   spec: S,
-): Route<PartOf<S, 'params', typeof NO_PARAMS>, PartOf<S, 'query', typeof NO_QUERY>, PartOf<S, 'body', typeof NO_BODY>, S['response'] extends ResponseType<infer R> ? R : never>;
+): Route<PartOf<S, 'params', typeof NO_PARAMS>, PartOf<S, 'query', typeof NO_QUERY>, PartOf<S, 'body', typeof NO_BODY>, S['response']>;
 export function route(spec: RouteSpec): Route {
   return { params: NO_PARAMS, query: NO_QUERY, body: NO_BODY, hasBody: spec.body !== undefined, status: 200, ...spec };
 }
@@ -66,7 +55,8 @@ export interface RouteInput<T extends Route> {
   body: z.output<T['body']>;
 }
 
-export type RouteResponse<T extends Route> = T['response'] extends ResponseType<infer R> ? R : never;
+/** A successful answer, as the handler returns it and the client resolves with it. */
+export type RouteResponse<T extends Route> = z.output<T['response']>;
 
 /** A part whose fields may all be left out may itself be left out. */
 type RequestPart<Name extends string, S extends z.ZodType> = Record<never, never> extends z.input<S> ? { [K in Name]?: z.input<S> } : { [K in Name]: z.input<S> };

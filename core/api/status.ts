@@ -1,93 +1,100 @@
 import { z } from 'zod';
-import type { ActiveConnection } from './connections.js';
-import type { MeterEmulatorStatus } from './energy.js';
+import { activeConnectionSchema } from './connections.js';
+import { meterEmulatorStatusSchema } from './energy.js';
 import { EMULATOR_PRESET_NAMES } from '../domain/emulator-preset.js';
 
 /** GET /api/status and POST /api/emulator: the stack's parts, live figures and the thermostat emulator. */
 
-export type PartState = 'starting' | 'running' | 'stopped' | 'failed';
+export const PART_STATES = ['starting', 'running', 'stopped', 'failed'] as const;
+export type PartState = (typeof PART_STATES)[number];
 
-export interface PartStatus {
-  state: PartState;
-  address: string | null;
-  detail: string | null;
-}
+export const partStatusSchema = z.object({
+  state: z.enum(PART_STATES),
+  address: z.string().nullable(),
+  detail: z.string().nullable(),
+});
+export type PartStatus = z.infer<typeof partStatusSchema>;
 
-export interface IngestFigures {
+export const ingestFiguresSchema = z.object({
   /** Thermostat readings; meter readings are counted in the meterReadings* fields. */
-  received: number;
-  written: number;
-  rejected: number;
-  rejectedByReason: Record<string, number>;
-  buffered: number;
-  bufferLimit: number;
-  bufferFull: boolean;
+  received: z.number(),
+  written: z.number(),
+  rejected: z.number(),
+  rejectedByReason: z.record(z.string(), z.number()),
+  buffered: z.number(),
+  bufferLimit: z.number(),
+  bufferFull: z.boolean(),
   /** Publishers currently held back because the buffer is full. */
-  waitingPublishers: number;
-  dropped: number;
-  writeErrors: number;
-  lastError: string | null;
+  waitingPublishers: z.number(),
+  dropped: z.number(),
+  writeErrors: z.number(),
+  lastError: z.string().nullable(),
   /** Smart-meter readings (one datagram or MQTT payload carries several). */
-  meterReadingsReceived: number;
-  meterReadingsWritten: number;
+  meterReadingsReceived: z.number(),
+  meterReadingsWritten: z.number(),
   /** Meter datagrams and payloads rejected (their reasons are counted in rejectedByReason too). */
-  meterPayloadsRejected: number;
+  meterPayloadsRejected: z.number(),
   /** Datagrams dropped because the ingest buffer was full (UDP cannot be held back). */
-  meterDatagramsDropped: number;
-}
+  meterDatagramsDropped: z.number(),
+});
+export type IngestFigures = z.infer<typeof ingestFiguresSchema>;
 
-export interface RateSample {
+export const rateSampleSchema = z.object({
   /** ms since epoch at the end of the one-second interval. */
-  at: number;
-  receivedPerSec: number;
-  writtenPerSec: number;
-  rejectedPerSec: number;
-  redisCommandsPerSec: number | null;
-  meterWrittenPerSec: number;
-}
+  at: z.number(),
+  receivedPerSec: z.number(),
+  writtenPerSec: z.number(),
+  rejectedPerSec: z.number(),
+  redisCommandsPerSec: z.number().nullable(),
+  meterWrittenPerSec: z.number(),
+});
+export type RateSample = z.infer<typeof rateSampleSchema>;
 
-export interface LiveFigures {
-  ingest: IngestFigures;
-  rates: RateSample | null;
+export const liveFiguresSchema = z.object({
+  ingest: ingestFiguresSchema,
+  rates: rateSampleSchema.nullable(),
   /** Up to the last 120 one-second samples, oldest first, for charts. */
-  history: RateSample[];
-  latencyMs: { p50: number | null; p99: number | null; samples: number; windowSeconds: number };
-  mqttClients: number;
-}
+  history: z.array(rateSampleSchema),
+  latencyMs: z.object({ p50: z.number().nullable(), p99: z.number().nullable(), samples: z.number(), windowSeconds: z.number() }),
+  mqttClients: z.number(),
+});
+export type LiveFigures = z.infer<typeof liveFiguresSchema>;
 
-export interface EmulatorStatus {
-  running: boolean;
-  rate: number;
-  devices: number;
-  qos: 0 | 1;
-  published: number;
-  acknowledged: number;
+export const emulatorStatusSchema = z.object({
+  running: z.boolean(),
+  rate: z.number(),
+  devices: z.number(),
+  qos: z.literal([0, 1]),
+  published: z.number(),
+  acknowledged: z.number(),
   /** Ticks in which the broker was behind and the emulator held back. */
-  throttledTicks: number;
+  throttledTicks: z.number(),
   /** Share of readings forced hot; null is the document's uniform 1..110. */
-  hotShare: number | null;
-}
+  hotShare: z.number().nullable(),
+});
+export type EmulatorStatus = z.infer<typeof emulatorStatusSchema>;
 
-export interface StackStatus {
-  startedAt: number;
+export const stackStatusSchema = z.object({
+  startedAt: z.number(),
   /** The active connection takes no writes: the emulator, ingest and archive do not write to it, the console sends only reads. */
-  readOnly: boolean;
+  readOnly: z.boolean(),
   /** The connection every page reads from. */
-  connection: ActiveConnection;
-  parts: {
-    redis: PartStatus;
-    broker: PartStatus;
-    ingest: PartStatus;
-    emulator: PartStatus;
+  connection: activeConnectionSchema,
+  parts: z.object({
+    redis: partStatusSchema,
+    broker: partStatusSchema,
+    ingest: partStatusSchema,
+    emulator: partStatusSchema,
     /** The meter datagram listener. */
-    udp: PartStatus;
-    meterEmulator: PartStatus;
-    archive: PartStatus;
-  };
-  emulator: EmulatorStatus | null;
-  meterEmulator: MeterEmulatorStatus | null;
-  figures: LiveFigures;
-}
+    udp: partStatusSchema,
+    meterEmulator: partStatusSchema,
+    archive: partStatusSchema,
+  }),
+  emulator: emulatorStatusSchema.nullable(),
+  meterEmulator: meterEmulatorStatusSchema.nullable(),
+  figures: liveFiguresSchema,
+});
+export type StackStatus = z.infer<typeof stackStatusSchema>;
 
 export const emulatorCommandSchema = z.strictObject({
   action: z.enum(['start', 'stop', 'configure']),

@@ -1,3 +1,4 @@
 /** The source document's four climate bands, counted in climate:<name>. */
 
-export type ClimateName = 'hot' | 'warm' | 'cool' | 'cold';
+export const CLIMATE_NAMES = ['hot', 'warm', 'cool', 'cold'] as const;
+export type ClimateName = (typeof CLIMATE_NAMES)[number];

@@ -69,6 +69,7 @@ export function App({ client, origin, initialPage = 'overview', store: givenStor
       topicsRef.current,
       (frame) => store.applyFrame(frame),
       (connected) => store.setConnected(connected),
+      (problem) => store.setStatusError(problem),
     );
     liveRef.current = handle;
     return () => {

@@ -10,7 +10,7 @@ export type LiveHandle = Pick<LiveConnection, 'subscribe' | 'close'>;
  * component tests can pass a plain object.
  */
 export type WorkbenchClient = Omit<ApiClient, 'live'> & {
-  live(topics: LiveTopic[], onFrame: (frame: LiveFrame) => void, onState: (connected: boolean) => void): LiveHandle;
+  live(topics: LiveTopic[], onFrame: (frame: LiveFrame) => void, onState: (connected: boolean) => void, onProblem: (message: string) => void): LiveHandle;
 };
 
 export const ENDPOINT_STORAGE_KEY = 'sensor-workbench.endpoint';

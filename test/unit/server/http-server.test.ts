@@ -62,6 +62,14 @@ describe('the HTTP server against a fake backend', () => {
     expect({ status, body }).toEqual({ status: 204, body: null });
   });
 
+  it('rejects an answer that does not match its route\'s schema, naming the route and the field', async () => {
+    const broken = { ...RECENT, events: [{ deviceId: 'd1', timestamp: 'yesterday' }] };
+    const { client } = await serve(fakeBackend({ inspect: { recentEvents: async () => broken as unknown as RecentEvents } }));
+    const rejection = await client.recentEvents().catch((error: unknown) => error);
+    expect(rejection).toBeInstanceOf(ApiRequestError);
+    expect(rejection).toMatchObject({ status: 200, kind: 'unexpected', field: 'events.0.timestamp', message: expect.stringMatching(/^malformed answer from GET \/api\/events: events\.0\.timestamp: /) });
+  });
+
   it('answers 401 without the token, before the backend is asked', async () => {
     const recentEvents = vi.fn(async () => RECENT);
     await serve(fakeBackend({ inspect: { recentEvents } }));
