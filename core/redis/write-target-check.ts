@@ -54,8 +54,8 @@ export function writeTargetProbe(keys: KeySchema): RedisCommand[] {
     ['LPUSH', keys.deadLetters, ''],
     ['LTRIM', keys.deadLetters, 0, -1],
     ['HINCRBY', keys.rejectedCounts, PROBE_ID, 0],
-    ['SET', keys.lastAppliedBatch, ''],
-    ['GET', keys.lastAppliedBatch],
+    ['SET', keys.writerProgress(PROBE_ID), '', 'EX', 1],
+    ['GET', keys.writerProgress(PROBE_ID)],
     // The archiver (core/archive, core/model/energy-archive-persist.ts).
     ['SSCAN', keys.energyPending, 0],
     ['SCARD', keys.energyPending],

@@ -40,6 +40,6 @@ describe('the start-up probe of a write target', () => {
     const probe = writeTargetProbe(keys);
     expect(probe).toContainEqual(['ZADD', 'sw:SensorData', 0, 'write-check']);
     expect(probe).toContainEqual(['PUBLISH', 'sw:Warnings', '']);
-    expect(probe).toContainEqual(['SET', 'sw:workbench:ingest:lastbatch', '']);
+    expect(probe).toContainEqual(['SET', 'sw:workbench:ingest:writer:write-check', '', 'EX', 1]);
   });
 });
