@@ -63,17 +63,11 @@ export async function openListener(spec: ListenerSpec, accept: Accept, maxPacket
   };
 }
 
-/**
- * aedes reads a connection's next chunk only once every publish of the last one is acknowledged,
- * and that now waits for Redis: a larger read buffer lets one round trip carry more publishes.
- */
-const READ_HIGH_WATER_MARK = 1024 * 1024;
-
 function createListenerServer(spec: ListenerSpec, accept: Accept, maxMessageBytes: number | undefined): Server {
   switch (spec.protocol) {
     case 'mqtt':
       // noDelay: a PUBACK held back by Nagle waits for the publisher's next packet (10 ms at the bench's 10,000/s).
-      return createTcpServer({ highWaterMark: READ_HIGH_WATER_MARK, noDelay: true }, (socket) => acceptSocket(socket, 'mqtt', accept));
+      return createTcpServer({ noDelay: true }, (socket) => acceptSocket(socket, 'mqtt', accept));
     case 'mqtts':
       // Without noDelay Nagle holds the CONNACK's TLS record for the client's delayed ACK: 53 ms per connect instead of 10 (the HTTP servers set it already).
       return createTlsServer({ ...spec.tls.options, noDelay: true }, (socket) => acceptSocket(socket, 'mqtts', accept));
