@@ -7,6 +7,7 @@ import { acceptsConnections, freePort } from '../../helpers/free-port.js';
 import { isRunning, processTree } from '../../helpers/process-tree.js';
 import { redisClient } from '../../helpers/redis-client.js';
 import { runCliInOneProcess, type CliProcess } from '../../helpers/serve-process.js';
+import { waitUntil } from '../../helpers/wait-until.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
 let dataDir: TempDir | undefined;
@@ -96,6 +97,8 @@ describe.each([
     const reader = redisClient(after.redis);
     expect(await reader.get('sw-test:written-before-the-kill')).toBe('still here');
     reader.disconnect();
+    // A leftover redis-server was sent SIGTERM by the second start and may still be writing its data out.
+    await waitUntil('the killed workbench\'s processes to be gone', () => leftovers.filter(isRunning).length === 0, { timeoutMs: 10_000 }).catch(() => undefined);
     expect(leftovers.filter(isRunning), 'processes of the killed workbench still running').toEqual([]);
     const redisPort = Number(new URL(after.redis).port);
     await stop(second);

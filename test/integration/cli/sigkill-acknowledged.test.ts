@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../helpers/free-port.js';
 import { redisClient } from '../../helpers/redis-client.js';
 import { startRedisServer, type RedisServerProcess } from '../../helpers/redis-server-process.js';
-import { runCli, type CliProcess } from '../../helpers/serve-process.js';
+import { runCliInOneProcess, type CliProcess } from '../../helpers/serve-process.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 import { devicePayload } from '../../helpers/thermostat-payloads.js';
 import { waitUntil } from '../../helpers/wait-until.js';
@@ -75,7 +75,8 @@ describe('serve --redis-url killed with SIGKILL while QoS 1 publishers stream in
   it('has every reading it acknowledged in Redis after the restart, and takes the rest from the publishers again', async () => {
     const mqttPort = await freePort();
     const args = ['serve', '--data-dir', dataDir.path, '--redis-url', redis.url, '--mqtt-port', String(mqttPort), '--http-port', '0', '--udp-port', '0', '--emulate', 'none'];
-    serve = runCli(args);
+    // One process whose parent is this test, so that once killed it is reaped rather than left a zombie that seems to hold the data dir's lock.
+    serve = runCliInOneProcess(args);
     const { mqtt: brokerUrl } = await serve.ready();
     const names = Array.from({ length: PUBLISHERS }, (_, index) => `killed-${index}`);
     devices.push(...(await Promise.all(names.map((name) => startDevice(brokerUrl, name)))));
@@ -83,6 +84,7 @@ describe('serve --redis-url killed with SIGKILL while QoS 1 publishers stream in
 
     await waitUntil('a third of the readings acknowledged', () => devices.every((device) => device.acknowledged.size > READINGS_EACH / 3), { timeoutMs: 20_000 });
     await serve.kill();
+    await serve.exited;
     serve = null;
     const acknowledgedAtKill = devices.flatMap((device) => [...device.acknowledged]);
     const sentAtKill = devices.reduce((sum, device) => sum + device.sent.length, 0);
@@ -94,7 +96,7 @@ describe('serve --redis-url killed with SIGKILL while QoS 1 publishers stream in
       expect(acknowledgedAtKill.filter((_, index) => scores[index] === null)).toEqual([]);
       expect(sentAtKill, 'readings in flight when the process was killed').toBeGreaterThan(acknowledgedAtKill.length);
 
-      serve = runCli(args);
+      serve = runCliInOneProcess(args);
       await serve.ready();
       await Promise.all(streams);
       await waitUntil('every reading acknowledged after the restart', () => devices.every((device) => device.acknowledged.size === READINGS_EACH), { timeoutMs: 30_000 });
