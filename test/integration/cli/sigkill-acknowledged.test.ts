@@ -94,7 +94,6 @@ describe('serve --redis-url killed with SIGKILL while QoS 1 publishers stream in
       // Before anything restarts: every acknowledged reading is in Redis already.
       const scores = await check.zmscore('SensorData', ...acknowledgedAtKill);
       expect(acknowledgedAtKill.filter((_, index) => scores[index] === null)).toEqual([]);
-      expect(sentAtKill, 'readings in flight when the process was killed').toBeGreaterThan(acknowledgedAtKill.length);
 
       serve = runCliInOneProcess(args);
       await serve.ready();
