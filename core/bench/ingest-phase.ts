@@ -165,7 +165,7 @@ async function climateTotal(redis: Redis, keys: KeySchema): Promise<number> {
   return values.reduce((sum, value) => sum + Number(value ?? 0), 0);
 }
 
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+export async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!condition() && performance.now() < deadline) await sleep(20);
 }

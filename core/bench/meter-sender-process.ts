@@ -1,5 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { readingsDue } from '../emulator/publish-schedule.js';
+import { runLoadJob, type LoadControl } from './load-process.js';
 
 /**
  * A benchmark meter fleet in its own process: datagrams of one or more readings, in the source
@@ -20,10 +21,13 @@ export interface MeterSenderJob {
   readingsPerDatagram: number;
 }
 
-export interface MeterSenderResult {
+export interface MeterSenderProgress {
   /** Readings sent. */
   sent: number;
   sendErrors: number;
+}
+
+export interface MeterSenderResult extends MeterSenderProgress {
   cpuSeconds: number;
 }
 
@@ -39,7 +43,7 @@ export function benchMeterId(index: number): string {
   return `D704206${String(index).padStart(6, '0')}`;
 }
 
-async function send(job: MeterSenderJob): Promise<MeterSenderResult> {
+async function send(job: MeterSenderJob, control: LoadControl<MeterSenderProgress>): Promise<MeterSenderResult> {
   const { hostname, port } = new URL(job.udpUrl);
   const socket = createSocket({ type: 'udp4', sendBufferSize: 4 * 1024 * 1024 });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
@@ -57,6 +61,8 @@ async function send(job: MeterSenderJob): Promise<MeterSenderResult> {
   const onSent = (error: Error | null) => {
     if (error) sendErrors += 1;
   };
+  control.answerReports(() => ({ sent, sendErrors }));
+  await control.readyForGo();
   const cpuAtStart = process.cpuUsage();
   const started = performance.now();
   await new Promise<void>((resolve) => {
@@ -79,12 +85,4 @@ async function send(job: MeterSenderJob): Promise<MeterSenderResult> {
   return { sent, sendErrors, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
-process.once('message', (job: MeterSenderJob) => {
-  send(job).then(
-    (result) => process.send!(result, () => process.exit(0)),
-    (error: Error) => {
-      process.stderr.write(`meter sender failed: ${error.message}\n`);
-      process.exit(1);
-    },
-  );
-});
+runLoadJob('meter sender', send);

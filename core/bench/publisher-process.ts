@@ -2,6 +2,7 @@ import mqtt from 'mqtt';
 import { readingsDue } from '../emulator/publish-schedule.js';
 import { THERMOSTAT_TOPIC } from '../domain/topics.js';
 import { thermostatGenerator } from '../emulator/thermostat-generator.js';
+import { runLoadJob, type LoadControl } from './load-process.js';
 import { PublishTemplates, RawMqttPublisher } from './raw-mqtt-publisher.js';
 
 /**
@@ -27,18 +28,20 @@ export interface PublisherJob {
   measureAfterMs?: number;
 }
 
-/** The parent's messages: the job, then the go once every publisher process is connected. */
-export type ToPublisher = { type: 'job'; job: PublisherJob } | { type: 'go' };
-/** Ready once connected, so the bench's clock starts when publishing can, not when a process starts loading. */
-export type FromPublisher = { type: 'ready' } | { type: 'result'; result: PublisherResult };
-
-export interface PublisherResult {
+/** Where a publisher stands: what it published and had acknowledged so far. */
+export interface PublisherProgress {
   published: number;
   acknowledged: number;
+  /**
+   * publish→PUBACK of the acknowledgements since the previous report (or, the first time, since the
+   * warm-up); null for QoS 0, the mqtt.js client, or none in that time.
+   */
+  pubackLatencyMs: { p50: number; p99: number; samples: number } | null;
+}
+
+export interface PublisherResult extends PublisherProgress {
   /** CPU seconds this publisher process used while publishing. */
   cpuSeconds: number;
-  /** publish→PUBACK over the publishes sent after the warm-up; null for QoS 0 or the mqtt.js client. */
-  pubackLatencyMs: { p50: number; p99: number; samples: number } | null;
 }
 
 /** What a publisher needs from either client. */
@@ -78,14 +81,21 @@ async function mqttJsSender(url: string, clientId: string, pool: Buffer[], qos: 
   return sender;
 }
 
-async function publish(job: PublisherJob): Promise<PublisherResult> {
+async function publish(job: PublisherJob, control: LoadControl<PublisherProgress>): Promise<PublisherResult> {
   const next = thermostatGenerator({ devices: job.devices });
   const pool = Array.from({ length: POOL_SIZE }, () => Buffer.from(JSON.stringify(next())));
   const senders = await connectSenders(job, pool);
-  await readyForGo();
   const window = Math.ceil(MAX_UNACKED / senders.length);
   const unacked = (sender: Sender) => sender.published - sender.acknowledged;
   const publishedSoFar = () => senders.reduce((sum, sender) => sum + sender.published, 0);
+  const progress = (): PublisherProgress => ({
+    published: publishedSoFar(),
+    acknowledged: senders.reduce((sum, sender) => sum + sender.acknowledged, 0),
+    // Taking the samples out keeps a long soak's memory flat and makes each report cover its own interval.
+    pubackLatencyMs: job.qos === 0 ? null : percentiles(senders.flatMap((sender) => sender.pubackLatenciesMs?.splice(0) ?? [])),
+  });
+  control.answerReports(progress);
+  await control.readyForGo();
   const cpuAtStart = process.cpuUsage();
   const started = performance.now();
   const deadline = started + job.durationMs;
@@ -115,12 +125,7 @@ async function publish(job: PublisherJob): Promise<PublisherResult> {
   const settleDeadline = performance.now() + 10_000;
   while (senders.some((sender) => unacked(sender) > 0) && performance.now() < settleDeadline) await new Promise((r) => setTimeout(r, 20));
   const cpu = process.cpuUsage(cpuAtStart);
-  const result = {
-    published: publishedSoFar(),
-    acknowledged: senders.reduce((sum, sender) => sum + sender.acknowledged, 0),
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    pubackLatencyMs: job.qos === 0 ? null : percentiles(senders.flatMap((sender) => sender.pubackLatenciesMs ?? [])),
-  };
+  const result = { ...progress(), cpuSeconds: (cpu.user + cpu.system) / 1e6 };
   await Promise.all(senders.map((sender) => sender.close()));
   return result;
 }
@@ -160,25 +165,4 @@ function sendSpread(senders: Sender[], count: number, roomOf: (sender: Sender) =
   }
 }
 
-/** Tells the parent this process is connected and waits for its go. */
-function readyForGo(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once('message', () => resolve());
-    send({ type: 'ready' });
-  });
-}
-
-function send(message: FromPublisher, then: () => void = () => undefined): void {
-  process.send!(message, then);
-}
-
-process.once('message', (message: ToPublisher) => {
-  if (message.type !== 'job') throw new Error(`a publisher expects its job first, not ${message.type}`);
-  publish(message.job).then(
-    (result) => send({ type: 'result', result }, () => process.exit(0)),
-    (error: Error) => {
-      process.stderr.write(`publisher failed: ${error.message}\n`);
-      process.exit(1);
-    },
-  );
-});
+runLoadJob('publisher', publish);

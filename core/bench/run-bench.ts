@@ -9,6 +9,7 @@ import { openRedis } from '../redis/connect.js';
 import { startEmbeddedRedis } from '../redis/embedded-redis.js';
 import { runBrokerBench } from './broker-bench.js';
 import { ingestPhase, round, type BenchSettings, type PhaseContext } from './ingest-phase.js';
+import { parseSoakSettings, runSoak } from './soak-bench.js';
 import { runUiLoad } from './ui-load.js';
 import { runKeyBrowserBench } from './key-browser-bench.js';
 import { archivePhase, fillEnergyBuckets, meterIngestPhase, queryPhase, startBenchS3, type EnergyBenchContext } from './energy-bench.js';
@@ -25,8 +26,9 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
  * rate; the broker's idle connections and TLS against TCP; the energy path; the key browser.
  */
 export async function runBench(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: argv,
+    allowPositionals: true,
     options: {
       publishers: { type: 'string', default: '2' },
       seconds: { type: 'string', default: '10' },
@@ -47,6 +49,9 @@ export async function runBench(argv: string[]): Promise<void> {
       'key-runs': { type: 'string', default: '30' },
       'broker-connections': { type: 'string', default: '5000' },
       'broker-publishers': { type: 'string', default: '100' },
+      minutes: { type: 'string', default: '10' },
+      'soak-rate': { type: 'string', default: '10000' },
+      'meter-share': { type: 'string', default: '0.2' },
     },
   });
   if (values.ui) {
@@ -67,8 +72,10 @@ export async function runBench(argv: string[]): Promise<void> {
     latencyRate: Number(values['latency-rate']),
     client: values.client === 'mqtt.js' ? 'mqtt.js' : 'raw',
   };
-  const suite = values.suite;
-  if (!['all', 'thermostats', 'broker', 'energy', 'keys'].includes(suite)) throw new Error(`--suite must be all, thermostats, broker, energy or keys, not ${suite}`);
+  // `npm run bench -- soak` names the suite as a word; `--suite soak` says the same.
+  const suite = positionals[0] ?? values.suite;
+  if (positionals.length > 1) throw new Error(`bench takes one suite, not ${positionals.join(' ')}`);
+  if (!SUITES.includes(suite)) throw new Error(`the bench suite must be one of ${SUITES.join(', ')}, not ${suite}`);
   const keyBrowser = { keys: Number(values.keys), runs: Number(values['key-runs']), chromium: values.chromium, log };
   // The key browser brings its own Redis (filled, not persisted) and stack; nothing below is needed for it alone.
   if (suite === 'keys') {
@@ -80,8 +87,15 @@ export async function runBench(argv: string[]): Promise<void> {
   const redis = await openRedis(embedded.url, { connectionName: 'sensor-workbench:bench' });
   const broker = await startBroker({ host: '127.0.0.1', port: 0 });
   const keys = createKeySchema({ keyPrefix: '' });
-  log(`bench: redis ${embedded.binary} (AOF everysec); ${settings.measureMs / 1000} s measured after ${settings.warmupMs / 1000} s warm-up per ingest phase`);
   try {
+    if (suite === 'soak') {
+      log(`bench: redis ${embedded.binary} (AOF everysec)`);
+      const soak = await runSoak({ broker, redis, redisUrl: embedded.url, log }, parseSoakSettings(values));
+      log(JSON.stringify(soak));
+      if (soak.flat === false) process.exitCode = 1;
+      return;
+    }
+    log(`bench: redis ${embedded.binary} (AOF everysec); ${settings.measureMs / 1000} s measured after ${settings.warmupMs / 1000} s warm-up per ingest phase`);
     const figures = {
       ...((suite === 'all' || suite === 'thermostats') && (await thermostatSuite({ settings, broker, redis, redisUrl: embedded.url, keys, log }))),
       ...((suite === 'all' || suite === 'broker') &&
@@ -108,6 +122,9 @@ export async function runBench(argv: string[]): Promise<void> {
     await rm(dataDir, { recursive: true, force: true });
   }
 }
+
+/** `soak` runs alone (it takes minutes); `all` is every other suite. */
+const SUITES = ['all', 'thermostats', 'broker', 'energy', 'keys', 'soak'];
 
 async function thermostatSuite(context: PhaseContext): Promise<Record<string, unknown>> {
   const { settings } = context;

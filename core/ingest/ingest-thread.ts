@@ -150,6 +150,13 @@ export class IngestThread {
     return this.health.restarts === 0 ? this.latest : combineSnapshots(this.earlier, this.latest);
   }
 
+  /** The worker's V8 heap in use, in bytes; null while no worker runs. Its memory is part of the process's RSS, but not of its main heap. */
+  async workerHeapUsedBytes(): Promise<number | null> {
+    const worker = this.worker;
+    if (!worker) return null;
+    return (await worker.getHeapStatistics()).used_heap_size;
+  }
+
   resetLatency(): void {
     this.worker?.postMessage({ type: 'reset-latency' } satisfies ToIngestWorker);
   }
