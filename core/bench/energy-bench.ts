@@ -10,10 +10,10 @@ import { createS3Client } from '../archive/s3-client.js';
 import { configSchema, type Config } from '../config/schema.js';
 import { meterId, meterReading } from '../emulator/meter-generator.js';
 import type { WriteStrategy } from '../ingest/ingest.js';
-import { IngestThread } from '../ingest/ingest-thread.js';
 import { bucketStartOf } from '../model/energy-bucket.js';
 import type { KeySchema } from '../model/keys.js';
 import { EnergyQuery } from '../query/energy-query.js';
+import { startBenchIngest } from './ingest-phase.js';
 import { runMeterSender } from './publisher-runner.js';
 import { redisCpuSeconds } from './redis-cpu.js';
 
@@ -59,17 +59,7 @@ export async function meterIngestPhase(
   settings: MeterIngestSettings,
 ): Promise<MeterIngestResult> {
   await redis.flushall();
-  const config = configSchema.parse({ energy: { udpPort: 0 } });
-  const ingest = await IngestThread.start({
-    source: { subscribe: async () => async () => undefined },
-    redisUrl,
-    model: config.model,
-    settings: config.ingest,
-    energy: config.energy,
-    listenUdp: true,
-    strategy,
-    log: (line) => log(`  ingest: ${line}`),
-  });
+  const ingest = await startBenchIngest({ source: { subscribe: async () => async () => undefined }, redisUrl, listenUdp: true, strategy, log });
   const durationMs = settings.warmupMs + settings.measureMs + 500;
   const metersPerSender = Math.floor(settings.meters / settings.senders);
   const startTimestamp = bucketStartOf(Math.floor(Date.now() / 1000) - 30 * DAY, DAY);

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Broker } from '../broker/broker.js';
 import { configSchema } from '../config/schema.js';
 import type { WriteStrategy } from '../ingest/ingest.js';
-import { IngestThread } from '../ingest/ingest-thread.js';
+import { IngestThread, type IngestThreadOptions } from '../ingest/ingest-thread.js';
 import { CLIMATES } from '../model/climate.js';
 import type { KeySchema } from '../model/keys.js';
 import { mainThreadCpuSeconds } from './proc-stats.js';
@@ -53,6 +53,12 @@ export interface PublisherTarget {
   connectionsPerProcess: number;
 }
 
+/** The product's ingest with its default settings (meters on any free UDP port), logging under the bench's lines. */
+export function startBenchIngest(options: Pick<IngestThreadOptions, 'source' | 'redisUrl' | 'listenUdp' | 'strategy' | 'acknowledge' | 'log'>): Promise<IngestThread> {
+  const config = configSchema.parse({ energy: { udpPort: 0 } });
+  return IngestThread.start({ ...options, model: config.model, settings: config.ingest, energy: config.energy, log: (line) => options.log(`  ingest: ${line}`) });
+}
+
 /** The worker reports figures every 250 ms; waiting one interval makes a reading current. */
 const SNAPSHOT_INTERVAL_MS = 300;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -71,18 +77,7 @@ export async function ingestPhase(
   acknowledge: 'after-write' | 'on-receipt' = 'after-write',
 ): Promise<PhaseResult> {
   await redis.flushall();
-  const config = configSchema.parse({});
-  const ingest = await IngestThread.start({
-    source: broker,
-    redisUrl,
-    model: config.model,
-    settings: config.ingest,
-    energy: config.energy,
-    listenUdp: false,
-    strategy,
-    acknowledge,
-    log: (line) => log(`  ingest: ${line}`),
-  });
+  const ingest = await startBenchIngest({ source: broker, redisUrl, listenUdp: false, strategy, acknowledge, log });
   const durationMs = settings.warmupMs + settings.measureMs + 500;
   const rate = totalRate === 'max' ? 'max' : totalRate / settings.publishers;
   const publishers = Array.from({ length: settings.publishers }, () =>

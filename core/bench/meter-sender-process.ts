@@ -61,6 +61,8 @@ async function send(job: MeterSenderJob, control: LoadControl<MeterSenderProgres
   const onSent = (error: Error | null) => {
     if (error) sendErrors += 1;
   };
+  // A connected UDP socket hears ICMP "port unreachable" as an error event: the receiver went away, which a sender counts rather than dies of.
+  socket.on('error', () => (sendErrors += 1));
   control.answerReports(() => ({ sent, sendErrors }));
   await control.readyForGo();
   const cpuAtStart = process.cpuUsage();

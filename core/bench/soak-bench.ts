@@ -1,9 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Broker } from '../broker/broker.js';
-import { configSchema } from '../config/schema.js';
-import { IngestThread } from '../ingest/ingest-thread.js';
 import { bucketStartOf } from '../model/energy-bucket.js';
-import { waitUntil } from './ingest-phase.js';
+import { startBenchIngest, waitUntil } from './ingest-phase.js';
 import { startMeterSender, startPublisher } from './publisher-runner.js';
 import type { PublisherProgress } from './publisher-process.js';
 
@@ -77,16 +75,7 @@ const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
  */
 export async function runSoak({ broker, redis, redisUrl, log }: SoakContext, settings: SoakSettings): Promise<SoakResult> {
   await redis.flushall();
-  const config = configSchema.parse({ energy: { udpPort: 0 } });
-  const ingest = await IngestThread.start({
-    source: broker,
-    redisUrl,
-    model: config.model,
-    settings: config.ingest,
-    energy: config.energy,
-    listenUdp: true,
-    log: (line) => log(`  ingest: ${line}`),
-  });
+  const ingest = await startBenchIngest({ source: broker, redisUrl, listenUdp: true, log });
   const meterRate = Math.round(settings.rate * settings.meterShare);
   const thermostatRate = settings.rate - meterRate;
   const durationMs = settings.minutes * MINUTE_MS + 500;

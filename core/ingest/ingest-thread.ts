@@ -153,7 +153,8 @@ export class IngestThread {
   /** The worker's V8 heap in use, in bytes; null while no worker runs. Its memory is part of the process's RSS, but not of its main heap. */
   async workerHeapUsedBytes(): Promise<number | null> {
     const worker = this.worker;
-    if (!worker) return null;
+    // Worker#getHeapStatistics came with Node 22.16; on an older Node the figure is simply not there.
+    if (!worker || typeof worker.getHeapStatistics !== 'function') return null;
     return (await worker.getHeapStatistics()).used_heap_size;
   }
 
