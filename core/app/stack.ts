@@ -133,7 +133,7 @@ export class Stack {
 async function startParts(config: Config, log: Log, secretBox: SecretBox, cleanup: Cleanup): Promise<StackParts> {
   const embeddedRedis = config.redis.url
     ? null
-    : await startEmbeddedRedis({ dataDir: config.dataDir, log, port: config.redis.port, persistence: config.redis.persistence, systemBinary: config.redis.systemBinary });
+    : await startEmbeddedRedis({ dataDir: config.dataDir, log, port: config.redis.port, persistence: config.redis.persistence, fsync: config.redis.fsync, systemBinary: config.redis.systemBinary });
   if (embeddedRedis) cleanup.push(() => embeddedRedis.stop());
   const redisUrl = config.redis.url ?? embeddedRedis!.url;
   const keys = createKeySchema(config.model);

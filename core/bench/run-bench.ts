@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,6 +134,7 @@ async function thermostatSuite(context: PhaseContext): Promise<Record<string, un
   const earlyAck = await ingestPhase(context, 'ingest acknowledging on receipt (before PUBACK after the write)', 'batched', 'max', undefined, 'on-receipt');
   const baseline = await ingestPhase(context, 'baseline (MULTI per reading, awaited)', 'per-reading', 'max');
   const atRate = await ingestPhase(context, `ingest at ${settings.latencyRate} readings/s`, 'batched', settings.latencyRate);
+  const fsyncAlways = await withAppendFsync(context.redis, 'always', () => ingestPhase(context, 'ingest, embedded Redis with --redis-fsync always', 'batched', 'max'));
   return {
     ingest_readings_per_s: Math.round(ingest.writtenPerSec),
     ack_on_receipt_readings_per_s: Math.round(earlyAck.writtenPerSec),
@@ -143,6 +145,8 @@ async function thermostatSuite(context: PhaseContext): Promise<Record<string, un
     latency_at_rate: settings.latencyRate,
     puback_p50_ms_at_rate: atRate.pubackP50Ms === null ? null : round(atRate.pubackP50Ms, 2),
     puback_p99_ms_at_rate: atRate.pubackP99Ms === null ? null : round(atRate.pubackP99Ms, 2),
+    fsync_always_readings_per_s: Math.round(fsyncAlways.writtenPerSec),
+    fsync_always_puback_p99_ms: fsyncAlways.pubackP99Ms === null ? null : round(fsyncAlways.pubackP99Ms, 2),
     qos: settings.qos,
     publishers: settings.publishers,
     publisher_client: settings.client,
@@ -153,6 +157,17 @@ async function thermostatSuite(context: PhaseContext): Promise<Record<string, un
     cpu_cores_baseline_redis: baseline.cpu.redis,
     ingest_latency_p99_at_max_ms: ingest.latencyP99Ms === null ? null : round(ingest.latencyP99Ms, 1),
   };
+}
+
+/** Runs `phase` with the bench's Redis syncing its AOF as `--redis-fsync` would set it, then sets it back. */
+async function withAppendFsync<T>(redis: Redis, fsync: 'always', phase: () => Promise<T>): Promise<T> {
+  const [, before] = (await redis.config('GET', 'appendfsync')) as [string, string];
+  await redis.config('SET', 'appendfsync', fsync);
+  try {
+    return await phase();
+  } finally {
+    await redis.config('SET', 'appendfsync', before);
+  }
 }
 
 interface EnergySuiteSettings {

@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import { TLSSocket } from 'node:tls';
-import { Aedes, type Client } from 'aedes';
+import { Aedes, type Client, type PublishPacket } from 'aedes';
 import type { RefusalSnapshot } from '../devices/refusals.js';
 import type { MessageSource } from '../domain/message-source.js';
 import { BrokerAccess, type BrokerDevices, type BrokerLimits, type ClientTransport } from './broker-access.js';
@@ -90,7 +90,14 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const broker = await Aedes.createBroker({
     ...hooks,
     authorizePublish: (client, packet, callback) =>
-      hooks.authorizePublish!(client, packet, (error) => (error ? callback(error) : intake.take(packet, client?.id ?? null, () => callback(null)))),
+      hooks.authorizePublish!(client, packet, (error) => {
+        if (error) return callback(error);
+        const take = () => intake.take(packet, client?.id ?? null, () => callback(null));
+        if (packet.qos !== 2 || !client) return take();
+        // QoS 2 is exactly once, but aedes recognises a resent publish (same message id, no PUBREL
+        // yet) only after authorizePublish: without this check ingest would write it twice.
+        receivedBefore(broker, client, packet).then((seen) => (seen ? callback(null) : take()), take);
+      }),
   });
   const traffic = new BrokerTraffic();
   broker.on('publish', (packet, client) => traffic.record(packet.topic, packet.payload, client));
@@ -201,6 +208,16 @@ function describeClient(client: Client, transport: Transport, access: BrokerAcce
 function certificateCn(socket: TLSSocket): string | null {
   const cn: unknown = socket.getPeerCertificate()?.subject?.CN;
   return typeof cn === 'string' ? cn : null;
+}
+
+/** Whether aedes holds this QoS 2 publish already, waiting for its PUBREL: it was taken (and written) before. */
+function receivedBefore(aedes: Aedes, client: Client, packet: PublishPacket): Promise<boolean> {
+  // aedes' types leave the persistence out; aedes itself calls incomingGetPacket this way (handlers/publish.js).
+  const { persistence } = aedes as unknown as { persistence: { incomingGetPacket(client: Client, packet: PublishPacket): Promise<unknown> } };
+  return persistence.incomingGetPacket(client, packet).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Through the intake like a client's publish, so that ingest has it before subscribers do. */

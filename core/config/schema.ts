@@ -79,10 +79,20 @@ export const configSchema = z.strictObject({
       port: port.default(0),
       /** Append-only file in the data dir, so readings survive a restart of the app. */
       persistence: z.boolean().default(true),
+      /**
+       * When the embedded Redis syncs its append-only file to disk: every second (a Redis crash can
+       * lose the last second of acknowledged readings), or before it answers each write.
+       */
+      fsync: z.enum(['everysec', 'always']).default('everysec'),
       /** A redis-server binary to use instead of searching PATH (also REDISMS_SYSTEM_BINARY). */
       systemBinary: z.string().min(1).optional(),
     })
-    .prefault({}),
+    .prefault({})
+    .superRefine((redis, context) => {
+      if (redis.fsync !== 'always') return;
+      if (redis.url !== undefined) context.addIssue({ code: 'custom', path: ['fsync'], message: 'applies to the embedded Redis only; set appendfsync on the Redis of --redis-url itself' });
+      else if (!redis.persistence) context.addIssue({ code: 'custom', path: ['fsync'], message: 'needs --redis-persistence: without the append-only file there is nothing to sync' });
+    }),
   emulator: z
     .strictObject({
       mode: z.enum(['none', 'thermostats', 'meters', 'all']).default('none'),

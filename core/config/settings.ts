@@ -32,6 +32,7 @@ export const SETTINGS: readonly SettingSource[] = [
   { flag: 'redis-url', env: 'SW_REDIS_URL', path: 'redis.url', kind: 'string', help: 'use this Redis (redis:// or rediss://) instead of the embedded one' },
   { flag: 'redis-port', env: 'SW_REDIS_PORT', path: 'redis.port', kind: 'number', help: 'port of the embedded redis-server, 0 = any free port' },
   { flag: 'redis-persistence', env: 'SW_REDIS_PERSISTENCE', path: 'redis.persistence', kind: 'boolean', help: 'keep the embedded Redis data in the data dir (append-only file)' },
+  { flag: 'redis-fsync', env: 'SW_REDIS_FSYNC', path: 'redis.fsync', kind: 'string', help: 'when the embedded Redis syncs its append-only file: everysec (default) or always (before each write is acknowledged)' },
   { flag: 'redis-binary', env: 'REDISMS_SYSTEM_BINARY', path: 'redis.systemBinary', kind: 'string', help: 'redis-server binary to run (default: redis-server on PATH, else download)' },
   { flag: 'emulate', env: 'SW_EMULATE', path: 'emulator.mode', kind: 'string', help: 'start emulators: thermostats, meters, all or none' },
   { flag: 'rate', env: 'SW_RATE', path: 'emulator.rate', kind: 'number', help: 'emulated readings per second (default 2.75: 11 every 4 s)' },

@@ -12,6 +12,8 @@ export interface EmbeddedRedisOptions {
   /** 0 picks a free port. */
   port: number;
   persistence: boolean;
+  /** appendfsync with persistence on; everysec unless said. */
+  fsync?: 'everysec' | 'always';
   /** Explicit redis-server binary; otherwise redis-server on PATH, otherwise redis-memory-server's download. */
   systemBinary?: string | undefined;
 }
@@ -47,7 +49,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   await stopLeftoverRedis(redisDir, options.log ?? (() => undefined));
   const pidFile = ['--pidfile', join(redisDir, REDIS_PID_FILE)];
   const args = options.persistence
-    ? ['--dir', redisDir, ...pidFile, '--appendonly', 'yes', '--appendfsync', 'everysec']
+    ? ['--dir', redisDir, ...pidFile, '--appendonly', 'yes', '--appendfsync', options.fsync ?? 'everysec']
     : ['--dir', redisDir, ...pidFile];
   let server: RedisMemoryServer;
   try {

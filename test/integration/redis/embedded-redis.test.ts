@@ -16,8 +16,8 @@ afterEach(async () => {
   dataDir = null;
 });
 
-async function start(persistence: boolean): Promise<EmbeddedRedis> {
-  running = await startEmbeddedRedis({ dataDir: dataDir!.path, port: 0, persistence });
+async function start(persistence: boolean, fsync?: 'everysec' | 'always'): Promise<EmbeddedRedis> {
+  running = await startEmbeddedRedis({ dataDir: dataDir!.path, port: 0, persistence, ...(fsync && { fsync }) });
   return running;
 }
 
@@ -44,6 +44,15 @@ describe('embedded Redis', () => {
     expect(await withClient(redis.url, (client) => client.ping())).toBe('PONG');
     await stop();
     expect(await acceptsConnections(Number(url.port))).toBe(false);
+  });
+
+  it('syncs its append-only file every second by default, or before each write is answered with fsync always', async () => {
+    dataDir = await makeTempDir('sw-embedded-');
+    const everySecond = await start(true);
+    expect(await withClient(everySecond.url, (client) => client.config('GET', 'appendfsync'))).toEqual(['appendfsync', 'everysec']);
+    await stop();
+    const always = await start(true, 'always');
+    expect(await withClient(always.url, (client) => client.config('GET', 'appendfsync'))).toEqual(['appendfsync', 'always']);
   });
 
   it('keeps its data in the data dir across a restart when persistence is on', async () => {

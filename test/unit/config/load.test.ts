@@ -94,6 +94,12 @@ describe('loadConfig', () => {
       expect(message).toMatch(/emulator\.mode.*sideways.*thermostats/);
     });
 
+    it('--redis-fsync always where there is no append-only file of ours to sync', () => {
+      expect(configError(() => load(['--redis-fsync', 'always', '--redis-persistence', 'false']))).toMatch(/redis\.fsync.*needs --redis-persistence/);
+      expect(configError(() => load(['--redis-fsync', 'always', '--redis-url', 'redis://127.0.0.1:6379']))).toMatch(/redis\.fsync.*embedded Redis only/);
+      expect(configError(() => load(['--redis-fsync', 'sometimes']))).toMatch(/redis\.fsync.*sometimes.*everysec.*always/);
+    });
+
     it('a bad value from the environment names the variable', () => {
       const message = configError(() => load([], { SW_RATE: '-1' }));
       expect(message).not.toContain('\n');
