@@ -21,11 +21,15 @@ let server: TestRedis;
 let redis: Redis;
 let pipeline: IngestThreadPipeline;
 let publisher: MqttClient;
+/** How long the first worker took to start, the same work a restart does. */
+let firstStartMs: number;
 
 beforeAll(async () => {
   server = await startTestRedis();
   redis = redisClient(server.url);
+  const startedAt = Date.now();
   pipeline = await startIngestThreadPipeline(server.url);
+  firstStartMs = Date.now() - startedAt;
   publisher = await connectPublisher(pipeline.broker.url);
 });
 
@@ -58,7 +62,9 @@ describe('the ingest worker thread killed mid-stream', () => {
     await killWorker(pipeline.ingest);
     await waitUntil('the worker restarted', () => pipeline.ingest.health.restarts === 1 && pipeline.ingest.failure === null, { timeoutMs: 5000, intervalMs: 10 });
     const restartMs = Date.now() - killedAt;
-    expect(restartMs).toBeLessThan(1000);
+    // Within a second; a worker loading its modules through tsx on a machine busy with the rest of
+    // the suite can take longer than that just to start, which the first start shows.
+    expect(restartMs).toBeLessThan(Math.max(1000, 1.5 * firstStartMs));
     expect(pipeline.ingest.health.lastCrash?.reason).toMatch(/exited/);
     expect(pipeline.log.join('\n')).toMatch(/INGEST WORKER CRASHED/);
 
@@ -72,6 +78,6 @@ describe('the ingest worker thread killed mid-stream', () => {
       return latest.buffered === 0 && latest.written > 0 && latest;
     });
     expect(snapshot.written).toBeLessThanOrEqual(READINGS);
-    console.log(`worker killed mid-stream: restarted in ${restartMs} ms; ${READINGS} readings in Redis once each, written counted ${snapshot.written}`);
+    console.log(`worker killed mid-stream: restarted in ${restartMs} ms (first start ${firstStartMs} ms); ${READINGS} readings in Redis once each, written counted ${snapshot.written}`);
   });
 });
