@@ -100,6 +100,8 @@ export const brokerPublishRequestSchema = z.strictObject({
   retain: z.boolean().default(false),
 });
 export type BrokerPublishRequest = z.input<typeof brokerPublishRequestSchema>;
+/** A publish request as the server reads it, qos and retain filled in. */
+export type BrokerTestMessage = z.output<typeof brokerPublishRequestSchema>;
 
 function testTopicProblem(topic: string): string | null {
   const problem = topicNameProblem(topic);

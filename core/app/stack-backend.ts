@@ -1,15 +1,12 @@
 import type { ArchivedObjects, ArchiveStatus, PendingBuckets, S3ConnectionCheck } from '../api/archive.js';
+import type { BrokerClientList, BrokerPublishResult, BrokerTestMessage, BrokerTopicList } from '../api/broker.js';
 import type { ActiveConnection } from '../api/connections.js';
-import type { TopicRulesView } from '../api/devices.js';
+import type { ConnectionKit, DeviceRegistrationRequest, PasswordKit, RegisteredDevicePage, TopicRulesView } from '../api/devices.js';
 import type { EnergyReadings, EnergySeries, MeterEmulatorCommand, MeterEmulatorStatus, MeterList } from '../api/energy.js';
 import type { EmulatorCommand, EmulatorStatus, StackStatus } from '../api/status.js';
-import type { ListenerAddress } from '../broker/broker-listeners.js';
-import { reachableFromDevices } from '../broker/lan-address.js';
-import type { DemoCa } from '../certificates/certificate-authority.js';
 import { BUILT_IN_ID, type ConnectionManager } from '../connections/connection-manager.js';
 import { startInspection, stopInspection, type Inspection } from '../connections/inspection.js';
 import type { RefusalSnapshot } from '../devices/refusals.js';
-import type { DeviceRegistry } from '../devices/device-registry.js';
 import { Conflict } from '../domain/errors.js';
 import type { TopicRule } from '../domain/topic-rule.js';
 import { MeterEmulator } from '../emulator/meter-emulator.js';
@@ -18,15 +15,19 @@ import { ThermostatEmulator } from '../emulator/thermostat-emulator.js';
 import { TopicRouter } from '../ingest/topic-rules.js';
 import { listMeters } from '../query/meters.js';
 import { ReadOnlyRefusal } from '../redis/command-table.js';
-import type { ApiBackend, InspectBackend, LiveBroker } from '../server/api-backend.js';
+import type { ApiBackend, InspectBackend } from '../server/api-backend.js';
+import { brokerView, type BrokerView } from './broker-view.js';
+import { deviceEnrollment, type DeviceEnrollment } from './device-enrollment.js';
 import { inspectBackend } from './inspect-backend.js';
 import type { StackParts } from './stack-parts.js';
 import { describeTopicRules, stackStatus } from './status-report.js';
 
 /**
  * What the API does, on the running parts: switch connections, run the emulators, read energy and
- * the archive, change topic rules. It holds the state the use cases change (the connection the
- * pages read from, the emulators); the Stack starts and stops the parts underneath.
+ * the archive, change topic rules; registering devices and the broker's live view are use cases of
+ * their own (device-enrollment.ts, broker-view.ts) on the same parts. It holds the state the use
+ * cases change (the connection the pages read from, the emulators); the Stack starts and stops the
+ * parts underneath.
  */
 export class StackBackend implements ApiBackend {
   private emulator: ThermostatEmulator | null = null;
@@ -34,7 +35,8 @@ export class StackBackend implements ApiBackend {
   private inspecting: Inspection;
   /** A switch in progress: the next waits for it, so two quick choices end on the last one. */
   private switching: Promise<unknown> = Promise.resolve();
-  readonly devices: DeviceRegistry;
+  private readonly enrollment: DeviceEnrollment;
+  private readonly brokerView: BrokerView;
   /** The read side the pages call, always on the connection active at the time of the request. */
   readonly inspect: InspectBackend;
 
@@ -44,7 +46,8 @@ export class StackBackend implements ApiBackend {
     private readonly startedAt: number,
   ) {
     this.inspecting = inspection;
-    this.devices = parts.devices;
+    this.enrollment = deviceEnrollment({ registry: parts.devices, certificateAuthority: parts.certificateAuthority, broker: parts.broker });
+    this.brokerView = brokerView(parts.broker);
     this.inspect = inspectBackend({ inspection: () => this.inspecting, connections: parts.connections });
   }
 
@@ -74,28 +77,36 @@ export class StackBackend implements ApiBackend {
     return next;
   }
 
-  /** The demo CA in <dataDir>/certificates, created on first use; it signs device certificates. */
-  certificateAuthority(): Promise<DemoCa> {
-    return this.parts.certificateAuthority();
+  registeredDevices(cursor: string, count: number): Promise<RegisteredDevicePage> {
+    return this.enrollment.registeredDevices(cursor, count);
   }
 
-  /** The listeners as a device on the network reaches them: an "any address" bind is shown as this machine's LAN address. */
-  brokerEndpoints(): ListenerAddress[] {
-    return this.parts.broker.listeners.map(reachableFromDevices);
+  registerDevice(request: DeviceRegistrationRequest): Promise<ConnectionKit> {
+    return this.enrollment.registerDevice(request);
+  }
+
+  removeDevice(id: string): Promise<void> {
+    return this.enrollment.removeDevice(id);
+  }
+
+  newDevicePassword(id: string): Promise<PasswordKit> {
+    return this.enrollment.newDevicePassword(id);
   }
 
   refusals(): RefusalSnapshot {
     return this.parts.broker.refusals();
   }
 
-  /** The device can no longer connect: the broker drops its cached access and disconnects it. */
-  deviceRemoved(id: string): void {
-    this.parts.broker.deviceChanged(id);
+  brokerClients(limit: number): BrokerClientList {
+    return this.brokerView.brokerClients(limit);
   }
 
-  /** The bundled broker, for its live view. */
-  liveBroker(): LiveBroker {
-    return this.parts.broker;
+  brokerTopics(prefix: string, limit: number): BrokerTopicList {
+    return this.brokerView.brokerTopics(prefix, limit);
+  }
+
+  publishTestMessage(message: BrokerTestMessage): Promise<BrokerPublishResult> {
+    return this.brokerView.publishTestMessage(message);
   }
 
   status(): StackStatus {

@@ -1,18 +1,15 @@
 import type { ArchivedObjects, ArchiveStatus, PendingBuckets, S3ConnectionCheck } from '../api/archive.js';
 import type { ActiveConnection, ConnectionCheck, ConnectionInput } from '../api/connections.js';
+import type { BrokerClientList, BrokerPublishResult, BrokerTestMessage, BrokerTopicList } from '../api/broker.js';
 import type { ConsoleExample, ConsoleReply } from '../api/console.js';
-import type { TopicRulesView } from '../api/devices.js';
+import type { ConnectionKit, DeviceRegistrationRequest, PasswordKit, RegisteredDevicePage, TopicRulesView } from '../api/devices.js';
 import type { EnergyReadings, EnergySeries, MeterEmulatorCommand, MeterEmulatorStatus, MeterList } from '../api/energy.js';
 import type { ClimateCounters, DataModel, DeviceDetail, EventRange, EventSearch, RecentEvents, RejectedPayloads, WarningMessage } from '../api/events.js';
 import type { KeyDetail, KeyPage } from '../api/keys.js';
 import type { EmulatorCommand, EmulatorStatus, StackStatus } from '../api/status.js';
-import type { Broker } from '../broker/broker.js';
-import type { DemoCa } from '../certificates/certificate-authority.js';
 import type { ConnectionManager } from '../connections/connection-manager.js';
-import type { DeviceRegistry } from '../devices/device-registry.js';
 import type { RefusalSnapshot } from '../devices/refusals.js';
 import type { TopicRule } from '../domain/topic-rule.js';
-import type { BrokerEndpoint } from '../emulator/device-snippets.js';
 import type { KeyScanRequest, ValuePageRequest } from '../query/key-browser.js';
 
 /**
@@ -43,28 +40,26 @@ export interface ApiBackend {
   /** Points every page at this connection; the current one stays when it cannot be opened. */
   activateConnection(id: string): Promise<ActiveConnection>;
 
-  devices: DeviceList;
-  /** The CA that signs device certificates (and that the TLS listeners trust for client certificates). */
-  certificateAuthority(): Promise<Pick<DemoCa, 'issueClientCertificate'>>;
-  /** The broker's listeners, as devices reach them. */
-  brokerEndpoints(): BrokerEndpoint[];
+  /** The devices allowed on the bundled broker, one SSCAN page. */
+  registeredDevices(cursor: string, count: number): Promise<RegisteredDevicePage>;
+  /** Refuses an id already registered; the kit holds the device's secrets, shown this once. */
+  registerDevice(request: DeviceRegistrationRequest): Promise<ConnectionKit>;
+  /** Unregisters the device and disconnects it. */
+  removeDevice(id: string): Promise<void>;
+  /** Refuses a certificate device; sessions opened with the old password are disconnected. */
+  newDevicePassword(id: string): Promise<PasswordKit>;
   refusals(): RefusalSnapshot;
-  /** A device was unregistered or its password replaced: the broker forgets its cached access and disconnects it. */
-  deviceRemoved(id: string): void;
-  /** The bundled broker's clients and traffic, and its test-message publish. */
-  liveBroker(): LiveBroker;
+  /** The bundled broker's clients, longest connected first, at most `limit`. */
+  brokerClients(limit: number): BrokerClientList;
+  brokerTopics(prefix: string, limit: number): BrokerTopicList;
+  /** Held to the broker's limits as a device's message would be; published as the workbench. */
+  publishTestMessage(message: BrokerTestMessage): Promise<BrokerPublishResult>;
 
   /** Reads and commands on the connection the pages show. */
   inspect: InspectBackend;
 }
 
 export type SavedConnections = Pick<ConnectionManager, 'list' | 'add' | 'update' | 'remove'>;
-
-/** The devices allowed on the bundled broker. */
-export type DeviceList = Pick<DeviceRegistry, 'list' | 'get' | 'register' | 'remove' | 'rotatePassword'>;
-
-/** The parts of the broker its live view reads and publishes through. */
-export type LiveBroker = Pick<Broker, 'clients' | 'topics' | 'publishAsWorkbench' | 'limits'>;
 
 /**
  * What the pages read and run on the connection active when the request arrives (a switch takes

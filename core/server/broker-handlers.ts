@@ -1,40 +1,11 @@
-import type { BrokerPublishResult } from '../api/broker.js';
-import { MAX_TEST_PAYLOAD_BYTES } from '../api/broker.js';
-import type { BrokerLimits } from '../broker/broker-access.js';
-import { InvalidInput, Unavailable } from '../domain/errors.js';
 import type { ApiBackend } from './api-backend.js';
 import type { RouteHandlers } from './route-registration.js';
-
-/** aedes refuses topics with more levels whatever the broker's own limit says. */
-const AEDES_MAX_TOPIC_LEVELS = 100;
 
 /** The broker's live view: who is connected, what is published where, and a test message from the workbench. */
 export function brokerHandlers(backend: ApiBackend) {
   return {
-    brokerClients: ({ query }) => {
-      const clients = backend.liveBroker().clients().sort((a, b) => a.since - b.since || a.id.localeCompare(b.id));
-      return { total: clients.length, clients: clients.slice(0, query.limit) };
-    },
-    brokerTopics: ({ query }) => backend.liveBroker().topics(query.prefix, query.limit),
-    publishTestMessage: async ({ body: { topic, payload, qos, retain } }): Promise<BrokerPublishResult> => {
-      const broker = backend.liveBroker();
-      const bytes = Buffer.from(payload);
-      checkBrokerLimits(topic, bytes.length, broker.limits);
-      try {
-        await broker.publishAsWorkbench({ topic, payload: bytes, qos, retain });
-      } catch (error) {
-        throw new Unavailable('broker', `the broker did not take the message: ${(error as Error).message}`, { cause: error });
-      }
-      return { topic, size: bytes.length, qos, retain, at: Date.now() };
-    },
+    brokerClients: ({ query }) => backend.brokerClients(query.limit),
+    brokerTopics: ({ query }) => backend.brokerTopics(query.prefix, query.limit),
+    publishTestMessage: ({ body }) => backend.publishTestMessage(body),
   } satisfies Partial<RouteHandlers>;
-}
-
-/** A test message is held to the broker's own limits, as a device's would be. */
-function checkBrokerLimits(topic: string, size: number, limits: BrokerLimits): void {
-  const maxLevels = Math.min(limits.maxTopicLevels ?? AEDES_MAX_TOPIC_LEVELS, AEDES_MAX_TOPIC_LEVELS);
-  const levels = topic.split('/').length;
-  if (levels > maxLevels) throw new InvalidInput(`topic: topic has ${levels} levels, more than the broker allows (${maxLevels})`, 'topic');
-  const maxPayload = Math.min(limits.maxPayloadBytes ?? MAX_TEST_PAYLOAD_BYTES, MAX_TEST_PAYLOAD_BYTES);
-  if (size > maxPayload) throw new InvalidInput(`payload: ${size} bytes is more than a test message may carry (${maxPayload} bytes)`, 'payload');
 }

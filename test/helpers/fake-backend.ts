@@ -1,7 +1,7 @@
-import type { ApiBackend, DeviceList, InspectBackend, SavedConnections } from '../../core/server/api-backend.js';
+import type { ApiBackend, InspectBackend, SavedConnections } from '../../core/server/api-backend.js';
 import { startHttpServer, type HttpServer } from '../../core/server/http-server.js';
 
-/** Methods to fake; `inspect` is merged method by method, `connections` and `devices` (often real objects) replace the whole. */
+/** Methods to fake; `inspect` is merged method by method, `connections` (often a real object) replaces the whole. */
 type Overrides = Partial<Omit<ApiBackend, 'inspect'>> & { inspect?: Partial<InspectBackend> };
 
 /** A backend method the test did not fake: calling it is the test's mistake, and says which. */
@@ -16,14 +16,6 @@ const NO_CONNECTIONS: SavedConnections = {
   add: notFaked('connections.add'),
   update: notFaked('connections.update'),
   remove: notFaked('connections.remove'),
-};
-
-const NO_DEVICES: DeviceList = {
-  list: notFaked('devices.list'),
-  get: notFaked('devices.get'),
-  register: notFaked('devices.register'),
-  remove: notFaked('devices.remove'),
-  rotatePassword: notFaked('devices.rotatePassword'),
 };
 
 /** An in-memory ApiBackend: what a test passes, and for everything else a method that fails naming itself. */
@@ -44,13 +36,15 @@ export function fakeBackend(overrides: Overrides = {}): ApiBackend {
     topicRules: notFaked('topicRules'),
     saveTopicRules: notFaked('saveTopicRules'),
     activateConnection: notFaked('activateConnection'),
-    certificateAuthority: notFaked('certificateAuthority'),
-    brokerEndpoints: notFaked('brokerEndpoints'),
+    registeredDevices: notFaked('registeredDevices'),
+    registerDevice: notFaked('registerDevice'),
+    removeDevice: notFaked('removeDevice'),
+    newDevicePassword: notFaked('newDevicePassword'),
     refusals: notFaked('refusals'),
-    deviceRemoved: notFaked('deviceRemoved'),
-    liveBroker: notFaked('liveBroker'),
+    brokerClients: notFaked('brokerClients'),
+    brokerTopics: notFaked('brokerTopics'),
+    publishTestMessage: notFaked('publishTestMessage'),
     connections: NO_CONNECTIONS,
-    devices: NO_DEVICES,
     ...top,
     inspect: {
       activeConnectionId: () => 'workbench',

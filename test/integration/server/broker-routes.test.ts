@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { brokerView } from '../../../core/app/broker-view.js';
 import { startBroker, type Broker } from '../../../core/broker/broker.js';
 import { loadOrCreateDemoCa, type DemoCa } from '../../../core/certificates/certificate-authority.js';
 import { loadOrCreateServerCertificate } from '../../../core/certificates/server-certificate.js';
@@ -38,7 +39,7 @@ beforeAll(async () => {
   ca = await loadOrCreateDemoCa(certificates);
   const server = await loadOrCreateServerCertificate(certificates, ca, { hostnames: ['localhost'], addresses: ['127.0.0.1'] });
   broker = await startBroker({ host: '127.0.0.1', port: 0, tlsPort: 0, tls: { ...server, ca: ca.cert }, devices: registry, limits: LIMITS });
-  fake = await startFakeServer(fakeBackend({ liveBroker: () => broker }));
+  fake = await startFakeServer(fakeBackend(brokerView(broker)));
   api = new ApiClient({ origin: fake.origin, token: fake.token });
 });
 

@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { deviceEnrollment } from '../../../core/app/device-enrollment.js';
 import { loadOrCreateDemoCa, type DemoCa } from '../../../core/certificates/certificate-authority.js';
 import { DeviceRegistry } from '../../../core/devices/device-registry.js';
 import type { BrokerEndpoint } from '../../../core/emulator/device-snippets.js';
@@ -35,11 +36,12 @@ beforeAll(async () => {
   ca = await loadOrCreateDemoCa(caDir.path);
   fake = await startFakeServer(
     fakeBackend({
-      devices: new DeviceRegistry(redis, keys),
-      certificateAuthority: async () => ca,
-      brokerEndpoints: () => ENDPOINTS,
+      ...deviceEnrollment({
+        registry: new DeviceRegistry(redis, keys),
+        certificateAuthority: async () => ca,
+        broker: { listeners: ENDPOINTS, deviceChanged: (id) => removed.push(id) },
+      }),
       refusals: () => refusals.snapshot(),
-      deviceRemoved: (id) => removed.push(id),
     }),
   );
   client = new ApiClient({ origin: fake.origin, token: fake.token });
