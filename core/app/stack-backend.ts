@@ -18,7 +18,7 @@ import { ThermostatEmulator } from '../emulator/thermostat-emulator.js';
 import { TopicRouter } from '../ingest/topic-rules.js';
 import { listMeters } from '../query/meters.js';
 import { ReadOnlyRefusal } from '../redis/command-table.js';
-import type { ApiBackend, InspectBackend, LiveBroker } from '../server/api-backend.js';
+import type { ApiBackend, ApiKeyManagement, InspectBackend, LiveBroker } from '../server/api-backend.js';
 import { inspectBackend } from './inspect-backend.js';
 import type { StackParts } from './stack-parts.js';
 import { describeTopicRules, stackStatus } from './status-report.js';
@@ -42,6 +42,7 @@ export class StackBackend implements ApiBackend {
     private readonly parts: StackParts,
     inspection: Inspection,
     private readonly startedAt: number,
+    readonly apiKeys: ApiKeyManagement,
   ) {
     this.inspecting = inspection;
     this.devices = parts.devices;

@@ -1,4 +1,4 @@
-import type { ApiBackend, DeviceList, InspectBackend, SavedConnections } from '../../core/server/api-backend.js';
+import type { ApiBackend, ApiKeyManagement, DeviceList, InspectBackend, SavedConnections } from '../../core/server/api-backend.js';
 import { startHttpServer, type HttpServer } from '../../core/server/http-server.js';
 
 /** Methods to fake; `inspect` is merged method by method, `connections` and `devices` (often real objects) replace the whole. */
@@ -26,6 +26,14 @@ const NO_DEVICES: DeviceList = {
   rotatePassword: notFaked('devices.rotatePassword'),
 };
 
+const NO_API_KEYS: ApiKeyManagement = {
+  list: notFaked('apiKeys.list'),
+  create: notFaked('apiKeys.create'),
+  update: notFaked('apiKeys.update'),
+  revoke: notFaked('apiKeys.revoke'),
+  usage: notFaked('apiKeys.usage'),
+};
+
 /** An in-memory ApiBackend: what a test passes, and for everything else a method that fails naming itself. */
 export function fakeBackend(overrides: Overrides = {}): ApiBackend {
   const { inspect = {}, ...top } = overrides;
@@ -51,6 +59,7 @@ export function fakeBackend(overrides: Overrides = {}): ApiBackend {
     liveBroker: notFaked('liveBroker'),
     connections: NO_CONNECTIONS,
     devices: NO_DEVICES,
+    apiKeys: NO_API_KEYS,
     ...top,
     inspect: {
       activeConnectionId: () => 'workbench',
