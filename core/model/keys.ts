@@ -72,12 +72,15 @@ export interface KeySchema {
   /** SET index (the paper's `devices:<id>:clients`): the ids of the keys scoped to read this device. */
   deviceClients(deviceId: string): string;
   /** STRING counter of one key's requests in the 5-second interval starting at intervalStart (Unix s): INCR, EXPIRE 60, GET. */
-  apiKeyTps(keyId: string, intervalStart: number): string;
+  apiKeyTps(keyId: string, intervalStart: PeriodStart): string;
   /** HASH of one key's usage counters over one period (minute or hour) starting at periodStart (Unix s). */
-  apiKeyUsage(keyId: string, period: UsagePeriod, periodStart: number): string;
+  apiKeyUsage(keyId: string, period: UsagePeriod, periodStart: PeriodStart): string;
   /** HASH of the whole client API's counters over one period, refusals of unknown keys (401) included. */
-  apiUsage(period: UsagePeriod, periodStart: number): string;
+  apiUsage(period: UsagePeriod, periodStart: PeriodStart): string;
 }
+
+/** Unix seconds at an interval's start, or a placeholder such as `<intervalStart>` to name the pattern. */
+export type PeriodStart = number | `<${string}>`;
 
 /** The two resolutions usage counters are kept at. */
 export type UsagePeriod = 'minute' | 'hour';
