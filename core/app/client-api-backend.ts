@@ -1,16 +1,15 @@
-import type { ApiAccess } from '../api-access/api-access.js';
+import type { ClientApiAccess, ClientApiBackend } from '../server/client-api-backend.js';
 import { climateCounters } from '../query/climate-counters.js';
 import { EnergyQuery } from '../query/energy-query.js';
 import { listMeters, meterSummary } from '../query/meters.js';
 import { deviceDetail, eventRange } from '../query/sensor-events.js';
-import type { ClientApiBackend } from '../server/client-api-backend.js';
 import type { StackParts } from './stack-parts.js';
 
 /**
  * The client API reads the workbench's own Redis (and its S3 archive), whichever connection the
  * pages show: its clients are apps, not the person at the workbench.
  */
-export function clientApiBackend({ redis, keys, config, energyArchive }: StackParts, access: ApiAccess): ClientApiBackend {
+export function clientApiBackend({ redis, keys, config, energyArchive }: Pick<StackParts, 'redis' | 'keys' | 'config' | 'energyArchive'>, access: ClientApiAccess): ClientApiBackend {
   const energy = new EnergyQuery({ redis, keys, bucketSeconds: config.energy.bucketSeconds, s3: energyArchive });
   return {
     access,
