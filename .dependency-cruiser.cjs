@@ -7,7 +7,7 @@ const LAYERS = [
   ['domain', 'api'],
   ['model', 'config', 'certificates', 'threads'],
   ['redis'],
-  ['ingest', 'archive', 'devices'],
+  ['ingest', 'archive', 'devices', 'api-access'],
   ['broker', 'query'],
   ['emulator', 'connections', 'console'],
   ['server'],

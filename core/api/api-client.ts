@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { apiKeyCreateSchema, apiKeyUpdateSchema, UsageRange } from './api-keys.js';
 import type { ConnectionInput } from './connections.js';
 import { ApiRequestError, malformedAnswer, readApiError } from './api-error.js';
 import type { DeviceRegistrationRequest } from './devices.js';
@@ -192,6 +193,26 @@ export class ApiClient {
   /** Publishes one message as the workbench itself; rejects with the server's reason on bad input. */
   publishTestMessage(message: BrokerPublishRequest) {
     return this.call(routes.publishTestMessage, { body: message });
+  }
+
+  apiKeys() {
+    return this.call(routes.apiKeys, {});
+  }
+
+  createApiKey(request: z.input<typeof apiKeyCreateSchema>) {
+    return this.call(routes.createApiKey, { body: request });
+  }
+
+  updateApiKey(id: string, change: z.input<typeof apiKeyUpdateSchema>) {
+    return this.call(routes.updateApiKey, { params: { id }, body: change });
+  }
+
+  revokeApiKey(id: string) {
+    return this.call(routes.revokeApiKey, { params: { id } });
+  }
+
+  apiKeyUsage(id: string, range?: UsageRange) {
+    return this.call(routes.apiKeyUsage, { params: { id }, query: { range } });
   }
 
   /**

@@ -100,7 +100,8 @@ export const modelEntrySchema = z.object({
   type: z.string(),
   /** What the size is: "members" (ZCARD), "keys" (matching hashes), "value" (counter), "entries" (LLEN), "subscribers". */
   sizeUnit: z.string(),
-  size: z.number(),
+  /** null: not countable with O(1) commands (one key per interval, or per device). */
+  size: z.number().nullable(),
   /** Change of size per second over the last sampling interval; null until two samples exist. */
   growthPerSec: z.number().nullable(),
   /** The command that writes it, as the batch script issues it. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { apiKeyCreatedSchema, apiKeyCreateSchema, apiKeyListSchema, apiKeyParams, apiKeyUpdateSchema, apiKeyUsageQuery, apiKeyUsageSchema, apiKeyViewSchema } from './api-keys.js';
 import { archivedObjectsQuery, pendingBucketsQuery, archivedObjectsSchema, archiveStatusSchema, pendingBucketsSchema, s3ConnectionCheckSchema } from './archive.js';
 import { brokerClientsQuery, brokerPublishRequestSchema, brokerTopicsQuery, brokerClientListSchema, brokerPublishResultSchema, brokerTopicListSchema } from './broker.js';
 import { connectionIdParams, connectionTestQuery, activeConnectionSchema, connectionCheckSchema, connectionListSchema, connectionViewSchema } from './connections.js';
@@ -102,6 +103,14 @@ export const routes = {
   brokerClients: route({ method: 'GET', path: '/api/broker/clients', query: brokerClientsQuery, response: brokerClientListSchema }),
   brokerTopics: route({ method: 'GET', path: '/api/broker/topics', query: brokerTopicsQuery, response: brokerTopicListSchema }),
   publishTestMessage: route({ method: 'POST', path: '/api/broker/publish', body: brokerPublishRequestSchema, response: brokerPublishResultSchema }),
+
+  apiKeys: route({ method: 'GET', path: '/api/api-keys', response: apiKeyListSchema }),
+  /** The answer holds the secret; it is never shown again. */
+  createApiKey: route({ method: 'POST', path: '/api/api-keys', body: apiKeyCreateSchema, status: 201, response: apiKeyCreatedSchema }),
+  updateApiKey: route({ method: 'PATCH', path: '/api/api-keys/:id', params: apiKeyParams, body: apiKeyUpdateSchema, response: apiKeyViewSchema }),
+  /** Every client API process refuses the key within a second. */
+  revokeApiKey: route({ method: 'DELETE', path: '/api/api-keys/:id', params: apiKeyParams, status: 204, response: z.void() }),
+  apiKeyUsage: route({ method: 'GET', path: '/api/api-keys/:id/usage', params: apiKeyParams, query: apiKeyUsageQuery, response: apiKeyUsageSchema }),
 };
 
 export type Routes = typeof routes;

@@ -15,7 +15,7 @@ import { ThermostatEmulator } from '../emulator/thermostat-emulator.js';
 import { TopicRouter } from '../ingest/topic-rules.js';
 import { listMeters } from '../query/meters.js';
 import { ReadOnlyRefusal } from '../redis/command-table.js';
-import type { ApiBackend, InspectBackend } from '../server/api-backend.js';
+import type { ApiBackend, ApiKeyManagement, InspectBackend } from '../server/api-backend.js';
 import { brokerView, type BrokerView } from './broker-view.js';
 import { deviceEnrollment, type DeviceEnrollment } from './device-enrollment.js';
 import { inspectBackend } from './inspect-backend.js';
@@ -44,6 +44,7 @@ export class StackBackend implements ApiBackend {
     private readonly parts: StackParts,
     inspection: Inspection,
     private readonly startedAt: number,
+    readonly apiKeys: ApiKeyManagement,
   ) {
     this.inspecting = inspection;
     this.enrollment = deviceEnrollment({ registry: parts.devices, certificateAuthority: parts.certificateAuthority, broker: parts.broker });

@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
+import type { ApiAccess } from '../api-access/api-access.js';
 import type { Archiver } from '../archive/archiver.js';
 import type { Broker } from '../broker/broker.js';
 import type { DemoCa } from '../certificates/certificate-authority.js';
@@ -34,5 +35,7 @@ export interface StackParts {
   devices: DeviceRegistry;
   certificateAuthority: () => Promise<DemoCa>;
   topicRules: TopicRuleStore;
+  /** The client API's keys, throttle and usage counters, on the workbench's own Redis. */
+  apiAccess: ApiAccess;
   log: Log;
 }

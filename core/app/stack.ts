@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { ApiAccess } from '../api-access/api-access.js';
 import type { StackStatus } from '../api/status.js';
 import { Archiver } from '../archive/archiver.js';
 import { createS3Client } from '../archive/s3-client.js';
@@ -22,7 +23,10 @@ import { createKeySchema } from '../model/keys.js';
 import { openRedis, redactUrl } from '../redis/connect.js';
 import { startEmbeddedRedis } from '../redis/embedded-redis.js';
 import { refuseUnusableWriteTarget } from '../redis/write-target-check.js';
+import { startClientApiServer, type ClientApiServer } from '../server/client-api-server.js';
 import { startHttpServer, type HttpServer } from '../server/http-server.js';
+import { apiKeyManagement } from './api-key-management.js';
+import { clientApiBackend } from './client-api-backend.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { FiguresSampler } from './figures-sampler.js';
 import { saveUnwritten, type StopReport } from './shutdown.js';
@@ -39,6 +43,8 @@ export interface StackAddresses {
   redis: string;
   /** The meter datagram listener; absent in read-only mode, where nothing is ingested. */
   udp?: string;
+  /** The client API; absent with --no-api. */
+  api?: string;
 }
 
 export interface StackOptions {
@@ -67,6 +73,7 @@ export class Stack {
     private readonly parts: StackParts,
     readonly backend: StackBackend,
     private readonly http: HttpServer,
+    private readonly clientApi: ClientApiServer | null,
     /** The per-launch token every API request carries. */
     readonly token: string,
     private readonly dataDirLock: DataDirLock,
@@ -81,10 +88,13 @@ export class Stack {
       const parts = await startParts(config, log, secretBox, cleanup);
       const inspection = await startInspection(await parts.connections.open(BUILT_IN_ID), { bucketSeconds: config.energy.bucketSeconds, s3: parts.energyArchive });
       cleanup.push(() => stopInspection(inspection));
-      const backend = new StackBackend(parts, inspection, Date.now());
+      const clientApi = await startClientApi(parts);
+      if (clientApi) cleanup.push(() => clientApi.close());
+      const backend = new StackBackend(parts, inspection, Date.now(), apiKeyManagement(parts, clientApi?.url ?? null));
       const token = randomBytes(24).toString('base64url');
       const http = await startHttpServer({ backend, host: config.http.host, port: config.http.port, token, rendererDir, log });
-      const stack = new Stack(parts, backend, http, token, dataDirLock);
+      cleanup.push(() => http.close());
+      const stack = new Stack(parts, backend, http, clientApi, token, dataDirLock);
       const { mode } = config.emulator;
       if (mode === 'thermostats' || mode === 'all') await backend.controlEmulator({ action: 'start' });
       if (mode === 'meters' || mode === 'all') await backend.controlMeterEmulator({ action: 'start' });
@@ -103,6 +113,7 @@ export class Stack {
       ...secondaryMqttAddresses(this.parts.broker),
       redis: redactUrl(this.parts.redisUrl),
       ...(udp && { udp }),
+      ...(this.clientApi && { api: this.clientApi.url }),
     };
   }
 
@@ -112,14 +123,16 @@ export class Stack {
 
   /** Stop taking readings, flush them, then stop the servers and the embedded Redis. */
   async stop(): Promise<StopReport> {
-    const { broker, ingest, archiver, s3, figures, redis, embeddedRedis, config, log } = this.parts;
+    const { broker, ingest, archiver, s3, figures, apiAccess, redis, embeddedRedis, config, log } = this.parts;
     await this.backend.stopEmulators();
     await broker.close();
     const unwritten = (await ingest?.stop()) ?? NOTHING_UNWRITTEN;
     await archiver.stop();
     s3?.destroy();
     figures.stop();
+    await this.clientApi?.close();
     await this.http.close();
+    await apiAccess.stop();
     await this.backend.closeInspection();
     await redis.quit().catch(() => redis.disconnect());
     await embeddedRedis?.stop();
@@ -161,7 +174,20 @@ async function startParts(config: Config, log: Log, secretBox: SecretBox, cleanu
   const figures = new FiguresSampler({ ingest, redis, bufferLimit: config.ingest.bufferLimit, mqttClients: () => broker.connectedClients() });
   figures.start();
   cleanup.push(async () => figures.stop());
-  return { config, keys, redisUrl, embeddedRedis, redis, broker, ingest, figures, archiver, energyArchive, s3, connections, devices, certificateAuthority, topicRules, log };
+  const apiAccess = new ApiAccess(redis, keys, log);
+  cleanup.push(() => apiAccess.stop());
+  return { config, keys, redisUrl, embeddedRedis, redis, broker, ingest, figures, archiver, energyArchive, s3, connections, devices, certificateAuthority, topicRules, apiAccess, log };
+}
+
+/** Off with --no-api, and in read-only mode: its throttle and usage counters are writes. */
+async function startClientApi(parts: StackParts): Promise<ClientApiServer | null> {
+  const { config, apiAccess, log } = parts;
+  if (config.api.disabled) return null;
+  if (config.readOnly) {
+    log('client API off: read-only mode, and its throttle and usage counters write to Redis');
+    return null;
+  }
+  return startClientApiServer({ backend: clientApiBackend(parts, apiAccess), host: config.api.host, port: config.api.port, log });
 }
 
 async function startBundledBroker(config: Config, devices: DeviceRegistry, certificateAuthority: () => Promise<DemoCa>, awaitIngest: boolean): Promise<Broker> {

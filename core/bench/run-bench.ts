@@ -12,6 +12,7 @@ import { runBrokerBench } from './broker-bench.js';
 import { ingestPhase, round, type BenchSettings, type PhaseContext } from './ingest-phase.js';
 import { parseSoakSettings, runSoak } from './soak-bench.js';
 import { runUiLoad } from './ui-load.js';
+import { runApiBench } from './api-bench.js';
 import { runKeyBrowserBench } from './key-browser-bench.js';
 import { archivePhase, fillEnergyBuckets, meterIngestPhase, queryPhase, startBenchS3, type EnergyBenchContext } from './energy-bench.js';
 import { meterId, meterReading } from '../emulator/meter-generator.js';
@@ -27,6 +28,7 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
  * rate; the broker's idle connections and TLS against TCP; the energy path; the key browser.
  */
 export async function runBench(argv: string[]): Promise<void> {
+  if (argv[0] === 'api') return apiBench(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -126,6 +128,15 @@ export async function runBench(argv: string[]): Promise<void> {
 
 /** `soak` runs alone (it takes minutes); `all` is every other suite. */
 const SUITES = ['all', 'thermostats', 'broker', 'energy', 'keys', 'soak'];
+
+/** `npm run bench -- api [--seconds n] [--connections n] [--rate n]`: the client API with and without API management. */
+async function apiBench(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { seconds: { type: 'string', default: '8' }, connections: { type: 'string', default: '20' }, rate: { type: 'string', default: '1000' } },
+  });
+  log(JSON.stringify(await runApiBench({ seconds: Number(values.seconds), connections: Number(values.connections), fixedRate: Number(values.rate), log })));
+}
 
 async function thermostatSuite(context: PhaseContext): Promise<Record<string, unknown>> {
   const { settings } = context;

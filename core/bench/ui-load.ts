@@ -46,7 +46,7 @@ export const LONG_TASK_PROBE = `
 export async function runUiLoad(settings: UiLoadSettings): Promise<Record<string, unknown>> {
   const { chromium } = await import('@playwright/test');
   const dataDir = await mkdtemp(join(tmpdir(), 'sw-ui-load-'));
-  const config = configSchema.parse({ dataDir, http: { port: 0 }, mqtt: { port: 0 } });
+  const config = configSchema.parse({ dataDir, http: { port: 0 }, api: { port: 0 }, mqtt: { port: 0 } });
   const rendererDir = fileURLToPath(new URL('../../out/renderer/', import.meta.url));
   const stack = await Stack.start(config, { log: (line) => log(`  stack: ${line}`), rendererDir });
   const browser = await chromium.launch({

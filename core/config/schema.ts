@@ -24,6 +24,15 @@ export const configSchema = z.strictObject({
       port: port.default(0),
     })
     .prefault({}),
+  /** The client API (API keys, throttling, usage statistics) on a listener of its own. */
+  api: z
+    .strictObject({
+      /** Loopback by default: reaching it from the LAN takes an explicit host. */
+      host: host.default('127.0.0.1'),
+      port: port.default(8787),
+      disabled: z.boolean().default(false),
+    })
+    .prefault({}),
   mqtt: z
     .strictObject({
       /** Beyond loopback only registered devices get in, unless allowLanAnonymous. */

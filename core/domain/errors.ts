@@ -4,7 +4,7 @@
  * error of none of these kinds is a bug: 'unexpected'.
  */
 
-export const ERROR_KINDS = ['invalid-input', 'unauthorized', 'not-found', 'refused', 'conflict', 'unavailable', 'unexpected'] as const;
+export const ERROR_KINDS = ['invalid-input', 'unauthorized', 'not-found', 'refused', 'conflict', 'throttled', 'unavailable', 'unexpected'] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 /** The services behind the API whose failure is not the workbench's own. */
@@ -51,6 +51,18 @@ export class Refused extends KindedError {
 /** Not possible in the current state (already registered, in use, not configured); it may be once the state changes. */
 export class Conflict extends KindedError {
   readonly kind = 'conflict';
+}
+
+/** Over a rate limit: the caller may try again once `retryAfterSeconds` have passed. */
+export class Throttled extends KindedError {
+  readonly kind = 'throttled';
+
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
 }
 
 /** A service behind the API failed or could not be reached. */

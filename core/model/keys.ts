@@ -65,7 +65,25 @@ export interface KeySchema {
   registeredDevices: string;
   /** HASH: the fields of the JSON objects published to `topic`, stored by a json-hash topic rule. */
   topicHash(topic: string): string;
+  /** SET index: the ids of every client API key (the source paper's `apiKeys`). */
+  apiKeys: string;
+  /** HASH: one API key object (name, created, limit, scope, secretHash); never the secret itself. */
+  apiKey(keyId: string): string;
+  /** SET index (the paper's `devices:<id>:clients`): the ids of the keys scoped to read this device. */
+  deviceClients(deviceId: string): string;
+  /** STRING counter of one key's requests in the 5-second interval starting at intervalStart (Unix s): INCR, EXPIRE 60, GET. */
+  apiKeyTps(keyId: string, intervalStart: PeriodStart): string;
+  /** HASH of one key's usage counters over one period (minute or hour) starting at periodStart (Unix s). */
+  apiKeyUsage(keyId: string, period: UsagePeriod, periodStart: PeriodStart): string;
+  /** HASH of the whole client API's counters over one period, refusals of unknown keys (401) included. */
+  apiUsage(period: UsagePeriod, periodStart: PeriodStart): string;
 }
+
+/** Unix seconds at an interval's start, or a placeholder such as `<intervalStart>` to name the pattern. */
+export type PeriodStart = number | `<${string}>`;
+
+/** The two resolutions usage counters are kept at. */
+export type UsagePeriod = 'minute' | 'hour';
 
 export function createKeySchema({
   keyPrefix,
@@ -101,6 +119,12 @@ export function createKeySchema({
     archiveLastRun: `${namespace}:workbench:archive:lastrun`,
     registeredDevices: `${namespace}:registered-devices`,
     topicHash: (topic) => `${keyPrefix}topic:${topic}`,
+    apiKeys: `${namespace}:apiKeys`,
+    apiKey: (keyId) => `${namespace}:apiKeys:${keyId}`,
+    deviceClients: (deviceId) => `${namespace}:devices:${deviceId}:clients`,
+    apiKeyTps: (keyId, intervalStart) => `${namespace}:apiKeys:${keyId}:tps:${intervalStart}`,
+    apiKeyUsage: (keyId, period, periodStart) => `${namespace}:apiKeys:${keyId}:usage:${period}:${periodStart}`,
+    apiUsage: (period, periodStart) => `${namespace}:api:usage:${period}:${periodStart}`,
   };
 }
 

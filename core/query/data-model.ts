@@ -22,7 +22,7 @@ export class DataModelInspector {
     const measured = await this.measure();
     const at = Date.now();
     const entries = measured.map((entry) => ({ ...entry, growthPerSec: this.growth(entry, at) }));
-    this.previous = { at, sizes: new Map(measured.map((entry) => [entry.pattern, entry.size])) };
+    this.previous = { at, sizes: new Map(measured.flatMap((entry) => (entry.size === null ? [] : [[entry.pattern, entry.size] as const]))) };
     const [totalKeys, memory] = await Promise.all([this.redis.dbsize(), this.redis.info('memory')]);
     const usedMemory = /used_memory:(\d+)/.exec(memory)?.[1];
     return { entries, totalKeys, usedMemoryBytes: usedMemory ? Number(usedMemory) : null, at };
@@ -30,19 +30,20 @@ export class DataModelInspector {
 
   private growth(entry: Measured, at: number): number | null {
     const before = this.previous?.sizes.get(entry.pattern);
-    if (before === undefined || !this.previous || at === this.previous.at) return null;
+    if (before === undefined || entry.size === null || !this.previous || at === this.previous.at) return null;
     return ((entry.size - before) * 1000) / (at - this.previous.at);
   }
 
   private async measure(): Promise<Measured[]> {
     const { keys, redis } = this;
     const counterKeys = CLIMATES.map((climate) => keys.climateCounter(climate));
-    const [devices, counters, deadLetters, rejectedReasons, subscribers] = await Promise.all([
+    const [devices, counters, deadLetters, rejectedReasons, subscribers, apiKeys] = await Promise.all([
       redis.zcard(keys.sensorData),
       redis.mget(...counterKeys),
       redis.llen(keys.deadLetters),
       redis.hlen(keys.rejectedCounts),
       redis.pubsub('NUMSUB', keys.warningsChannel) as Promise<Array<string | number>>,
+      redis.scard(keys.apiKeys),
     ]);
     const deviceKey = keys.deviceHash('<deviceId>');
     return [
@@ -94,6 +95,26 @@ export class DataModelInspector {
         writtenBy: `HINCRBY ${keys.rejectedCounts} <reason> <count>`,
         inspect: `HGETALL ${keys.rejectedCounts}`,
       },
+      ...apiKeyEntries(keys, apiKeys),
     ];
   }
+}
+
+/** The client API's keys, indexes and counters (the source paper's API management). */
+function apiKeyEntries(keys: KeySchema, apiKeys: number): Measured[] {
+  const key = keys.apiKey('<keyId>');
+  const clients = keys.deviceClients('<deviceId>');
+  const tps = keys.apiKeyTps('<keyId>', '<intervalStart>');
+  const usage = keys.apiKeyUsage('<keyId>', 'minute', '<minuteStart>');
+  const hourly = keys.apiKeyUsage('<keyId>', 'hour', '<hourStart>');
+  const apiWide = keys.apiUsage('minute', '<minuteStart>');
+  return [
+    { pattern: keys.apiKeys, type: 'set', sizeUnit: 'members (API keys)', size: apiKeys, writtenBy: `SADD ${keys.apiKeys} <keyId>`, inspect: `SMEMBERS ${keys.apiKeys}` },
+    { pattern: key, type: 'hash', sizeUnit: 'keys (one per member of the index)', size: apiKeys, writtenBy: `HSET ${key} name … created … limit … scope … secretHash …`, inspect: `HGETALL ${key}` },
+    { pattern: clients, type: 'set', sizeUnit: 'keys (one per device a key is scoped to)', size: null, writtenBy: `SADD ${clients} <keyId>`, inspect: `SMEMBERS ${clients}` },
+    { pattern: tps, type: 'string', sizeUnit: 'keys (one per key and 5-second interval, 60 s)', size: null, writtenBy: `INCR ${tps} ; EXPIRE ${tps} 60 ; GET ${tps} (one pipeline per request)`, inspect: `GET ${tps}` },
+    { pattern: usage, type: 'hash', sizeUnit: 'keys (one per key and minute, 48 h)', size: null, writtenBy: `HINCRBY ${usage} requests|route:<route>:<class>|status:<401|403|429> <n> ; EXPIREAT`, inspect: `HGETALL ${usage}` },
+    { pattern: hourly, type: 'hash', sizeUnit: 'keys (one per key and hour, 90 days)', size: null, writtenBy: `HINCRBY ${hourly} … <n> ; EXPIREAT`, inspect: `HGETALL ${hourly}` },
+    { pattern: apiWide, type: 'hash', sizeUnit: 'keys (one per minute, 48 h; also per hour)', size: null, writtenBy: `HINCRBY ${apiWide} … <n> ; EXPIREAT`, inspect: `HGETALL ${apiWide}` },
+  ];
 }

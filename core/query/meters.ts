@@ -22,17 +22,31 @@ export async function listMeters(redis: RedisClient, keys: KeySchema, limit: num
   const replies = (await pipeline.exec()) ?? [];
   const failed = replies.find(([error]) => error !== null);
   if (failed) throw failed[0]!;
-  const meters = seen.map(({ deviceId, lastSeen }, index): MeterSummary => {
-    const [firstSeen, readings, transport] = replies[index * 3]![1] as Array<string | null>;
-    return {
-      deviceId,
-      lastSeen,
-      firstSeen: firstSeen ? Number(firstSeen) : null,
-      readings: Number(readings ?? 0),
-      transport: transport === 'udp' || transport === 'mqtt' ? transport : null,
-      buckets: replies[index * 3 + 1]![1] as number,
-      archivedBuckets: replies[index * 3 + 2]![1] as number,
-    };
-  });
+  const meters = seen.map(({ deviceId, lastSeen }, index) =>
+    summaryOf(deviceId, lastSeen, replies[index * 3]![1] as Array<string | null>, replies[index * 3 + 1]![1] as number, replies[index * 3 + 2]![1] as number),
+  );
   return { meters, total };
+}
+
+/** One meter as the list shows it, or null when `<ns>:meters` does not know it. */
+export async function meterSummary(redis: RedisClient, keys: KeySchema, deviceId: string): Promise<MeterSummary | null> {
+  const [lastSeen, fields, buckets, archivedBuckets] = await Promise.all([
+    redis.zscore(keys.meters, deviceId),
+    redis.hmget(keys.meterDevice(deviceId), ...DEVICE_FIELDS),
+    redis.zcard(keys.meterBuckets(deviceId)),
+    redis.zcard(keys.meterArchived(deviceId)),
+  ]);
+  return lastSeen === null ? null : summaryOf(deviceId, Number(lastSeen), fields, buckets, archivedBuckets);
+}
+
+function summaryOf(deviceId: string, lastSeen: number, [firstSeen, readings, transport]: Array<string | null>, buckets: number, archivedBuckets: number): MeterSummary {
+  return {
+    deviceId,
+    lastSeen,
+    firstSeen: firstSeen ? Number(firstSeen) : null,
+    readings: Number(readings ?? 0),
+    transport: transport === 'udp' || transport === 'mqtt' ? transport : null,
+    buckets,
+    archivedBuckets,
+  };
 }

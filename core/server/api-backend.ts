@@ -1,3 +1,4 @@
+import type { ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyUpdate, ApiKeyUsage, ApiKeyView, UsageRange } from '../api/api-keys.js';
 import type { ArchivedObjects, ArchiveStatus, PendingBuckets, S3ConnectionCheck } from '../api/archive.js';
 import type { ActiveConnection, ConnectionCheck, ConnectionInput } from '../api/connections.js';
 import type { BrokerClientList, BrokerPublishResult, BrokerTestMessage, BrokerTopicList } from '../api/broker.js';
@@ -57,6 +58,18 @@ export interface ApiBackend {
 
   /** Reads and commands on the connection the pages show. */
   inspect: InspectBackend;
+
+  /** The client API's keys, on the workbench's own Redis. */
+  apiKeys: ApiKeyManagement;
+}
+
+/** Unknown ids are NotFound; in read-only mode every change is refused. */
+export interface ApiKeyManagement {
+  list(): Promise<ApiKeyList>;
+  create(input: ApiKeyCreate): Promise<ApiKeyCreated>;
+  update(id: string, change: ApiKeyUpdate): Promise<ApiKeyView>;
+  revoke(id: string): Promise<void>;
+  usage(id: string, range: UsageRange): Promise<ApiKeyUsage>;
 }
 
 export type SavedConnections = Pick<ConnectionManager, 'list' | 'add' | 'update' | 'remove'>;

@@ -10,6 +10,7 @@ const STATUS_OF_KIND: Record<ErrorKind, number> = {
   refused: 403,
   'not-found': 404,
   conflict: 409,
+  throttled: 429,
   unavailable: 503,
   unexpected: 500,
 };

@@ -6,6 +6,7 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { liveChannel } from '../api/routes.js';
 import { NotFound, Unauthorized } from '../domain/errors.js';
 import type { ApiBackend } from './api-backend.js';
+import { apiKeyHandlers } from './api-key-handlers.js';
 import { brokerHandlers } from './broker-handlers.js';
 import { connectionHandlers } from './connection-handlers.js';
 import { deviceHandlers } from './device-handlers.js';
@@ -74,6 +75,7 @@ export async function startHttpServer({ backend, host, port, token, rendererDir,
     ...connectionHandlers(backend),
     ...deviceHandlers(backend),
     ...brokerHandlers(backend),
+    ...apiKeyHandlers(backend),
   });
 
   if (rendererDir && existsSync(rendererDir)) await app.register(fastifyStatic, { root: rendererDir });

@@ -6,7 +6,7 @@ import { InvalidInput } from '../domain/errors.js';
 
 export type RouteHandler<T extends Route> = (input: RouteInput<T>) => Promise<RouteResponse<T>> | RouteResponse<T>;
 
-type HandlersOf<Table extends Record<string, Route>> = { [Name in keyof Table]: RouteHandler<Table[Name]> };
+export type HandlersOf<Table extends Record<string, Route>> = { [Name in keyof Table]: RouteHandler<Table[Name]> };
 
 /** One handler for every route of the table; a route without one does not compile. */
 export type RouteHandlers = HandlersOf<Routes>;
@@ -31,7 +31,7 @@ function register<T extends Route>(app: FastifyInstance, route: T, handler: Rout
   });
 }
 
-function parseInput<T extends Route>(route: T, request: FastifyRequest): RouteInput<T> {
+export function parseInput<T extends Route>(route: T, request: FastifyRequest): RouteInput<T> {
   return {
     params: parsePart<T['params']>(route.params, request.params, 'params'),
     query: parsePart<T['query']>(route.query, request.query, 'query'),

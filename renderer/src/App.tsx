@@ -6,6 +6,7 @@ import { Banner } from './components.js';
 import { WorkbenchContext, useLive, useWorkbench } from './context.js';
 import { LiveStore } from './live-store.js';
 import { PAGES, topicsFor, type PageId } from './pages.js';
+import { ApiKeysPage } from './pages/ApiKeysPage.js';
 import { ArchivePage } from './pages/ArchivePage.js';
 import { BrokerPage } from './pages/BrokerPage.js';
 import { ClimatePage } from './pages/ClimatePage.js';
@@ -49,6 +50,7 @@ const PAGE_VIEWS: Record<PageId, () => JSX.Element> = {
   broker: BrokerPage,
   rules: TopicRulesPage,
   rejected: RejectedPage,
+  'api-keys': ApiKeysPage,
 };
 
 /**

@@ -61,6 +61,9 @@ const AXES: Record<Theme, { text: string; grid: string }> = {
 };
 
 const number = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+/** Rates below one (a few requests a minute, per second) keep two significant digits instead of rounding to 0. */
+const fraction = new Intl.NumberFormat(undefined, { maximumSignificantDigits: 2 });
+const formatValue = (value: number) => (value !== 0 && Math.abs(value) < 1 ? fraction : number).format(value);
 
 /**
  * A Chart.js chart drawn on a canvas. The chart is made once per kind and theme; new data is
@@ -98,7 +101,7 @@ export function ChartView({ kind, labels = [], x, bands, series, label, yTitle, 
           legend: { labels: { color: axes.text, boxWidth: 12 }, display: kind === 'line' || seriesCount > 1 },
           tooltip: {
             callbacks: {
-              label: (item) => `${item.dataset.label ?? ''}: ${number.format(item.parsed.y ?? Number.NaN)}`,
+              label: (item) => `${item.dataset.label ?? ''}: ${formatValue(item.parsed.y ?? Number.NaN)}`,
               ...(numericX && { title: (items) => (items[0] ? (xRef.current?.pointLabel(items[0].parsed.x ?? Number.NaN) ?? '') : '') }),
             },
           },
@@ -118,7 +121,7 @@ export function ChartView({ kind, labels = [], x, bands, series, label, yTitle, 
             : { ticks: xTicks, grid: { color: axes.grid } },
           y: {
             beginAtZero: true,
-            ticks: { color: axes.text, callback: (value) => number.format(Number(value)) },
+            ticks: { color: axes.text, callback: (value) => formatValue(Number(value)) },
             grid: { color: axes.grid },
             ...(yTitle && { title: { display: true, text: yTitle, color: axes.text } }),
           },

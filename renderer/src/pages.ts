@@ -1,6 +1,6 @@
 import type { LiveTopic } from '../../core/api/live.js';
 
-export type PageId = 'overview' | 'events' | 'climate' | 'warnings' | 'emulator' | 'meters' | 'archive' | 'model' | 'keys' | 'console' | 'connections' | 'devices' | 'broker' | 'rules' | 'rejected';
+export type PageId = 'overview' | 'events' | 'climate' | 'warnings' | 'emulator' | 'meters' | 'archive' | 'model' | 'keys' | 'console' | 'connections' | 'devices' | 'broker' | 'rules' | 'rejected' | 'api-keys';
 
 export interface PageInfo {
   id: PageId;
@@ -22,6 +22,7 @@ export const PAGES: readonly PageInfo[] = [
   { id: 'console', title: 'Console', topics: [] },
   { id: 'connections', title: 'Connections', topics: [] },
   { id: 'devices', title: 'Devices', topics: [] },
+  { id: 'api-keys', title: 'API keys', topics: [] },
   { id: 'broker', title: 'Broker', topics: [] },
   { id: 'rules', title: 'Topic rules', topics: [] },
   { id: 'rejected', title: 'Rejected', topics: [] },

@@ -33,6 +33,8 @@ export default async function globalSetup(): Promise<void> {
       dataDir,
       '--http-port',
       '0',
+      '--api-port',
+      '0',
       '--mqtt-port',
       '0',
       '--udp-port',

@@ -8,6 +8,8 @@ export interface ServeUnderTest {
   mqtt: string;
   redis: string;
   udp: string;
+  /** The client API. */
+  api: string;
   /** MQTT over TLS, client certificates from the demo CA required. */
   mqtts: string;
   pid: number;

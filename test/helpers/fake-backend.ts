@@ -1,4 +1,4 @@
-import type { ApiBackend, InspectBackend, SavedConnections } from '../../core/server/api-backend.js';
+import type { ApiBackend, ApiKeyManagement, InspectBackend, SavedConnections } from '../../core/server/api-backend.js';
 import { startHttpServer, type HttpServer } from '../../core/server/http-server.js';
 
 /** Methods to fake; `inspect` is merged method by method, `connections` (often a real object) replaces the whole. */
@@ -16,6 +16,14 @@ const NO_CONNECTIONS: SavedConnections = {
   add: notFaked('connections.add'),
   update: notFaked('connections.update'),
   remove: notFaked('connections.remove'),
+};
+
+const NO_API_KEYS: ApiKeyManagement = {
+  list: notFaked('apiKeys.list'),
+  create: notFaked('apiKeys.create'),
+  update: notFaked('apiKeys.update'),
+  revoke: notFaked('apiKeys.revoke'),
+  usage: notFaked('apiKeys.usage'),
 };
 
 /** An in-memory ApiBackend: what a test passes, and for everything else a method that fails naming itself. */
@@ -45,6 +53,7 @@ export function fakeBackend(overrides: Overrides = {}): ApiBackend {
     brokerTopics: notFaked('brokerTopics'),
     publishTestMessage: notFaked('publishTestMessage'),
     connections: NO_CONNECTIONS,
+    apiKeys: NO_API_KEYS,
     ...top,
     inspect: {
       activeConnectionId: () => 'workbench',

@@ -45,10 +45,11 @@ export function runCliInOneProcess(args: string[]): CliProcess {
   return runInProject(process.execPath, ['--import', 'tsx', 'core/cli.ts', ...args]);
 }
 
-/** Runs `command <args>` the way runCli() does, with `extraEnv` on top (e.g. `npm run serve`). */
+/** Runs `command <args>` the way runCli() does (the client API on a free port), with `extraEnv` on top (e.g. `npm run serve`). */
 export function runInProject(command: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): CliProcess {
   const inherited = Object.entries(process.env).filter(([name]) => !name.startsWith('SW_') && name !== 'REDISMS_SYSTEM_BINARY');
-  const env = { ...Object.fromEntries(inherited), ...extraEnv };
+  // The client API's default port 8787 would collide between tests that run at the same time.
+  const env = { ...Object.fromEntries(inherited), SW_API_PORT: '0', ...extraEnv };
   const child = spawn(command, args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';

@@ -12,6 +12,8 @@ export interface TestStack {
   redisUrl: string;
   /** udp://127.0.0.1:<port> of the meter datagram listener; null in read-only mode. */
   udpUrl: string | null;
+  /** http://127.0.0.1:<port> of the client API; null when it is off. */
+  apiUrl: string | null;
   /** Lines the stack logged. */
   log: string[];
   /** Stops the stack (and its embedded redis-server) and removes its data dir. Idempotent. */
@@ -36,6 +38,7 @@ export async function startTestStack({
         ...config,
         dataDir: dir.path,
         http: { port: 0, ...config.http },
+        api: { port: 0, ...config.api },
         mqtt: { port: 0, ...config.mqtt },
         redis: { port: 0, ...config.redis },
         energy: { udpPort: 0, ...config.energy },
@@ -55,6 +58,7 @@ export async function startTestStack({
     mqttUrl: addresses.mqtt,
     redisUrl: addresses.redis,
     udpUrl: addresses.udp ?? null,
+    apiUrl: addresses.api ?? null,
     log,
     stop: () =>
       (stopped ??= (async () => {

@@ -1,4 +1,5 @@
 import { act, cleanup, render } from '@testing-library/react';
+import type { ApiKeyList } from '../../core/api/api-keys.js';
 import { afterEach, beforeEach, vi } from 'vitest';
 import type {
   ActiveConnection,
@@ -386,6 +387,7 @@ export function fakeClient(overrides: Partial<Record<keyof WorkbenchClient, unkn
     publishTestMessage: vi.fn(
       async ({ topic, payload, qos = 0, retain = false }: BrokerPublishRequest): Promise<BrokerPublishResult> => ({ topic, size: new TextEncoder().encode(payload).length, qos, retain, at: Date.now() }),
     ),
+    apiKeys: vi.fn(async (): Promise<ApiKeyList> => ({ keys: [], apiUrl: 'http://127.0.0.1:8787' })),
     live: vi.fn((topics: LiveTopic[], onFrame: (frame: LiveFrame) => void, onState: (connected: boolean) => void) => {
       const connection: FakeLive = {
         topics,

@@ -67,10 +67,10 @@ export function DataModelPage() {
                         <span className="badge badge-type">{entry.type}</span>
                       </td>
                       <td className="num">
-                        {formatInt(entry.size)} <span className="muted small">{entry.sizeUnit}</span>
+                        {entry.size === null ? '—' : formatInt(entry.size)} <span className="muted small">{entry.sizeUnit}</span>
                       </td>
                       <td className={`num${entry.growthPerSec ? ' growing' : ''}`}>
-                        {entry.growthPerSec === null ? <span className="muted">measuring…</span> : `${formatSignedRate(entry.growthPerSec)} /s`}
+                        {entry.size === null ? '—' : entry.growthPerSec === null ? <span className="muted">measuring…</span> : `${formatSignedRate(entry.growthPerSec)} /s`}
                       </td>
                       <td>
                         <code className="wrap">{entry.writtenBy}</code>

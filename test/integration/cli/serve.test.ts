@@ -32,9 +32,10 @@ afterAll(async () => {
 });
 
 describe('npm run serve -- --emulate thermostats --rate 50', () => {
-  it('prints one ready line with http (carrying the token), mqtt, redis and udp addresses on 127.0.0.1', () => {
+  it('prints one ready line with http (carrying the token), mqtt, redis, udp and the client API\'s addresses on 127.0.0.1', () => {
     expect(serve.stdout().split('\n').filter((line) => line.startsWith('ready '))).toHaveLength(1);
-    expect(Object.keys(ready).sort()).toEqual(['http', 'mqtt', 'redis', 'udp']);
+    expect(Object.keys(ready).sort()).toEqual(['api', 'http', 'mqtt', 'redis', 'udp']);
+    expect(ready.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(ready.udp).toMatch(/^udp:\/\/127\.0\.0\.1:\d+$/);
     const http = new URL(ready.http);
     expect(http.protocol).toBe('http:');

@@ -110,6 +110,10 @@ describe('GET /api/model', () => {
     expect(byPattern.get('Warnings')).toMatchObject({ type: 'channel', size: 1 });
     expect(first.totalKeys).toBe(await redis.dbsize());
     for (const entry of first.entries) expect(entry.growthPerSec, entry.pattern).toBeNull();
+    // The client API's keys and counters, the source paper's API management.
+    expect(byPattern.get('backend:dev:apiKeys')).toMatchObject({ type: 'set', size: 0, writtenBy: 'SADD backend:dev:apiKeys <keyId>' });
+    expect(byPattern.get('backend:dev:devices:<deviceId>:clients')).toMatchObject({ type: 'set', size: null, inspect: 'SMEMBERS backend:dev:devices:<deviceId>:clients' });
+    expect(byPattern.get('backend:dev:apiKeys:<keyId>:tps:<intervalStart>')?.writtenBy).toMatch(/^INCR .+ ; EXPIRE .+ 60 ; GET /);
 
     const before = await redis.zcard('SensorData');
     await publishAll(publisher, TOPIC, Array.from({ length: 20 }, (_, i) => devicePayload({ deviceId: `model-${i}`, temperature: 90 })));
