@@ -65,6 +65,20 @@ export interface KeySchema {
   registeredDevices: string;
   /** HASH: the fields of the JSON objects published to `topic`, stored by a json-hash topic rule. */
   topicHash(topic: string): string;
+  /** HASH: index name → its definition as JSON (with its key names); the batch scripts read it to keep the indexes current. */
+  indexDefinitions: string;
+  /** HASH: an index's build: state, SCAN cursor, keys scanned, entries written, rate, times, last verify. */
+  indexBuild(name: string): string;
+  /** SET: the values a set index has a set for. */
+  indexValues(name: string): string;
+  /** SET: the names of the hashes whose field has `value` (after the index's transform). */
+  indexValueSet(name: string, value: string): string;
+  /** What indexValueSet puts in front of the value; the Lua scripts append the value to it. */
+  indexValueSetPrefix(name: string): string;
+  /** ZSET: the names of the hashes, scored by the field. */
+  indexSortedSet(name: string): string;
+  /** Every index key begins with this; the builds skip such keys, so that no index indexes another's keys. */
+  indexKeysPrefix: string;
 }
 
 export function createKeySchema({
@@ -82,6 +96,7 @@ export function createKeySchema({
     cold: `${keyPrefix}${climatePrefix}cold`,
   };
   const energyPrefix = `${namespace}:energy:`;
+  const indexKeysPrefix = `${keyPrefix}workbench:index`;
   return {
     sensorData: `${keyPrefix}${sensorData}`,
     deviceHash: (deviceId) => `${keyPrefix}${devicePrefix}${deviceId}`,
@@ -101,6 +116,13 @@ export function createKeySchema({
     archiveLastRun: `${namespace}:workbench:archive:lastrun`,
     registeredDevices: `${namespace}:registered-devices`,
     topicHash: (topic) => `${keyPrefix}topic:${topic}`,
+    indexDefinitions: `${indexKeysPrefix}es`,
+    indexBuild: (name) => `${indexKeysPrefix}es:${name}:build`,
+    indexValues: (name) => `${indexKeysPrefix}es:${name}:values`,
+    indexValueSet: (name, value) => `${indexKeysPrefix}:${name}:${value}`,
+    indexValueSetPrefix: (name) => `${indexKeysPrefix}:${name}:`,
+    indexSortedSet: (name) => `${indexKeysPrefix}:${name}`,
+    indexKeysPrefix,
   };
 }
 
