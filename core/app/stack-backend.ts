@@ -19,6 +19,7 @@ import { TopicRouter } from '../ingest/topic-rules.js';
 import { listMeters } from '../query/meters.js';
 import { ReadOnlyRefusal } from '../redis/command-table.js';
 import type { ApiBackend, InspectBackend, LiveBroker } from '../server/api-backend.js';
+import { indexBackend, indexBuildSettings } from './index-backend.js';
 import { inspectBackend } from './inspect-backend.js';
 import type { StackParts } from './stack-parts.js';
 import { describeTopicRules, stackStatus } from './status-report.js';
@@ -37,6 +38,7 @@ export class StackBackend implements ApiBackend {
   readonly devices: DeviceRegistry;
   /** The read side the pages call, always on the connection active at the time of the request. */
   readonly inspect: InspectBackend;
+  readonly indexes = indexBackend(() => this.inspecting);
 
   constructor(
     private readonly parts: StackParts,
@@ -63,6 +65,8 @@ export class StackBackend implements ApiBackend {
       const inspection = await startInspection(await this.parts.connections.open(id), {
         bucketSeconds: this.parts.config.energy.bucketSeconds,
         s3: id === BUILT_IN_ID ? this.parts.energyArchive : null,
+        index: indexBuildSettings(this.parts.config),
+        log: this.parts.log,
       });
       const previous = this.inspecting;
       this.inspecting = inspection;

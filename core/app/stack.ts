@@ -12,6 +12,7 @@ import { BUILT_IN_ID, ConnectionManager } from '../connections/connection-manage
 import { parseRedisUrl } from '../connections/connection-settings.js';
 import { ConnectionStore } from '../connections/connection-store.js';
 import { startInspection, stopInspection } from '../connections/inspection.js';
+import { indexBuildSettings } from './index-backend.js';
 import { secretBoxFromEnvironment, type SecretBox } from '../connections/secret-box.js';
 import { DeviceRegistry } from '../devices/device-registry.js';
 import { connectionSettingsSchema, type ConnectionSettings, type StoredSecrets } from '../domain/connection.js';
@@ -79,7 +80,7 @@ export class Stack {
     const cleanup: Cleanup = [() => dataDirLock.release()];
     try {
       const parts = await startParts(config, log, secretBox, cleanup);
-      const inspection = await startInspection(await parts.connections.open(BUILT_IN_ID), { bucketSeconds: config.energy.bucketSeconds, s3: parts.energyArchive });
+      const inspection = await startInspection(await parts.connections.open(BUILT_IN_ID), { bucketSeconds: config.energy.bucketSeconds, s3: parts.energyArchive, index: indexBuildSettings(config), log });
       cleanup.push(() => stopInspection(inspection));
       const backend = new StackBackend(parts, inspection, Date.now());
       const token = randomBytes(24).toString('base64url');

@@ -1,7 +1,7 @@
-import type { ApiBackend, DeviceList, InspectBackend, SavedConnections } from '../../core/server/api-backend.js';
+import type { ApiBackend, DeviceList, IndexBackend, InspectBackend, SavedConnections } from '../../core/server/api-backend.js';
 import { startHttpServer, type HttpServer } from '../../core/server/http-server.js';
 
-/** Methods to fake; `inspect` is merged method by method, `connections` and `devices` (often real objects) replace the whole. */
+/** Methods to fake; `inspect` is merged method by method, `connections`, `devices` and `indexes` (often real objects) replace the whole. */
 type Overrides = Partial<Omit<ApiBackend, 'inspect'>> & { inspect?: Partial<InspectBackend> };
 
 /** A backend method the test did not fake: calling it is the test's mistake, and says which. */
@@ -16,6 +16,18 @@ const NO_CONNECTIONS: SavedConnections = {
   add: notFaked('connections.add'),
   update: notFaked('connections.update'),
   remove: notFaked('connections.remove'),
+};
+
+const NO_INDEXES: IndexBackend = {
+  list: notFaked('indexes.list'),
+  define: notFaked('indexes.define'),
+  pause: notFaked('indexes.pause'),
+  resume: notFaked('indexes.resume'),
+  verify: notFaked('indexes.verify'),
+  repair: notFaked('indexes.repair'),
+  drop: notFaked('indexes.drop'),
+  lookup: notFaked('indexes.lookup'),
+  compare: notFaked('indexes.compare'),
 };
 
 const NO_DEVICES: DeviceList = {
@@ -51,6 +63,7 @@ export function fakeBackend(overrides: Overrides = {}): ApiBackend {
     liveBroker: notFaked('liveBroker'),
     connections: NO_CONNECTIONS,
     devices: NO_DEVICES,
+    indexes: NO_INDEXES,
     ...top,
     inspect: {
       activeConnectionId: () => 'workbench',
