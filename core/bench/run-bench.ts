@@ -10,6 +10,7 @@ import { startEmbeddedRedis } from '../redis/embedded-redis.js';
 import { runBrokerBench } from './broker-bench.js';
 import { ingestPhase, round, type BenchSettings, type PhaseContext } from './ingest-phase.js';
 import { runUiLoad } from './ui-load.js';
+import { runIndexBench } from './index-bench.js';
 import { runKeyBrowserBench } from './key-browser-bench.js';
 import { archivePhase, fillEnergyBuckets, meterIngestPhase, queryPhase, startBenchS3, type EnergyBenchContext } from './energy-bench.js';
 import { meterId, meterReading } from '../emulator/meter-generator.js';
@@ -25,8 +26,10 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
  * rate; the broker's idle connections and TLS against TCP; the energy path; the key browser.
  */
 export async function runBench(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: argv,
+    // `npm run bench -- index` names the suite as --suite index does.
+    allowPositionals: true,
     options: {
       publishers: { type: 'string', default: '2' },
       seconds: { type: 'string', default: '10' },
@@ -47,6 +50,11 @@ export async function runBench(argv: string[]): Promise<void> {
       'key-runs': { type: 'string', default: '30' },
       'broker-connections': { type: 'string', default: '5000' },
       'broker-publishers': { type: 'string', default: '100' },
+      'index-hashes': { type: 'string', default: '1000000' },
+      'index-lookup-runs': { type: 'string', default: '30' },
+      'index-scan-runs': { type: 'string', default: '3' },
+      'index-rate': { type: 'string' },
+      'index-scan-count': { type: 'string' },
     },
   });
   if (values.ui) {
@@ -67,8 +75,8 @@ export async function runBench(argv: string[]): Promise<void> {
     latencyRate: Number(values['latency-rate']),
     client: values.client === 'mqtt.js' ? 'mqtt.js' : 'raw',
   };
-  const suite = values.suite;
-  if (!['all', 'thermostats', 'broker', 'energy', 'keys'].includes(suite)) throw new Error(`--suite must be all, thermostats, broker, energy or keys, not ${suite}`);
+  const suite = positionals[0] ?? values.suite;
+  if (!['all', 'thermostats', 'broker', 'energy', 'keys', 'index'].includes(suite)) throw new Error(`--suite must be all, thermostats, broker, energy, keys or index, not ${suite}`);
   const keyBrowser = { keys: Number(values.keys), runs: Number(values['key-runs']), chromium: values.chromium, log };
   // The key browser brings its own Redis (filled, not persisted) and stack; nothing below is needed for it alone.
   if (suite === 'keys') {
@@ -98,6 +106,17 @@ export async function runBench(argv: string[]): Promise<void> {
           archiveConcurrency: configSchema.parse({}).archive.concurrency,
           queryRuns: Number(values['query-runs']),
         }))),
+      ...((suite === 'all' || suite === 'index') &&
+        (await runIndexBench(
+          { settings, broker, redis, redisUrl: embedded.url, keys, log },
+          {
+            hashes: Number(values['index-hashes']),
+            lookupRuns: Number(values['index-lookup-runs']),
+            scanRuns: Number(values['index-scan-runs']),
+            ...(values['index-rate'] !== undefined && { buildRate: Number(values['index-rate']) }),
+            ...(values['index-scan-count'] !== undefined && { scanCount: Number(values['index-scan-count']) }),
+          },
+        ))),
       ...(suite === 'all' && (await runKeyBrowserBench(keyBrowser))),
     };
     log(JSON.stringify(figures));

@@ -39,7 +39,8 @@ export async function compareWithIndex(redis: RedisClient, keys: KeySchema, requ
   return { scan: await scanAndFilter(redis, keys, request), index: record ? await askIndex(redis, keys, record, request) : null };
 }
 
-async function scanAndFilter(redis: RedisClient, keys: KeySchema, request: IndexCompareRequest): Promise<QueryRun> {
+/** The question by SCAN + HGET + filter over every key the pattern matches. */
+export async function scanAndFilter(redis: RedisClient, keys: KeySchema, request: IndexCompareRequest): Promise<QueryRun> {
   const started = performance.now();
   const found: string[] = [];
   let cursor = '0';
@@ -71,7 +72,8 @@ async function scanAndFilter(redis: RedisClient, keys: KeySchema, request: Index
   };
 }
 
-async function askIndex(redis: RedisClient, keys: KeySchema, record: IndexRecord, question: IndexQuestion): Promise<QueryRun> {
+/** The question by the index: one SMEMBERS or ZRANGEBYSCORE. */
+export async function askIndex(redis: RedisClient, keys: KeySchema, record: IndexRecord, question: IndexQuestion): Promise<QueryRun> {
   const started = performance.now();
   let members: string[];
   let command: string;

@@ -1,4 +1,5 @@
 import type { IndexVerifyReport } from '../api/indexes.js';
+import { NotFound } from '../domain/errors.js';
 import { verifyMissingCommand, verifyStaleCommand, type IndexRecord } from '../model/index-persist.js';
 import type { KeySchema } from '../model/keys.js';
 import type { RedisCommand } from '../model/redis-command.js';
@@ -29,6 +30,7 @@ export async function verifyIndex(redis: RedisClient, keys: KeySchema, record: I
   const never = new AbortController().signal;
   const send = async ([name, ...args]: RedisCommand): Promise<StepReply> => {
     const reply = (await redis.call(name, ...args)) as StepReply;
+    if (reply[1] < 0) throw new NotFound(`the index ${record.name} was deleted during the verify`);
     await pacer.paid(reply[1], never);
     return reply;
   };
