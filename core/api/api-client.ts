@@ -6,6 +6,8 @@ import type { DeviceRegistrationRequest } from './devices.js';
 import type { BrokerPublishRequest } from './broker.js';
 import type { MeterEmulatorCommand } from './energy.js';
 import type { TopicRule } from '../domain/topic-rule.js';
+import type { IndexDefinitionInput } from '../domain/index-definition.js';
+import type { IndexCompareRequest, IndexLookupQuery } from './indexes.js';
 import type { KeyType } from '../domain/key-type.js';
 import type { EmulatorCommand } from './status.js';
 import type { LiveFrame, LiveSubscribe, LiveTopic } from './live.js';
@@ -213,6 +215,45 @@ export class ApiClient {
 
   apiKeyUsage(id: string, range?: UsageRange) {
     return this.call(routes.apiKeyUsage, { params: { id }, query: { range } });
+  }
+
+  indexes() {
+    return this.call(routes.indexes, {});
+  }
+
+  /** Defines an index over the hashes `match` finds and starts building it; refused on a read-only connection. */
+  defineIndex(definition: IndexDefinitionInput) {
+    return this.call(routes.defineIndex, { body: definition });
+  }
+
+  deleteIndex(name: string) {
+    return this.call(routes.deleteIndex, { params: { name } });
+  }
+
+  pauseIndex(name: string) {
+    return this.call(routes.pauseIndex, { params: { name } });
+  }
+
+  resumeIndex(name: string) {
+    return this.call(routes.resumeIndex, { params: { name } });
+  }
+
+  /** Compares the index with a fresh scan: missing and stale entries. */
+  verifyIndex(name: string) {
+    return this.call(routes.verifyIndex, { params: { name } });
+  }
+
+  repairIndex(name: string) {
+    return this.call(routes.repairIndex, { params: { name } });
+  }
+
+  lookupIndex(name: string, query: Partial<IndexLookupQuery>) {
+    return this.call(routes.lookupIndex, { params: { name }, query });
+  }
+
+  /** The same question by SCAN + filter and by the index, timed side by side. */
+  compareIndex(request: IndexCompareRequest) {
+    return this.call(routes.compareIndex, { body: request });
   }
 
   /**

@@ -40,11 +40,13 @@ import {
   recentEventsSchema,
   rejectedPayloadsSchema,
 } from './events.js';
+import { indexCompareRequestSchema, indexCompareSchema, indexListSchema, indexLookupQuery, indexLookupSchema, indexParams, indexStatusSchema, indexVerifyReportSchema } from './indexes.js';
 import { keyDetailQuery, keysQuery, keyDetailSchema, keyPageSchema } from './keys.js';
 import { liveFrameSchema, liveRefusalSchema, liveSubscribeSchema } from './live.js';
 import { route } from './route.js';
 import { emulatorCommandSchema, emulatorStatusSchema, stackStatusSchema } from './status.js';
 import { connectionInputSchema } from '../domain/connection.js';
+import { indexDefinitionSchema } from '../domain/index-definition.js';
 
 /**
  * Every HTTP route of the API, named as the client's methods are. The server registers exactly
@@ -111,6 +113,15 @@ export const routes = {
   /** Every client API process refuses the key within a second. */
   revokeApiKey: route({ method: 'DELETE', path: '/api/api-keys/:id', params: apiKeyParams, status: 204, response: z.void() }),
   apiKeyUsage: route({ method: 'GET', path: '/api/api-keys/:id/usage', params: apiKeyParams, query: apiKeyUsageQuery, response: apiKeyUsageSchema }),
+  indexes: route({ method: 'GET', path: '/api/indexes', response: indexListSchema }),
+  defineIndex: route({ method: 'POST', path: '/api/indexes', body: indexDefinitionSchema, status: 201, response: indexStatusSchema }),
+  deleteIndex: route({ method: 'DELETE', path: '/api/indexes/:name', params: indexParams, status: 204, response: z.void() }),
+  pauseIndex: route({ method: 'POST', path: '/api/indexes/:name/pause', params: indexParams, response: indexStatusSchema }),
+  resumeIndex: route({ method: 'POST', path: '/api/indexes/:name/resume', params: indexParams, response: indexStatusSchema }),
+  verifyIndex: route({ method: 'POST', path: '/api/indexes/:name/verify', params: indexParams, response: indexVerifyReportSchema }),
+  repairIndex: route({ method: 'POST', path: '/api/indexes/:name/repair', params: indexParams, response: indexVerifyReportSchema }),
+  lookupIndex: route({ method: 'GET', path: '/api/indexes/:name/lookup', params: indexParams, query: indexLookupQuery, response: indexLookupSchema }),
+  compareIndex: route({ method: 'POST', path: '/api/indexes/compare', body: indexCompareRequestSchema, response: indexCompareSchema }),
 };
 
 export type Routes = typeof routes;

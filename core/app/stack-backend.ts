@@ -18,6 +18,7 @@ import { ReadOnlyRefusal } from '../redis/command-table.js';
 import type { ApiBackend, ApiKeyManagement, InspectBackend } from '../server/api-backend.js';
 import { brokerView, type BrokerView } from './broker-view.js';
 import { deviceEnrollment, type DeviceEnrollment } from './device-enrollment.js';
+import { indexBackend, indexBuildSettings } from './index-backend.js';
 import { inspectBackend } from './inspect-backend.js';
 import type { StackParts } from './stack-parts.js';
 import { describeTopicRules, stackStatus } from './status-report.js';
@@ -39,6 +40,7 @@ export class StackBackend implements ApiBackend {
   private readonly brokerView: BrokerView;
   /** The read side the pages call, always on the connection active at the time of the request. */
   readonly inspect: InspectBackend;
+  readonly indexes = indexBackend(() => this.inspecting);
 
   constructor(
     private readonly parts: StackParts,
@@ -67,6 +69,8 @@ export class StackBackend implements ApiBackend {
       const inspection = await startInspection(await this.parts.connections.open(id), {
         bucketSeconds: this.parts.config.energy.bucketSeconds,
         s3: id === BUILT_IN_ID ? this.parts.energyArchive : null,
+        index: indexBuildSettings(this.parts.config),
+        log: this.parts.log,
       });
       const previous = this.inspecting;
       this.inspecting = inspection;

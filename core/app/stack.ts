@@ -13,6 +13,7 @@ import { BUILT_IN_ID, ConnectionManager } from '../connections/connection-manage
 import { parseRedisUrl } from '../connections/connection-settings.js';
 import { ConnectionStore } from '../connections/connection-store.js';
 import { startInspection, stopInspection } from '../connections/inspection.js';
+import { indexBuildSettings } from './index-backend.js';
 import { secretBoxFromEnvironment, type SecretBox } from '../connections/secret-box.js';
 import { DeviceRegistry } from '../devices/device-registry.js';
 import { connectionSettingsSchema, type ConnectionSettings, type StoredSecrets } from '../domain/connection.js';
@@ -86,7 +87,7 @@ export class Stack {
     const cleanup: Cleanup = [() => dataDirLock.release()];
     try {
       const parts = await startParts(config, log, secretBox, cleanup);
-      const inspection = await startInspection(await parts.connections.open(BUILT_IN_ID), { bucketSeconds: config.energy.bucketSeconds, s3: parts.energyArchive });
+      const inspection = await startInspection(await parts.connections.open(BUILT_IN_ID), { bucketSeconds: config.energy.bucketSeconds, s3: parts.energyArchive, index: indexBuildSettings(config), log });
       cleanup.push(() => stopInspection(inspection));
       const clientApi = await startClientApi(parts);
       if (clientApi) cleanup.push(() => clientApi.close());

@@ -59,6 +59,14 @@ export function startBenchIngest(options: Pick<IngestThreadOptions, 'source' | '
   return IngestThread.start({ ...options, model: config.model, settings: config.ingest, energy: config.energy, log: (line) => options.log(`  ingest: ${line}`) });
 }
 
+/** What a phase may do besides ingesting: keep the data already in Redis, and start something once warm. */
+export interface PhaseHooks {
+  /** Keep Redis as it is (only the climate counters start again, so they still add up to what this phase wrote). */
+  keepData?: boolean;
+  /** Called when the warm-up ends, just before measuring. */
+  measuring?: () => Promise<void> | void;
+}
+
 /** The worker reports figures every 250 ms; waiting one interval makes a reading current. */
 const SNAPSHOT_INTERVAL_MS = 300;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -75,8 +83,10 @@ export async function ingestPhase(
   totalRate: number | 'max',
   target: PublisherTarget = { url: broker.url, connectionsPerProcess: 1 },
   acknowledge: 'after-write' | 'on-receipt' = 'after-write',
+  hooks: PhaseHooks = {},
 ): Promise<PhaseResult> {
-  await redis.flushall();
+  if (hooks.keepData) await redis.del(...CLIMATES.map((climate) => keys.climateCounter(climate)));
+  else await redis.flushall();
   const ingest = await startBenchIngest({ source: broker, redisUrl, listenUdp: false, strategy, acknowledge, log });
   const durationMs = settings.warmupMs + settings.measureMs + 500;
   const rate = totalRate === 'max' ? 'max' : totalRate / settings.publishers;
@@ -96,6 +106,7 @@ export async function ingestPhase(
   await Promise.all(publishers.map((publisher) => publisher.ready));
   for (const publisher of publishers) publisher.go();
   await sleep(settings.warmupMs);
+  await hooks.measuring?.();
   ingest.resetLatency();
   await sleep(SNAPSHOT_INTERVAL_MS);
   const start = {

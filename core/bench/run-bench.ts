@@ -13,6 +13,7 @@ import { ingestPhase, round, type BenchSettings, type PhaseContext } from './ing
 import { parseSoakSettings, runSoak } from './soak-bench.js';
 import { runUiLoad } from './ui-load.js';
 import { runApiBench } from './api-bench.js';
+import { runIndexBench } from './index-bench.js';
 import { runKeyBrowserBench } from './key-browser-bench.js';
 import { archivePhase, fillEnergyBuckets, meterIngestPhase, queryPhase, startBenchS3, type EnergyBenchContext } from './energy-bench.js';
 import { meterId, meterReading } from '../emulator/meter-generator.js';
@@ -55,6 +56,11 @@ export async function runBench(argv: string[]): Promise<void> {
       minutes: { type: 'string', default: '10' },
       'soak-rate': { type: 'string', default: '10000' },
       'meter-share': { type: 'string', default: '0.2' },
+      'index-hashes': { type: 'string', default: '1000000' },
+      'index-lookup-runs': { type: 'string', default: '30' },
+      'index-scan-runs': { type: 'string', default: '3' },
+      'index-rate': { type: 'string' },
+      'index-scan-count': { type: 'string' },
     },
   });
   if (values.ui) {
@@ -115,6 +121,17 @@ export async function runBench(argv: string[]): Promise<void> {
           archiveConcurrency: configSchema.parse({}).archive.concurrency,
           queryRuns: Number(values['query-runs']),
         }))),
+      ...((suite === 'all' || suite === 'index') &&
+        (await runIndexBench(
+          { settings, broker, redis, redisUrl: embedded.url, keys, log },
+          {
+            hashes: Number(values['index-hashes']),
+            lookupRuns: Number(values['index-lookup-runs']),
+            scanRuns: Number(values['index-scan-runs']),
+            ...(values['index-rate'] !== undefined && { buildRate: Number(values['index-rate']) }),
+            ...(values['index-scan-count'] !== undefined && { scanCount: Number(values['index-scan-count']) }),
+          },
+        ))),
       ...(suite === 'all' && (await runKeyBrowserBench(keyBrowser))),
     };
     log(JSON.stringify(figures));
@@ -127,7 +144,7 @@ export async function runBench(argv: string[]): Promise<void> {
 }
 
 /** `soak` runs alone (it takes minutes); `all` is every other suite. */
-const SUITES = ['all', 'thermostats', 'broker', 'energy', 'keys', 'soak'];
+const SUITES = ['all', 'thermostats', 'broker', 'energy', 'keys', 'index', 'soak'];
 
 /** `npm run bench -- api [--seconds n] [--connections n] [--rate n]`: the client API with and without API management. */
 async function apiBench(argv: string[]): Promise<void> {

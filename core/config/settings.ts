@@ -53,6 +53,7 @@ export const SETTINGS: readonly SettingSource[] = [
   { flag: 'shutdown-flush-ms', env: 'SW_SHUTDOWN_FLUSH_MS', path: 'ingest.shutdownFlushMs', kind: 'number', help: 'how long shutdown waits to write what is buffered' },
   { flag: 'key-prefix', env: 'SW_KEY_PREFIX', path: 'model.keyPrefix', kind: 'string', help: 'prefix of the thermostat keys (default none)' },
   { flag: 'namespace', env: 'SW_NAMESPACE', path: 'model.namespace', kind: 'string', help: 'namespace of the smart-meter keys (default backend:dev)' },
+  { flag: 'index-build-rate', env: 'SW_INDEX_BUILD_RATE', path: 'index.buildRate', kind: 'number', help: 'keys per second an index build walks at most (default 20000)' },
   { flag: 'udp-host', env: 'SW_UDP_HOST', path: 'energy.udpHost', kind: 'string', help: 'address the meter datagram listener binds to' },
   { flag: 'udp-port', env: 'SW_UDP_PORT', path: 'energy.udpPort', kind: 'number', help: 'meter datagram (UDP) port, 0 = any free port' },
   { flag: 'bucket-seconds', env: 'SW_BUCKET_SECONDS', path: 'energy.bucketSeconds', kind: 'number', help: 'length of one energy bucket (default 86400, a day)' },

@@ -77,6 +77,20 @@ export interface KeySchema {
   apiKeyUsage(keyId: string, period: UsagePeriod, periodStart: PeriodStart): string;
   /** HASH of the whole client API's counters over one period, refusals of unknown keys (401) included. */
   apiUsage(period: UsagePeriod, periodStart: PeriodStart): string;
+  /** HASH: index name → its definition as JSON (with its key names); the batch scripts read it to keep the indexes current. */
+  indexDefinitions: string;
+  /** HASH: an index's build: state, SCAN cursor, keys scanned, entries written, rate, times, last verify. */
+  indexBuild(name: string): string;
+  /** SET: the values a set index has a set for. */
+  indexValues(name: string): string;
+  /** SET: the names of the hashes whose field has `value` (after the index's transform). */
+  indexValueSet(name: string, value: string): string;
+  /** What indexValueSet puts in front of the value; the Lua scripts append the value to it. */
+  indexValueSetPrefix(name: string): string;
+  /** ZSET: the names of the hashes, scored by the field. */
+  indexSortedSet(name: string): string;
+  /** Every index key begins with this; the builds skip such keys, so that no index indexes another's keys. */
+  indexKeysPrefix: string;
 }
 
 /** Unix seconds at an interval's start, or a placeholder such as `<intervalStart>` to name the pattern. */
@@ -100,6 +114,7 @@ export function createKeySchema({
     cold: `${keyPrefix}${climatePrefix}cold`,
   };
   const energyPrefix = `${namespace}:energy:`;
+  const indexKeysPrefix = `${keyPrefix}workbench:index`;
   return {
     sensorData: `${keyPrefix}${sensorData}`,
     deviceHash: (deviceId) => `${keyPrefix}${devicePrefix}${deviceId}`,
@@ -125,6 +140,13 @@ export function createKeySchema({
     apiKeyTps: (keyId, intervalStart) => `${namespace}:apiKeys:${keyId}:tps:${intervalStart}`,
     apiKeyUsage: (keyId, period, periodStart) => `${namespace}:apiKeys:${keyId}:usage:${period}:${periodStart}`,
     apiUsage: (period, periodStart) => `${namespace}:api:usage:${period}:${periodStart}`,
+    indexDefinitions: `${indexKeysPrefix}es`,
+    indexBuild: (name) => `${indexKeysPrefix}es:${name}:build`,
+    indexValues: (name) => `${indexKeysPrefix}es:${name}:values`,
+    indexValueSet: (name, value) => `${indexKeysPrefix}:${name}:${value}`,
+    indexValueSetPrefix: (name) => `${indexKeysPrefix}:${name}:`,
+    indexSortedSet: (name) => `${indexKeysPrefix}:${name}`,
+    indexKeysPrefix,
   };
 }
 

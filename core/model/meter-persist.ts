@@ -1,4 +1,5 @@
 import { bucketStartOf } from './energy-bucket.js';
+import { liveIndexLua } from './index-persist.js';
 import type { KeySchema } from './keys.js';
 import type { MeterReading, MeterTransport } from './meter-reading.js';
 import type { RedisCommand } from './redis-command.js';
@@ -17,7 +18,9 @@ import type { RedisCommand } from './redis-command.js';
  * Every write goes through pcall so that one refused command (a key of another type on a shared
  * Redis) costs that command only; the script returns the refusals.
  *
- * KEYS: pending set, meters index, then per meter its hash and bucket index, then per bucket its
+ * The indexes defined over the device objects move with them in the same script (liveIndexLua).
+ *
+ * KEYS: pending set, meters index, index definitions, then per meter its hash and bucket index, then per bucket its
  * list. ARGV: now (ms), layout JSON [[hashKey, transport, readings, deviceId, [[listKey,
  * bucketStart, firstArg, count], …]], …] (indexes into KEYS and ARGV), then the readings.
  */
@@ -33,10 +36,12 @@ local function writeVariadic(command, key, values)
     write(command, key, unpack(values, i, math.min(i + 3999, #values)))
   end
 end
+${liveIndexLua('KEYS[3]', 'meters')}
 local now = ARGV[1]
 local pending, seen = {}, {}
 for _, meter in ipairs(cjson.decode(ARGV[2])) do
   local hash, bucketIndex = KEYS[meter[1]], KEYS[meter[1] + 1]
+  local before = beforeWrite(hash)
   for _, bucket in ipairs(meter[5]) do
     local list, last, length = KEYS[bucket[1]], bucket[3] + bucket[4] - 1, nil
     for i = bucket[3], last, 4000 do
@@ -47,6 +52,7 @@ for _, meter in ipairs(cjson.decode(ARGV[2])) do
   end
   write('HSET', hash, 'kind', 'meter', 'lastSeen', now, 'transport', meter[2])
   if write('HINCRBY', hash, 'readings', meter[3]) == meter[3] then write('HSET', hash, 'firstSeen', now) end
+  afterWrite(hash, before)
   seen[#seen + 1] = now
   seen[#seen + 1] = meter[4]
 end
@@ -55,7 +61,7 @@ writeVariadic('ZADD', KEYS[2], seen)
 return errors
 `;
 
-const FIXED_KEYS = 2;
+const FIXED_KEYS = 3;
 /** ARGV[1] is now, ARGV[2] the layout; the readings start at ARGV[3]. */
 const FIRST_READING_ARG = 3;
 
@@ -90,7 +96,7 @@ export function meterWrites(readings: readonly MeterReading[], keys: KeySchema, 
     }
     layout.push(`[${hashKeyIndex},"${meter.transport}",${meter.readings},${JSON.stringify(deviceId)},[${bucketLayout.join(',')}]]`);
   }
-  return [['eval', METER_BATCH_SCRIPT, FIXED_KEYS + meterKeys.length + listKeys.length, keys.energyPending, keys.meters, ...meterKeys, ...listKeys, nowMs, `[${layout.join(',')}]`, ...lines]];
+  return [['eval', METER_BATCH_SCRIPT, FIXED_KEYS + meterKeys.length + listKeys.length, keys.energyPending, keys.meters, keys.indexDefinitions, ...meterKeys, ...listKeys, nowMs, `[${layout.join(',')}]`, ...lines]];
 }
 
 function groupByMeter(readings: readonly MeterReading[], bucketSeconds: number): Map<string, MeterBatch> {

@@ -1,7 +1,11 @@
 import { CLIMATES, type Climate } from './climate.js';
+import { liveIndexLua } from './index-persist.js';
 import type { KeySchema } from './keys.js';
 import type { RedisCommand } from './redis-command.js';
 import type { ThermostatReading } from './thermostat-reading.js';
+
+/** SensorData, the four climate counters and the index definitions; the device hashes follow. */
+const FIXED_KEYS = 6;
 
 /**
  * Applies a batch in one server-side step: one variadic ZADD per 2000 readings, one HSET per
@@ -14,24 +18,32 @@ import type { ThermostatReading } from './thermostat-reading.js';
  * another type on a shared Redis) costs that command only, as it would in the per-reading MULTI;
  * the script returns the refusals instead of stopping half-way.
  *
- * KEYS: SensorData, climate:hot, climate:warm, climate:cool, climate:cold, then one device hash
- * per entry of batch.h. ARGV: warnings channel, batch JSON {z: [score, member, …],
+ * The indexes defined over the device hashes move with them in the same script (liveIndexLua).
+ *
+ * KEYS: SensorData, climate:hot, climate:warm, climate:cool, climate:cold, the index definitions,
+ * then one device hash per entry of batch.h. ARGV: warnings channel, batch JSON {z: [score, member, …],
  * h: [[temperature, deviceIP, humidity, climate, timestamp, requestId], …], c: [hot, warm, cool, cold]},
  * then one ARGV per warning message.
  */
 export const THERMOSTAT_BATCH_SCRIPT = `
+local FIXED_KEYS = ${FIXED_KEYS}
 local errors = {}
 local function write(...)
   local reply = redis.pcall(...)
   if type(reply) == 'table' and reply.err then errors[#errors + 1] = reply.err end
+  return reply
 end
+${liveIndexLua('KEYS[6]', 'thermostats')}
 local batch = cjson.decode(ARGV[2])
 local z = batch.z
 for i = 1, #z, 4000 do
   write('ZADD', KEYS[1], unpack(z, i, math.min(i + 3999, #z)))
 end
 for i, h in ipairs(batch.h) do
-  write('HSET', KEYS[5 + i], 'temperature', h[1], 'deviceIP', h[2], 'humidity', h[3], 'climate', h[4], 'timestamp', h[5], 'requestId', h[6])
+  local key = KEYS[FIXED_KEYS + i]
+  local before = beforeWrite(key)
+  write('HSET', key, 'temperature', h[1], 'deviceIP', h[2], 'humidity', h[3], 'climate', h[4], 'timestamp', h[5], 'requestId', h[6])
+  afterWrite(key, before)
 end
 for i, count in ipairs(batch.c) do
   if count > 0 then write('INCRBY', KEYS[i + 1], count) end
@@ -42,7 +54,6 @@ end
 return errors
 `;
 
-const FIXED_KEYS = 5;
 
 /**
  * The commands that leave Redis exactly as the source document's per-reading MULTI (ZADD, HMSET,
@@ -80,6 +91,7 @@ export function thermostatWrites(readings: readonly ThermostatReading[], keys: K
       FIXED_KEYS + hashKeys.length,
       keys.sensorData,
       ...counterKeys,
+      keys.indexDefinitions,
       ...hashKeys,
       keys.warningsChannel,
       batch,

@@ -1,5 +1,6 @@
 import type { RedisClient } from '../redis/redis-target.js';
 import { CLIMATES } from '../model/climate.js';
+import type { IndexRecord } from '../model/index-persist.js';
 import type { KeySchema } from '../model/keys.js';
 import type { DataModel, ModelEntry } from '../api/events.js';
 
@@ -37,13 +38,14 @@ export class DataModelInspector {
   private async measure(): Promise<Measured[]> {
     const { keys, redis } = this;
     const counterKeys = CLIMATES.map((climate) => keys.climateCounter(climate));
-    const [devices, counters, deadLetters, rejectedReasons, subscribers, apiKeys] = await Promise.all([
+    const [devices, counters, deadLetters, rejectedReasons, subscribers, apiKeys, indexes] = await Promise.all([
       redis.zcard(keys.sensorData),
       redis.mget(...counterKeys),
       redis.llen(keys.deadLetters),
       redis.hlen(keys.rejectedCounts),
       redis.pubsub('NUMSUB', keys.warningsChannel) as Promise<Array<string | number>>,
       redis.scard(keys.apiKeys),
+      this.indexEntries(),
     ]);
     const deviceKey = keys.deviceHash('<deviceId>');
     return [
@@ -96,6 +98,45 @@ export class DataModelInspector {
         inspect: `HGETALL ${keys.rejectedCounts}`,
       },
       ...apiKeyEntries(keys, apiKeys),
+      ...indexes,
+    ];
+  }
+
+  /** The unforeseen indexes (README "Unforeseen indexes"): their definitions, and per index its sets or zset. */
+  private async indexEntries(): Promise<Measured[]> {
+    const { keys, redis } = this;
+    const records = (await redis.hvals(keys.indexDefinitions)).map((json) => JSON.parse(json) as IndexRecord);
+    if (records.length === 0) return [];
+    const sizes = await Promise.all(records.map((record) => (record.kind === 'set' ? redis.scard(record.valuesKey) : redis.zcard(record.entriesKey))));
+    const definitions: Measured = {
+      pattern: keys.indexDefinitions,
+      type: 'hash',
+      sizeUnit: 'indexes',
+      size: records.length,
+      writtenBy: `HSET ${keys.indexDefinitions} <name> <definition JSON>; build state in ${keys.indexBuild('<name>')}`,
+      inspect: `HGETALL ${keys.indexBuild(records[0]!.name)}`,
+    };
+    return [
+      definitions,
+      ...records.map((record, index): Measured =>
+        record.kind === 'set'
+          ? {
+              pattern: keys.indexValueSet(record.name, '<value>'),
+              type: 'set',
+              sizeUnit: `value sets (${record.field} of ${record.match}; values in ${record.valuesKey})`,
+              size: sizes[index]!,
+              writtenBy: `SREM ${keys.indexValueSet(record.name, '<old>')} <key>; SADD ${keys.indexValueSet(record.name, '<new>')} <key> (in the batch script)`,
+              inspect: `SMEMBERS ${record.valuesKey}`,
+            }
+          : {
+              pattern: record.entriesKey,
+              type: 'zset',
+              sizeUnit: `members (${record.field} of ${record.match})`,
+              size: sizes[index]!,
+              writtenBy: `ZADD ${record.entriesKey} <${record.field}> <key> (in the batch script)`,
+              inspect: `ZRANGEBYSCORE ${record.entriesKey} -inf +inf WITHSCORES LIMIT 0 5`,
+            },
+      ),
     ];
   }
 }

@@ -56,6 +56,13 @@ export function writeTargetProbe(keys: KeySchema): RedisCommand[] {
     ['HINCRBY', keys.rejectedCounts, PROBE_ID, 0],
     ['SET', keys.writerProgress(PROBE_ID), '', 'EX', 1],
     ['GET', keys.writerProgress(PROBE_ID)],
+    // The live indexes the batch scripts keep (core/model/index-persist.ts).
+    ['HVALS', keys.indexDefinitions],
+    ['HGET', keys.deviceHash(PROBE_ID), 'climate'],
+    ['SADD', keys.indexValueSet(PROBE_ID, PROBE_ID), PROBE_ID],
+    ['SREM', keys.indexValueSet(PROBE_ID, PROBE_ID), PROBE_ID],
+    ['ZADD', keys.indexSortedSet(PROBE_ID), 0, PROBE_ID],
+    ['ZREM', keys.indexSortedSet(PROBE_ID), PROBE_ID],
     // The archiver (core/archive, core/model/energy-archive-persist.ts).
     ['SSCAN', keys.energyPending, 0],
     ['SCARD', keys.energyPending],

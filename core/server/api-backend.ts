@@ -6,10 +6,12 @@ import type { ConsoleExample, ConsoleReply } from '../api/console.js';
 import type { ConnectionKit, DeviceRegistrationRequest, PasswordKit, RegisteredDevicePage, TopicRulesView } from '../api/devices.js';
 import type { EnergyReadings, EnergySeries, MeterEmulatorCommand, MeterEmulatorStatus, MeterList } from '../api/energy.js';
 import type { ClimateCounters, DataModel, DeviceDetail, EventRange, EventSearch, RecentEvents, RejectedPayloads, WarningMessage } from '../api/events.js';
+import type { IndexCompare, IndexCompareRequest, IndexList, IndexLookup, IndexLookupQuery, IndexStatus, IndexVerifyReport } from '../api/indexes.js';
 import type { KeyDetail, KeyPage } from '../api/keys.js';
 import type { EmulatorCommand, EmulatorStatus, StackStatus } from '../api/status.js';
 import type { ConnectionManager } from '../connections/connection-manager.js';
 import type { RefusalSnapshot } from '../devices/refusals.js';
+import type { IndexDefinition } from '../domain/index-definition.js';
 import type { TopicRule } from '../domain/topic-rule.js';
 import type { KeyScanRequest, ValuePageRequest } from '../query/key-browser.js';
 
@@ -61,6 +63,9 @@ export interface ApiBackend {
 
   /** The client API's keys, on the workbench's own Redis. */
   apiKeys: ApiKeyManagement;
+
+  /** The unforeseen indexes of the connection the pages show. */
+  indexes: IndexBackend;
 }
 
 /** Unknown ids are NotFound; in read-only mode every change is refused. */
@@ -70,6 +75,20 @@ export interface ApiKeyManagement {
   update(id: string, change: ApiKeyUpdate): Promise<ApiKeyView>;
   revoke(id: string): Promise<void>;
   usage(id: string, range: UsageRange): Promise<ApiKeyUsage>;
+}
+
+export interface IndexBackend {
+  list(): Promise<IndexList>;
+  /** Refused on a connection that may not write, with the reason. */
+  define(definition: IndexDefinition): Promise<IndexStatus>;
+  pause(name: string): Promise<IndexStatus>;
+  resume(name: string): Promise<IndexStatus>;
+  verify(name: string): Promise<IndexVerifyReport>;
+  repair(name: string): Promise<IndexVerifyReport>;
+  drop(name: string): Promise<void>;
+  lookup(name: string, query: IndexLookupQuery): Promise<IndexLookup>;
+  /** The scan side runs on any connection; the index side when the request names an index. */
+  compare(request: IndexCompareRequest): Promise<IndexCompare>;
 }
 
 export type SavedConnections = Pick<ConnectionManager, 'list' | 'add' | 'update' | 'remove'>;

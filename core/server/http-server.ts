@@ -11,6 +11,7 @@ import { brokerHandlers } from './broker-handlers.js';
 import { connectionHandlers } from './connection-handlers.js';
 import { deviceHandlers } from './device-handlers.js';
 import { energyHandlers } from './energy-handlers.js';
+import { indexHandlers } from './index-handlers.js';
 import { errorAnswer } from './error-answer.js';
 import { inspectHandlers } from './inspect-handlers.js';
 import { LiveHub } from './live-hub.js';
@@ -76,6 +77,7 @@ export async function startHttpServer({ backend, host, port, token, rendererDir,
     ...deviceHandlers(backend),
     ...brokerHandlers(backend),
     ...apiKeyHandlers(backend),
+    ...indexHandlers(backend),
   });
 
   if (rendererDir && existsSync(rendererDir)) await app.register(fastifyStatic, { root: rendererDir });

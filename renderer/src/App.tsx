@@ -17,6 +17,7 @@ import { DataModelPage } from './pages/DataModelPage.js';
 import { DevicesPage } from './pages/DevicesPage.js';
 import { EmulatorPage } from './pages/EmulatorPage.js';
 import { EventsPage } from './pages/EventsPage.js';
+import { IndexesPage } from './pages/IndexesPage.js';
 import { KeysPage } from './pages/KeysPage.js';
 import { MetersPage } from './pages/MetersPage.js';
 import { OverviewPage } from './pages/OverviewPage.js';
@@ -43,6 +44,7 @@ const PAGE_VIEWS: Record<PageId, () => JSX.Element> = {
   meters: MetersPage,
   archive: ArchivePage,
   model: DataModelPage,
+  indexes: IndexesPage,
   keys: KeysPage,
   console: ConsolePage,
   connections: ConnectionsPage,

@@ -1,6 +1,6 @@
 import type { LiveTopic } from '../../core/api/live.js';
 
-export type PageId = 'overview' | 'events' | 'climate' | 'warnings' | 'emulator' | 'meters' | 'archive' | 'model' | 'keys' | 'console' | 'connections' | 'devices' | 'broker' | 'rules' | 'rejected' | 'api-keys';
+export type PageId = 'overview' | 'events' | 'climate' | 'warnings' | 'emulator' | 'meters' | 'archive' | 'model' | 'indexes' | 'keys' | 'console' | 'connections' | 'devices' | 'broker' | 'rules' | 'rejected' | 'api-keys';
 
 export interface PageInfo {
   id: PageId;
@@ -18,6 +18,7 @@ export const PAGES: readonly PageInfo[] = [
   { id: 'meters', title: 'Meters', topics: [] },
   { id: 'archive', title: 'Archive', topics: [] },
   { id: 'model', title: 'Data model', topics: [] },
+  { id: 'indexes', title: 'Indexes', topics: [] },
   { id: 'keys', title: 'Keys', topics: [] },
   { id: 'console', title: 'Console', topics: [] },
   { id: 'connections', title: 'Connections', topics: [] },

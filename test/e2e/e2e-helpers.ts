@@ -20,7 +20,7 @@ export function serve(): ReturnType<typeof serveUnderTest> {
 }
 
 /** The page titles in nav order, each the text of its link and of the page's <h1>. */
-export const PAGE_TITLES = ['Overview', 'Events', 'Climate', 'Warnings', 'Emulator', 'Meters', 'Archive', 'Data model', 'Keys', 'Console', 'Connections', 'Devices', 'API keys', 'Broker', 'Topic rules', 'Rejected'] as const;
+export const PAGE_TITLES = ['Overview', 'Events', 'Climate', 'Warnings', 'Emulator', 'Meters', 'Archive', 'Data model', 'Indexes', 'Keys', 'Console', 'Connections', 'Devices', 'API keys', 'Broker', 'Topic rules', 'Rejected'] as const;
 export type PageTitle = (typeof PAGE_TITLES)[number];
 
 /** The six fields the pipeline writes into every device hash. */

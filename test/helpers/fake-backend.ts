@@ -1,7 +1,7 @@
-import type { ApiBackend, ApiKeyManagement, InspectBackend, SavedConnections } from '../../core/server/api-backend.js';
+import type { ApiBackend, ApiKeyManagement, IndexBackend, InspectBackend, SavedConnections } from '../../core/server/api-backend.js';
 import { startHttpServer, type HttpServer } from '../../core/server/http-server.js';
 
-/** Methods to fake; `inspect` is merged method by method, `connections` (often a real object) replaces the whole. */
+/** Methods to fake; `inspect` is merged method by method, `connections` and `indexes` (often real objects) replace the whole. */
 type Overrides = Partial<Omit<ApiBackend, 'inspect'>> & { inspect?: Partial<InspectBackend> };
 
 /** A backend method the test did not fake: calling it is the test's mistake, and says which. */
@@ -24,6 +24,18 @@ const NO_API_KEYS: ApiKeyManagement = {
   update: notFaked('apiKeys.update'),
   revoke: notFaked('apiKeys.revoke'),
   usage: notFaked('apiKeys.usage'),
+};
+
+const NO_INDEXES: IndexBackend = {
+  list: notFaked('indexes.list'),
+  define: notFaked('indexes.define'),
+  pause: notFaked('indexes.pause'),
+  resume: notFaked('indexes.resume'),
+  verify: notFaked('indexes.verify'),
+  repair: notFaked('indexes.repair'),
+  drop: notFaked('indexes.drop'),
+  lookup: notFaked('indexes.lookup'),
+  compare: notFaked('indexes.compare'),
 };
 
 /** An in-memory ApiBackend: what a test passes, and for everything else a method that fails naming itself. */
@@ -54,6 +66,7 @@ export function fakeBackend(overrides: Overrides = {}): ApiBackend {
     publishTestMessage: notFaked('publishTestMessage'),
     connections: NO_CONNECTIONS,
     apiKeys: NO_API_KEYS,
+    indexes: NO_INDEXES,
     ...top,
     inspect: {
       activeConnectionId: () => 'workbench',

@@ -1,6 +1,7 @@
 import { act, cleanup, render } from '@testing-library/react';
 import type { ApiKeyList } from '../../core/api/api-keys.js';
 import { afterEach, beforeEach, vi } from 'vitest';
+import type { IndexList } from '../../core/api/indexes.js';
 import type {
   ActiveConnection,
   ConnectionCheck,
@@ -336,6 +337,7 @@ export function fakeClient(overrides: Partial<Record<keyof WorkbenchClient, unkn
     climate: vi.fn(async (): Promise<ClimateCounters> => ({ counters: { hot: 0, warm: 0, cool: 0, cold: 0 }, at: Date.now() })),
     rejected: vi.fn(async (): Promise<RejectedPayloads> => ({ letters: [], countsByReason: {}, total: 0 })),
     dataModel: vi.fn(async (): Promise<DataModel> => ({ entries: [], totalKeys: 0, usedMemoryBytes: 1024, at: Date.now() })),
+    indexes: vi.fn(async (): Promise<IndexList> => ({ indexes: [], buildRefusal: null })),
     meters: vi.fn(async (): Promise<MeterList> => ({ meters: [], total: 0 })),
     meterEnergy: vi.fn(
       async (deviceId: string, from: number, to: number, intervalSeconds: number): Promise<EnergySeries> =>

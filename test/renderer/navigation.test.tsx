@@ -6,7 +6,7 @@ import { fakeClient, installDomStubs, renderApp } from './helpers.js';
 
 installDomStubs();
 
-const PAGE_NAMES = ['Overview', 'Events', 'Climate', 'Warnings', 'Emulator', 'Meters', 'Archive', 'Data model', 'Keys', 'Console', 'Connections', 'Devices', 'API keys', 'Broker', 'Topic rules', 'Rejected'];
+const PAGE_NAMES = ['Overview', 'Events', 'Climate', 'Warnings', 'Emulator', 'Meters', 'Archive', 'Data model', 'Indexes', 'Keys', 'Console', 'Connections', 'Devices', 'API keys', 'Broker', 'Topic rules', 'Rejected'];
 
 describe('navigation', () => {
   it('lists every page as a link in the page navigation, Overview first and current', async () => {

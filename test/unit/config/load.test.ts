@@ -82,6 +82,13 @@ describe('loadConfig', () => {
       expect(message).toMatch(/65535/);
     });
 
+    it('--index-build-rate 0, and the default and a valid value', () => {
+      expect(load().config.index).toEqual({ buildRate: 20_000, scanCount: 100 });
+      expect(load(['--index-build-rate', '50000']).config.index.buildRate).toBe(50_000);
+      const message = configError(() => load(['--index-build-rate', '0']));
+      expect(message).toMatch(/index\.buildRate = 0 \(from --index-build-rate\).*100/);
+    });
+
     it('--mqtt-port abc', () => {
       const message = configError(() => load(['--mqtt-port', 'abc']));
       expect(message).not.toContain('\n');
