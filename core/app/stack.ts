@@ -23,10 +23,12 @@ import { openRedis, redactUrl } from '../redis/connect.js';
 import { startEmbeddedRedis } from '../redis/embedded-redis.js';
 import { refuseUnusableWriteTarget } from '../redis/write-target-check.js';
 import { startHttpServer, type HttpServer } from '../server/http-server.js';
+import { startMetricsListener, type MetricsListener } from '../server/metrics-listener.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { FiguresSampler } from './figures-sampler.js';
 import { saveUnwritten, type StopReport } from './shutdown.js';
 import { StackBackend } from './stack-backend.js';
+import { stackMetrics } from './stack-metrics.js';
 import type { Log, StackParts } from './stack-parts.js';
 
 export interface StackAddresses {
@@ -39,6 +41,8 @@ export interface StackAddresses {
   redis: string;
   /** The meter datagram listener; absent in read-only mode, where nothing is ingested. */
   udp?: string;
+  /** Prometheus /metrics, with --metrics-port only. */
+  metrics?: string;
 }
 
 export interface StackOptions {
@@ -70,6 +74,7 @@ export class Stack {
     /** The per-launch token every API request carries. */
     readonly token: string,
     private readonly dataDirLock: DataDirLock,
+    private readonly metrics: MetricsListener | null,
   ) {
     this.config = parts.config;
   }
@@ -84,7 +89,9 @@ export class Stack {
       const backend = new StackBackend(parts, inspection, Date.now());
       const token = randomBytes(24).toString('base64url');
       const http = await startHttpServer({ backend, host: config.http.host, port: config.http.port, token, rendererDir, log });
-      const stack = new Stack(parts, backend, http, token, dataDirLock);
+      cleanup.push(() => http.close());
+      const metrics = config.metrics.port === null ? null : await startMetricsListener(config.metrics.host, config.metrics.port, stackMetrics(parts));
+      const stack = new Stack(parts, backend, http, token, dataDirLock, metrics);
       const { mode } = config.emulator;
       if (mode === 'thermostats' || mode === 'all') await backend.controlEmulator({ action: 'start' });
       if (mode === 'meters' || mode === 'all') await backend.controlMeterEmulator({ action: 'start' });
@@ -103,6 +110,7 @@ export class Stack {
       ...secondaryMqttAddresses(this.parts.broker),
       redis: redactUrl(this.parts.redisUrl),
       ...(udp && { udp }),
+      ...(this.metrics && { metrics: this.metrics.url }),
     };
   }
 
@@ -120,6 +128,7 @@ export class Stack {
     s3?.destroy();
     figures.stop();
     await this.http.close();
+    await this.metrics?.close();
     await this.backend.closeInspection();
     await redis.quit().catch(() => redis.disconnect());
     await embeddedRedis?.stop();

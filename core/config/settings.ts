@@ -14,6 +14,8 @@ export const SETTINGS: readonly SettingSource[] = [
   { flag: 'read-only', env: 'SW_READ_ONLY', path: 'readOnly', kind: 'boolean', switch: true, help: 'never write to Redis: no ingest, no emulator' },
   { flag: 'http-host', env: 'SW_HTTP_HOST', path: 'http.host', kind: 'string', help: 'address the HTTP API binds to' },
   { flag: 'http-port', env: 'SW_HTTP_PORT', path: 'http.port', kind: 'number', help: 'HTTP API port, 0 = any free port' },
+  { flag: 'metrics-port', env: 'SW_METRICS_PORT', path: 'metrics.port', kind: 'number', help: 'serve Prometheus metrics at http://<metrics-host>:<port>/metrics, 0 = any free port; unset = off' },
+  { flag: 'metrics-host', env: 'SW_METRICS_HOST', path: 'metrics.host', kind: 'string', help: 'address the metrics listener binds to (default 127.0.0.1)' },
   { flag: 'mqtt-host', env: 'SW_MQTT_HOST', path: 'mqtt.host', kind: 'string', help: 'address the MQTT broker binds to; beyond loopback only registered devices connect (see --mqtt-allow-lan-anonymous)' },
   { flag: 'mqtt-port', env: 'SW_MQTT_PORT', path: 'mqtt.port', kind: 'number', help: 'MQTT (TCP) port, 0 = any free port' },
   { flag: 'mqtt-ws-port', env: 'SW_MQTT_WS_PORT', path: 'mqtt.wsPort', kind: 'number', help: 'MQTT over WebSocket port (path /mqtt), 0 = any free port; unset = off' },
