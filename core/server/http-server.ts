@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { timingSafeEqual } from 'node:crypto';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
+import { registerExportRoutes } from './export-handlers.js';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { liveChannel } from '../api/routes.js';
 import { NotFound, Unauthorized } from '../domain/errors.js';
@@ -75,6 +76,8 @@ export async function startHttpServer({ backend, host, port, token, rendererDir,
     ...deviceHandlers(backend),
     ...brokerHandlers(backend),
   });
+
+  registerExportRoutes(app, backend.inspect);
 
   if (rendererDir && existsSync(rendererDir)) await app.register(fastifyStatic, { root: rendererDir });
 
