@@ -11,7 +11,7 @@ const PAGE_SIZE = 1000;
  * costs log N per page, where LIMIT offset would cost the offset); entries that moved out of the
  * range while the export ran are skipped.
  */
-export async function* sensorEventRows(redis: RedisClient, keys: KeySchema, from: number, to: number): AsyncGenerator<ExportRow> {
+export async function* sensorEventRows(redis: RedisClient, keys: KeySchema, from: number, to: number): AsyncGenerator<ExportRow[]> {
   const first = await redis.zcount(keys.sensorData, '-inf', `(${from}`);
   const last = (await redis.zcount(keys.sensorData, '-inf', to)) - 1;
   for (let start = first; start <= last; start += PAGE_SIZE) {
@@ -19,10 +19,8 @@ export async function* sensorEventRows(redis: RedisClient, keys: KeySchema, from
     const entries: Array<{ deviceId: string; score: number }> = [];
     for (let i = 0; i + 1 < flat.length; i += 2) entries.push({ deviceId: flat[i]!, score: Number(flat[i + 1]) });
     const hashes = await deviceHashes(redis, keys, entries.map(({ deviceId }) => deviceId));
-    for (const [index, { deviceId, score }] of entries.entries()) {
-      if (score < from || score > to) continue;
-      yield { deviceId, score, ...hashes[index] };
-    }
+    const rows = entries.flatMap(({ deviceId, score }, index) => (score < from || score > to ? [] : [{ deviceId, score, ...hashes[index] }]));
+    if (rows.length > 0) yield rows;
   }
 }
 

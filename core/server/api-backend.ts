@@ -70,8 +70,8 @@ export interface InspectBackend {
   activeConnectionId(): string;
   recentEvents(limit: number): Promise<RecentEvents>;
   eventRange(from: number, to: number, limit: number): Promise<EventRange>;
-  /** Every SensorData entry in [from, to] with its device hash, read page by page as the consumer pulls. */
-  exportEvents(from: number, to: number): AsyncIterable<ExportRow>;
+  /** Every SensorData entry in [from, to] with its device hash, in pages read only as the consumer pulls. */
+  exportEvents(from: number, to: number): AsyncIterable<ExportRow[]>;
   searchEvents(match: string, cursor: string, count: number): Promise<EventSearch>;
   deviceDetail(deviceId: string): Promise<DeviceDetail>;
   climateCounters(): Promise<ClimateCounters>;

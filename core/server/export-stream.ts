@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { stringify } from 'csv-stringify';
+import { stringify } from 'csv-stringify/sync';
 import type { ExportFormat, ExportRow } from '../api/export.js';
 
 export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
@@ -9,22 +9,33 @@ export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
 };
 
 /**
- * The rows as a byte stream in the format asked for. Readable.from pulls a row only when the
- * reader wants more, so a slow client holds the Redis reads back instead of filling memory.
+ * The pages of rows as a byte stream in the format asked for, one chunk per page. Readable.from
+ * pulls a page only when the reader wants more, so a slow client holds the Redis reads back
+ * instead of filling memory; a chunk per page rather than per row keeps the stream's own garbage
+ * (a promise and a buffer entry per chunk) small.
  */
-export function exportStream(rows: AsyncIterable<ExportRow>, format: ExportFormat, columns: readonly string[]): Readable {
-  if (format === 'csv') return Readable.from(rows).pipe(stringify({ header: true, columns: [...columns], record_delimiter: 'windows' }));
-  return Readable.from(format === 'ndjson' ? ndjsonLines(rows) : jsonArray(rows));
+export function exportStream(pages: AsyncIterable<ExportRow[]>, format: ExportFormat, columns: readonly string[]): Readable {
+  const chunks = { csv: csvChunks(pages, columns), ndjson: ndjsonChunks(pages), json: jsonChunks(pages) }[format];
+  return Readable.from(chunks, { objectMode: false });
 }
 
-async function* ndjsonLines(rows: AsyncIterable<ExportRow>): AsyncGenerator<string> {
-  for await (const row of rows) yield `${JSON.stringify(row)}\n`;
+async function* csvChunks(pages: AsyncIterable<ExportRow[]>, columns: readonly string[]): AsyncGenerator<string> {
+  let header = true;
+  for await (const page of pages) {
+    yield stringify(page, { header, columns: [...columns], record_delimiter: 'windows' });
+    header = false;
+  }
+  if (header) yield stringify([], { header: true, columns: [...columns], record_delimiter: 'windows' });
 }
 
-async function* jsonArray(rows: AsyncIterable<ExportRow>): AsyncGenerator<string> {
+async function* ndjsonChunks(pages: AsyncIterable<ExportRow[]>): AsyncGenerator<string> {
+  for await (const page of pages) yield page.map((row) => `${JSON.stringify(row)}\n`).join('');
+}
+
+async function* jsonChunks(pages: AsyncIterable<ExportRow[]>): AsyncGenerator<string> {
   let separator = '[\n';
-  for await (const row of rows) {
-    yield separator + JSON.stringify(row);
+  for await (const page of pages) {
+    yield separator + page.map((row) => JSON.stringify(row)).join(',\n');
     separator = ',\n';
   }
   yield separator === '[\n' ? '[]\n' : '\n]\n';
