@@ -34,7 +34,7 @@ export class FiguresSampler {
 
   snapshot(): LiveFigures {
     const ingest = this.ingestNow();
-    const { latency, batches: _batches, ...figures } = ingest;
+    const { latency, batches: _batches, latencyHistogram: _histogram, ...figures } = ingest;
     return {
       ingest: { ...figures, bufferLimit: this.sources.bufferLimit },
       rates: this.history.at(-1) ?? null,
@@ -57,7 +57,7 @@ export class FiguresSampler {
     const now = performance.now();
     const seconds = (now - this.last.at) / 1000;
     const current = this.countersNow();
-    const redisCommands = await this.redisCommandsProcessed();
+    const redisCommands = await redisCommandsProcessed(this.sources.redis);
     const sample: RateSample = {
       at: Date.now(),
       receivedPerSec: (current.received - this.last.received) / seconds,
@@ -71,14 +71,15 @@ export class FiguresSampler {
     this.history.push(sample);
     if (this.history.length > HISTORY_SECONDS) this.history.shift();
   }
+}
 
-  private async redisCommandsProcessed(): Promise<number | null> {
-    try {
-      const info = await this.sources.redis.info('stats');
-      const match = /total_commands_processed:(\d+)/.exec(info);
-      return match ? Number(match[1]) : null;
-    } catch {
-      return null;
-    }
+/** INFO's total_commands_processed; null while Redis does not answer. */
+export async function redisCommandsProcessed(redis: Redis): Promise<number | null> {
+  try {
+    const info = await redis.info('stats');
+    const match = /total_commands_processed:(\d+)/.exec(info);
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
   }
 }

@@ -28,10 +28,12 @@ import { startClientApiServer, type ClientApiServer } from '../server/client-api
 import { startHttpServer, type HttpServer } from '../server/http-server.js';
 import { apiKeyManagement } from './api-key-management.js';
 import { clientApiBackend } from './client-api-backend.js';
+import { startMetricsListener, type MetricsListener } from '../server/metrics-listener.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { FiguresSampler } from './figures-sampler.js';
 import { saveUnwritten, type StopReport } from './shutdown.js';
 import { StackBackend } from './stack-backend.js';
+import { stackMetrics } from './stack-metrics.js';
 import type { Log, StackParts } from './stack-parts.js';
 
 export interface StackAddresses {
@@ -46,6 +48,8 @@ export interface StackAddresses {
   udp?: string;
   /** The client API; absent with --no-api. */
   api?: string;
+  /** Prometheus /metrics, with --metrics-port only. */
+  metrics?: string;
 }
 
 export interface StackOptions {
@@ -78,6 +82,7 @@ export class Stack {
     /** The per-launch token every API request carries. */
     readonly token: string,
     private readonly dataDirLock: DataDirLock,
+    private readonly metrics: MetricsListener | null,
   ) {
     this.config = parts.config;
   }
@@ -95,7 +100,8 @@ export class Stack {
       const token = randomBytes(24).toString('base64url');
       const http = await startHttpServer({ backend, host: config.http.host, port: config.http.port, token, rendererDir, log });
       cleanup.push(() => http.close());
-      const stack = new Stack(parts, backend, http, clientApi, token, dataDirLock);
+      const metrics = config.metrics.port === null ? null : await startMetricsListener(config.metrics.host, config.metrics.port, stackMetrics(parts));
+      const stack = new Stack(parts, backend, http, clientApi, token, dataDirLock, metrics);
       const { mode } = config.emulator;
       if (mode === 'thermostats' || mode === 'all') await backend.controlEmulator({ action: 'start' });
       if (mode === 'meters' || mode === 'all') await backend.controlMeterEmulator({ action: 'start' });
@@ -115,6 +121,7 @@ export class Stack {
       redis: redactUrl(this.parts.redisUrl),
       ...(udp && { udp }),
       ...(this.clientApi && { api: this.clientApi.url }),
+      ...(this.metrics && { metrics: this.metrics.url }),
     };
   }
 
@@ -134,6 +141,7 @@ export class Stack {
     await this.clientApi?.close();
     await this.http.close();
     await apiAccess.stop();
+    await this.metrics?.close();
     await this.backend.closeInspection();
     await redis.quit().catch(() => redis.disconnect());
     await embeddedRedis?.stop();

@@ -19,7 +19,7 @@ import { BucketEncoder } from './bucket-encoder.js';
 import { EnergyObjectStore } from './energy-object-store.js';
 import { FailureBackoff } from './failure-backoff.js';
 import { RedisRequestError } from './redis-request-error.js';
-import { emptyProgress, summarize, summaryLine } from './run-summary.js';
+import { addPass, emptyProgress, NO_ARCHIVE_PASSES, summarize, summaryLine, type ArchiveTotals } from './run-summary.js';
 import { createS3Client, describeTarget } from './s3-client.js';
 import { checkS3Connection, NO_BUCKET_PROBLEM } from './s3-connection-check.js';
 import { S3RequestError } from './s3-error.js';
@@ -56,6 +56,7 @@ export class Archiver {
   /** Pending entries that are not bucket lists of this namespace, each logged once. */
   private readonly foreignEntries = new Set<string>();
   private running: RunningPass | null = null;
+  private passTotals: ArchiveTotals = NO_ARCHIVE_PASSES;
   private timer: NodeJS.Timeout | null = null;
   private nextRunAt: number | null = null;
   private started = false;
@@ -111,6 +112,11 @@ export class Archiver {
     });
     this.running = { progress, done };
     return done;
+  }
+
+  /** The passes of this run of the workbench, added up. */
+  totals(): ArchiveTotals {
+    return this.passTotals;
   }
 
   async status(): Promise<ArchiveStatus> {
@@ -188,6 +194,7 @@ export class Archiver {
       log(`archive: failing, buckets stay in Redis: ${error}; ${retry}`);
     }
     const summary = summarize(progress, this.now(), error);
+    this.passTotals = addPass(this.passTotals, summary);
     // An interval pass that found nothing stale is the normal case, every few minutes: not worth a line.
     if (summary.bucketsTotal > 0 || progress.trigger === 'manual') log(summaryLine(summary));
     await this.saveLastRun(summary);

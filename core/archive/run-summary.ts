@@ -8,6 +8,29 @@ export function summarize(progress: ArchiveProgress, finishedAt: number, error: 
   return { ...progress, finishedAt, ratio: progress.bytesOut > 0 ? progress.bytesIn / progress.bytesOut : null, error };
 }
 
+/** Every pass since start added up, for /metrics: counters only grow. */
+export interface ArchiveTotals {
+  passes: number;
+  failedPasses: number;
+  bucketsDone: number;
+  bucketsFailed: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export const NO_ARCHIVE_PASSES: ArchiveTotals = { passes: 0, failedPasses: 0, bucketsDone: 0, bucketsFailed: 0, bytesIn: 0, bytesOut: 0 };
+
+export function addPass(totals: ArchiveTotals, summary: ArchiveRunSummary): ArchiveTotals {
+  return {
+    passes: totals.passes + 1,
+    failedPasses: totals.failedPasses + (summary.error === null ? 0 : 1),
+    bucketsDone: totals.bucketsDone + summary.bucketsDone,
+    bucketsFailed: totals.bucketsFailed + summary.bucketsFailed,
+    bytesIn: totals.bytesIn + summary.bytesIn,
+    bytesOut: totals.bytesOut + summary.bytesOut,
+  };
+}
+
 /** The pass in one log line: what moved to S3, how well it compressed and how fast it went. */
 export function summaryLine(summary: ArchiveRunSummary): string {
   const seconds = Math.max(0, summary.finishedAt - summary.startedAt) / 1000;

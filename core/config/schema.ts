@@ -33,6 +33,13 @@ export const configSchema = z.strictObject({
       disabled: z.boolean().default(false),
     })
     .prefault({}),
+  /** Prometheus /metrics on a listener of its own; null = off, 0 = any free port. */
+  metrics: z
+    .strictObject({
+      host: host.default('127.0.0.1'),
+      port: port.nullable().default(null),
+    })
+    .prefault({}),
   mqtt: z
     .strictObject({
       /** Beyond loopback only registered devices get in, unless allowLanAnonymous. */

@@ -17,6 +17,8 @@ export const SETTINGS: readonly SettingSource[] = [
   { flag: 'api-host', env: 'SW_API_HOST', path: 'api.host', kind: 'string', help: 'address the client API binds to (default 127.0.0.1; the LAN needs an explicit host)' },
   { flag: 'api-port', env: 'SW_API_PORT', path: 'api.port', kind: 'number', help: 'client API port (default 8787), 0 = any free port' },
   { flag: 'no-api', env: 'SW_NO_API', path: 'api.disabled', kind: 'boolean', switch: true, help: 'do not start the client API' },
+  { flag: 'metrics-port', env: 'SW_METRICS_PORT', path: 'metrics.port', kind: 'number', help: 'serve Prometheus metrics at http://<metrics-host>:<port>/metrics, 0 = any free port; unset = off' },
+  { flag: 'metrics-host', env: 'SW_METRICS_HOST', path: 'metrics.host', kind: 'string', help: 'address the metrics listener binds to (default 127.0.0.1)' },
   { flag: 'mqtt-host', env: 'SW_MQTT_HOST', path: 'mqtt.host', kind: 'string', help: 'address the MQTT broker binds to; beyond loopback only registered devices connect (see --mqtt-allow-lan-anonymous)' },
   { flag: 'mqtt-port', env: 'SW_MQTT_PORT', path: 'mqtt.port', kind: 'number', help: 'MQTT (TCP) port, 0 = any free port' },
   { flag: 'mqtt-ws-port', env: 'SW_MQTT_WS_PORT', path: 'mqtt.wsPort', kind: 'number', help: 'MQTT over WebSocket port (path /mqtt), 0 = any free port; unset = off' },

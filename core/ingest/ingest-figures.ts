@@ -1,4 +1,5 @@
 import { REJECTION_REASONS, type RejectionReason } from '../domain/rejection.js';
+import { LatencyBuckets } from './latency-buckets.js';
 import { LatencyWindow } from './latency-window.js';
 
 /** Cumulative counters, mutated on the hot path; everything else is derived by the sampler. */
@@ -23,6 +24,13 @@ export class IngestCounters {
     REJECTION_REASONS.map((reason) => [reason, 0]),
   ) as Record<RejectionReason, number>;
   readonly latency = new LatencyWindow();
+  readonly latencyBuckets = new LatencyBuckets();
+
+  /** Publish→written latency, into the UI's sliding window and the cumulative buckets of /metrics. */
+  recordLatencyMs(latencyMs: number): void {
+    this.latency.recordMs(latencyMs);
+    this.latencyBuckets.recordMs(latencyMs);
+  }
 
   countRejected(reason: RejectionReason): void {
     this.rejected += 1;

@@ -1,4 +1,5 @@
 import type { IngestCounters } from './ingest-figures.js';
+import { EMPTY_LATENCY_HISTOGRAM, type LatencyHistogram } from './latency-buckets.js';
 
 /** Everything the rest of the stack learns about ingest, whichever thread it runs in. */
 export interface IngestSnapshot {
@@ -16,6 +17,7 @@ export interface IngestSnapshot {
   /** Why Redis refuses every batch, while it does: intake has stopped. */
   refusal: string | null;
   latency: { p50: number | null; p99: number | null; samples: number };
+  latencyHistogram: LatencyHistogram;
   meterReadingsReceived: number;
   meterReadingsWritten: number;
   meterPayloadsRejected: number;
@@ -38,6 +40,7 @@ export const EMPTY_INGEST_SNAPSHOT: IngestSnapshot = {
   lastError: null,
   refusal: null,
   latency: { p50: null, p99: null, samples: 0 },
+  latencyHistogram: EMPTY_LATENCY_HISTOGRAM,
   meterReadingsReceived: 0,
   meterReadingsWritten: 0,
   meterPayloadsRejected: 0,
@@ -69,6 +72,7 @@ export function snapshotOf(counters: IngestCounters, buffer: BufferState): Inges
     lastError: buffer.lastError,
     refusal: buffer.refusal,
     latency: counters.latency.percentilesMs(),
+    latencyHistogram: counters.latencyBuckets.histogram(),
     meterReadingsReceived: counters.meterReadingsReceived,
     meterReadingsWritten: counters.meterReadingsWritten,
     meterPayloadsRejected: counters.meterPayloadsRejected,

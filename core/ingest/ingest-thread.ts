@@ -3,6 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import { startWorker } from '../threads/worker-entry.js';
 import { EMPTY_INGEST_SNAPSHOT, type IngestSnapshot } from './ingest-snapshot.js';
+import { addHistograms } from './latency-buckets.js';
 import { ALL_TOPICS, type WriteStrategy } from './ingest.js';
 import type { FromIngestWorker, MessageBatch, ToIngestWorker } from './ingest-worker-protocol.js';
 import type { IngestWorkerData } from './ingest-worker.js';
@@ -336,5 +337,6 @@ function combineSnapshots(earlier: IngestSnapshot, later: IngestSnapshot): Inges
     meterDatagramsDropped: earlier.meterDatagramsDropped + later.meterDatagramsDropped,
     hashMessagesReceived: earlier.hashMessagesReceived + later.hashMessagesReceived,
     hashMessagesWritten: earlier.hashMessagesWritten + later.hashMessagesWritten,
+    latencyHistogram: addHistograms(earlier.latencyHistogram, later.latencyHistogram),
   };
 }

@@ -49,7 +49,7 @@ export function perReadingMeterRules({ redis, keys, counters, maxPayloadBytes, b
         .zadd(keys.meters, now, payload.deviceId)
         .exec();
       counters.meterReadingsWritten += 1;
-      counters.latency.recordMs(preciseNow() - receivedAt);
+      counters.recordLatencyMs(preciseNow() - receivedAt);
     }
   }
 

@@ -46,7 +46,7 @@ export function perReadingRule(redis: Redis, keys: KeySchema, counters: IngestCo
     }
     await transaction.exec();
     counters.written += 1;
-    counters.latency.recordMs(preciseNow() - message.receivedAt);
+    counters.recordLatencyMs(preciseNow() - message.receivedAt);
   }
 
   async function writeInOrder(): Promise<void> {

@@ -258,9 +258,9 @@ export class WriteBuffer {
   private completed(batch: Batch, commandErrors: string[]): void {
     const { counters } = this.options;
     const now = preciseNow();
-    for (const reading of batch.readings) counters.latency.recordMs(now - reading.receivedAt);
-    for (const reading of batch.meterReadings) counters.latency.recordMs(now - reading.receivedAt);
-    for (const entry of batch.topicHashes) counters.latency.recordMs(now - entry.receivedAt);
+    for (const reading of batch.readings) counters.recordLatencyMs(now - reading.receivedAt);
+    for (const reading of batch.meterReadings) counters.recordLatencyMs(now - reading.receivedAt);
+    for (const entry of batch.topicHashes) counters.recordLatencyMs(now - entry.receivedAt);
     counters.written += batch.readings.length;
     counters.meterReadingsWritten += batch.meterReadings.length;
     counters.hashMessagesWritten += batch.topicHashes.length;

@@ -1,4 +1,5 @@
 import type { ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyUpdate, ApiKeyUsage, ApiKeyView, UsageRange } from '../api/api-keys.js';
+import type { ExportRow } from '../api/export.js';
 import type { ArchivedObjects, ArchiveStatus, PendingBuckets, S3ConnectionCheck } from '../api/archive.js';
 import type { ActiveConnection, ConnectionCheck, ConnectionInput } from '../api/connections.js';
 import type { BrokerClientList, BrokerPublishResult, BrokerTestMessage, BrokerTopicList } from '../api/broker.js';
@@ -101,6 +102,8 @@ export interface InspectBackend {
   activeConnectionId(): string;
   recentEvents(limit: number): Promise<RecentEvents>;
   eventRange(from: number, to: number, limit: number): Promise<EventRange>;
+  /** Every SensorData entry in [from, to] with its device hash, in pages read only as the consumer pulls. */
+  exportEvents(from: number, to: number): AsyncIterable<ExportRow[]>;
   searchEvents(match: string, cursor: string, count: number): Promise<EventSearch>;
   deviceDetail(deviceId: string): Promise<DeviceDetail>;
   climateCounters(): Promise<ClimateCounters>;

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { timingSafeEqual } from 'node:crypto';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
+import { registerExportRoutes } from './export-handlers.js';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { liveChannel } from '../api/routes.js';
 import { NotFound, Unauthorized } from '../domain/errors.js';
@@ -79,6 +80,8 @@ export async function startHttpServer({ backend, host, port, token, rendererDir,
     ...apiKeyHandlers(backend),
     ...indexHandlers(backend),
   });
+
+  registerExportRoutes(app, backend.inspect);
 
   if (rendererDir && existsSync(rendererDir)) await app.register(fastifyStatic, { root: rendererDir });
 

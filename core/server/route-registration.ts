@@ -40,7 +40,7 @@ export function parseInput<T extends Route>(route: T, request: FastifyRequest): 
 }
 
 /** The first issue becomes a one-line InvalidInput naming the field, e.g. "limit: Too small: expected number to be >=1". */
-function parsePart<S extends z.ZodType>(schema: S, input: unknown, part: string): z.output<S> {
+export function parsePart<S extends z.ZodType>(schema: S, input: unknown, part: string): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;

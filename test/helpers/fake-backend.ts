@@ -72,6 +72,7 @@ export function fakeBackend(overrides: Overrides = {}): ApiBackend {
       activeConnectionId: () => 'workbench',
       recentEvents: notFaked('inspect.recentEvents'),
       eventRange: notFaked('inspect.eventRange'),
+      exportEvents: notFaked('inspect.exportEvents'),
       searchEvents: notFaked('inspect.searchEvents'),
       deviceDetail: notFaked('inspect.deviceDetail'),
       climateCounters: notFaked('inspect.climateCounters'),

@@ -10,7 +10,9 @@ export interface ReadyAddresses {
   http: string;
   mqtt: string;
   redis: string;
-  [other: string]: string;
+  /** With --metrics-port only. */
+  metrics?: string;
+  [other: string]: string | undefined;
 }
 
 export interface Exit {

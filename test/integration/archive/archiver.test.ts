@@ -493,6 +493,10 @@ describe('when S3 fails', () => {
     expect((await archiver.status()).failing).toBeNull();
     expect(await redis.scard(keys.energyPending)).toBe(0);
     for (let day = 0; day < 8; day += 1) expect(await cliDecodedLines('F1', DAY_1 + day * DAY)).toHaveLength(3);
+    // What /metrics reports: three passes, the first two failed, all eight buckets moved in the end.
+    expect(archiver.totals()).toMatchObject({ passes: 3, failedPasses: 2, bucketsDone: 8, bucketsFailed: 0 });
+    expect(archiver.totals().bytesOut).toBeGreaterThan(0);
+    expect(archiver.totals().bytesIn).toBeGreaterThan(archiver.totals().bytesOut);
   });
 
   it('retries automatically at the back-off time rather than the interval', async () => {
