@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { freePort } from '../helpers/free-port.js';
 import { startRedisServer, type RedisServerProcess } from '../helpers/redis-server-process.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
-import { openDashboard, openPage, shoot } from './e2e-helpers.js';
+import { openDashboard, openPage, shoot, useBuiltInConnection } from './e2e-helpers.js';
 
 /** A "production" Redis the workbench did not fill, with its own key names. */
 let production: RedisServerProcess;
@@ -20,6 +20,10 @@ test.beforeAll(async () => {
     .mset('plant7:climate:hot', '12', 'plant7:climate:warm', '4', 'plant7:climate:cool', '2', 'plant7:climate:cold', '1')
     .exec();
   redis.disconnect();
+});
+
+test.afterEach(async ({ request }) => {
+  await useBuiltInConnection(request);
 });
 
 test.afterAll(async () => {

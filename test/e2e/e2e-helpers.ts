@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import mqtt from 'mqtt';
+import type { ConnectionList } from '../../core/api/connections.js';
 import type { EmulatorCommand, EmulatorStatus, StackStatus } from '../../core/api/status.js';
 import { serveUnderTest } from './serve-under-test.js';
 
@@ -73,6 +74,20 @@ export async function apiStatus(request: APIRequestContext): Promise<StackStatus
   const response = await request.get(`${serve().origin}/api/status`, { headers: auth() });
   expect(response.status()).toBe(200);
   return (await response.json()) as StackStatus;
+}
+
+/**
+ * Points every page back at the workbench's own Redis. A spec that switches connections calls it
+ * after each test, so that a failure half-way does not leave the other specs reading elsewhere.
+ */
+export async function useBuiltInConnection(request: APIRequestContext): Promise<void> {
+  const listed = await request.get(`${serve().origin}/api/connections`, { headers: auth() });
+  expect(listed.status()).toBe(200);
+  const { connections, activeId } = (await listed.json()) as ConnectionList;
+  const builtIn = connections.find((connection) => connection.builtIn);
+  if (!builtIn || builtIn.id === activeId) return;
+  const activated = await request.post(`${serve().origin}/api/connections/${builtIn.id}/activate`, { headers: auth() });
+  expect(activated.status(), await activated.text()).toBe(200);
 }
 
 export async function emulatorCommand(request: APIRequestContext, command: EmulatorCommand): Promise<EmulatorStatus> {
