@@ -120,6 +120,8 @@ export const refusalViewSchema = z.object({
   /** One word: wrong-password, publish-not-allowed, … */
   code: z.string(),
   reason: z.string(),
+  /** What the client was answered: `disconnected`, `PUBACK 0x97 quota exceeded` (MQTT 5), `SUBACK 0x80 unspecified error`, …; null where not noted. */
+  answer: z.string().nullable(),
 });
 export type RefusalView = z.infer<typeof refusalViewSchema>;
 

@@ -1,9 +1,9 @@
 import type { PublishPacket } from 'aedes';
 import { preciseNow } from '../domain/clock.js';
-import type { MessageHandler } from '../domain/message-source.js';
+import { metadataOf, type MessageHandler } from '../domain/message-source.js';
 import { levelsMatchTopic } from '../domain/topic-filter.js';
 
-type IntakePacket = Pick<PublishPacket, 'topic' | 'payload' | 'qos'>;
+type IntakePacket = Pick<PublishPacket, 'topic' | 'payload' | 'qos' | 'properties'>;
 
 interface Tap {
   /** The filter split once, not for every message. */
@@ -71,7 +71,9 @@ export class BrokerIntake {
     for (const tap of matching) tap.handler(message, done);
   }
 
-  private messageOf({ topic, payload, qos }: IntakePacket, clientId: string | null) {
-    return { topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos, clientId, receivedAt: preciseNow() };
+  private messageOf({ topic, payload, qos, properties }: IntakePacket, clientId: string | null) {
+    const message = { topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos, clientId, receivedAt: preciseNow() };
+    const metadata = properties === undefined ? undefined : metadataOf(properties);
+    return metadata === undefined ? message : { ...message, metadata };
   }
 }

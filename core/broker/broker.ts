@@ -10,7 +10,11 @@ import { anonymousAllowed } from './broker-exposure.js';
 import type { InternalCredentials } from './internal-identity.js';
 import { openListener, type Accept, type Listener, type ListenerAddress, type ListenerSpec } from './broker-listeners.js';
 import { loadServerTls, type TlsFiles, type TlsPem } from './broker-tls.js';
-import { largestPacketBytes, watchPacketSizes } from './packet-size-guard.js';
+import { advertisedPacketBytes, largestPacketBytes, watchPacketSizes } from './packet-size-guard.js';
+import { hardenBroker, hardenClient } from './aedes-hardening.js';
+import { AedesSessions } from './aedes-sessions.js';
+import { internals } from './aedes-internals.js';
+import { answerRefusedPublish } from './refusal-answers.js';
 import type { BrokerClientView, BrokerTopicList } from '../api/broker.js';
 
 export interface BrokerOptions {
@@ -30,6 +34,8 @@ export interface BrokerOptions {
   limits?: BrokerLimits;
   /** Ingest will subscribe once it has started: publishes that arrive before then wait for it instead of being acknowledged unread. */
   awaitIngest?: boolean;
+  /** Topic filters no client may subscribe to (--mqtt-deny-subscribe); the SUBACK carries a failure code. */
+  denySubscribe?: readonly string[];
 }
 
 /** A client connected to the broker, as the Broker page shows it. */
@@ -41,6 +47,8 @@ export interface WorkbenchMessage {
   payload: Buffer;
   qos: 0 | 1;
   retain: boolean;
+  /** MQTT 5 properties: MQTT 5 subscribers receive them, 3.1.1 ones the message without. */
+  properties?: PublishPacket['properties'];
 }
 
 export interface Broker extends MessageSource {
@@ -71,6 +79,19 @@ export interface Broker extends MessageSource {
 type Transport = Pick<ConnectedClient, 'protocol' | 'address' | 'since'> & ClientTransport;
 
 const NO_DEVICES: BrokerDevices = { accessRecord: async () => null, recordSeen: async () => false };
+const ADMITTED = { ok: true, settled: () => undefined } as const;
+
+/**
+ * Will Delay Interval is a will property, not a PUBLISH one, yet aedes 2.0.0-beta.1 publishes the
+ * will with it and strict MQTT 5 clients refuse the packet (aedes #1098). It has been read by the
+ * time the will is published.
+ */
+function withoutWillDelay(packet: PublishPacket): void {
+  const properties = packet.properties as (PublishPacket['properties'] & { willDelayInterval?: number }) | undefined;
+  if (properties?.willDelayInterval === undefined) return;
+  const { willDelayInterval: _delay, ...rest } = properties;
+  packet.properties = rest;
+}
 
 /** The bundled aedes broker on each listener that is on; ingest takes messages through its intake (see BrokerIntake), not through a loopback client. */
 export async function startBroker(options: BrokerOptions): Promise<Broker> {
@@ -81,30 +102,58 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     devices: options.devices ?? NO_DEVICES,
     allowAnonymous,
     limits: options.limits ?? {},
+    denySubscribe: options.denySubscribe,
     transportOf: (client) => transports.get(client),
     // Asked only once clients connect, by which time the broker below exists.
     connectedClients: () => broker.connectedClients,
   });
   const intake = new BrokerIntake(options.awaitIngest ?? false);
   const hooks = access.hooks();
+  const sessions = new AedesSessions({
+    maxKeepaliveSeconds: options.limits?.maxKeepaliveSeconds,
+    onReceiveMaximumExceeded: ({ client, packet, reason }) => access.refuseOverReceiveMaximum(client, packet, reason),
+  });
+  const maxPayloadBytes = options.limits?.maxPayloadBytes;
+  const maxPacketBytes = maxPayloadBytes === undefined ? undefined : largestPacketBytes(maxPayloadBytes);
   const broker = await Aedes.createBroker({
     ...hooks,
-    authorizePublish: (client, packet, callback) =>
+    ...sessions.brokerOptions(),
+    // Advertised to MQTT 5 clients in the CONNACK; the guard in accept() cuts a larger packet at its header.
+    ...(maxPacketBytes !== undefined && { maximumPacketSize: advertisedPacketBytes(maxPacketBytes) }),
+    preConnect: (client, packet, callback) => {
+      hardenClient(client);
+      sessions.prepare(client, packet);
+      hooks.preConnect!(client, packet, callback);
+    },
+    authorizeForward: (client, packet) => sessions.authorizeForward(client, packet),
+    authorizePublish: (client, packet, callback) => {
+      // A will is published by a client already closed; its publishes in flight went with the connection.
+      const admitted = client && !client.closed ? sessions.admit(client, packet) : ADMITTED;
+      if (!admitted.ok) return;
+      if (client?.closed) withoutWillDelay(packet);
       hooks.authorizePublish!(client, packet, (error) => {
-        if (error) return callback(error);
-        const take = () => intake.take(packet, client?.id ?? null, () => callback(null));
+        if (error) {
+          admitted.settled(true);
+          return client ? answerRefusedPublish(client, packet, error, callback) : callback(error);
+        }
+        const acknowledge = () => {
+          admitted.settled(false);
+          callback(null);
+        };
+        const take = () => intake.take(packet, client?.id ?? null, acknowledge);
         if (packet.qos !== 2 || !client) return take();
         // QoS 2 is exactly once, but aedes recognises a resent publish (same message id, no PUBREL
         // yet) only after authorizePublish: without this check ingest would write it twice.
-        receivedBefore(broker, client, packet).then((seen) => (seen ? callback(null) : take()), take);
-      }),
+        receivedBefore(broker, client, packet).then((seen) => (seen ? acknowledge() : take()), take);
+      });
+    },
   });
+  hardenBroker(broker);
+  sessions.attach(broker);
   const traffic = new BrokerTraffic();
-  broker.on('publish', (packet, client) => traffic.record(packet.topic, packet.payload, client));
+  broker.on('publish', (packet, client) => traffic.record(packet.topic, packet.payload, client, packet.properties));
   // A packet read before the CONNACK fails as a connectionError: the client has no id yet.
   for (const event of ['clientError', 'connectionError'] as const) broker.on(event, (client, error) => access.noteClientError(client, error));
-  const maxPayloadBytes = options.limits?.maxPayloadBytes;
-  const maxPacketBytes = maxPayloadBytes === undefined ? undefined : largestPacketBytes(maxPayloadBytes);
   const accept: Accept = (stream, protocol, address, request) => {
     const tls = stream instanceof TLSSocket ? stream : request?.socket instanceof TLSSocket ? request.socket : null;
     const client = broker.handle(stream, request);
@@ -114,7 +163,9 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     // aedes would read the packet whole before authorizePublish could refuse its payload: cut it at its header.
     watchPacketSizes(stream, maxPacketBytes, (oversized) => {
       access.refuseOversizedPacket(client, oversized);
-      stream.destroy();
+      // An MQTT 5 client is told (DISCONNECT 0x95); aedes stops reading from it meanwhile.
+      if (client.version === 5 && client.connected) internals(client).rejectPacketTooLarge(oversized.declaredBytes);
+      else stream.destroy();
     });
   };
   const listeners = await openListeners(specs, accept, broker, maxPacketBytes);
@@ -201,6 +252,7 @@ function describeClient(client: Client, transport: Transport, access: BrokerAcce
     certificateCn: tls ? certificateCn(tls) : null,
     deviceId: identity?.deviceId ?? null,
     workbench: identity?.internal ?? false,
+    protocolVersion: client.version,
     ...traffic.client(client),
   };
 }
@@ -221,10 +273,10 @@ function receivedBefore(aedes: Aedes, client: Client, packet: PublishPacket): Pr
 }
 
 /** Through the intake like a client's publish, so that ingest has it before subscribers do. */
-function publishInProcess(aedes: Aedes, intake: BrokerIntake, { topic, payload, qos, retain }: WorkbenchMessage): Promise<void> {
+function publishInProcess(aedes: Aedes, intake: BrokerIntake, { topic, payload, qos, retain, properties }: WorkbenchMessage): Promise<void> {
   return new Promise((resolve, reject) => {
-    intake.take({ topic, payload, qos }, null, () =>
-      aedes.publish({ cmd: 'publish', topic, payload, qos, retain, dup: false }, (error) => (error ? reject(error) : resolve())),
+    intake.take({ topic, payload, qos, properties }, null, () =>
+      aedes.publish({ cmd: 'publish', topic, payload, qos, retain, dup: false, ...(properties && { properties }) }, (error) => (error ? reject(error) : resolve())),
     );
   });
 }

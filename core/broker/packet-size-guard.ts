@@ -8,6 +8,15 @@ export function largestPacketBytes(maxPayloadBytes: number): number {
   return maxPayloadBytes + PUBLISH_OVERHEAD_BYTES;
 }
 
+/**
+ * The Maximum Packet Size advertised to MQTT 5 clients, which counts the whole packet: the largest
+ * remaining length taken, with the fixed header in front of it.
+ */
+export function advertisedPacketBytes(maxPacketBytes: number): number {
+  const lengthBytes = maxPacketBytes < 128 ? 1 : maxPacketBytes < 16_384 ? 2 : maxPacketBytes < 2_097_152 ? 3 : 4;
+  return 1 + lengthBytes + maxPacketBytes;
+}
+
 /** A packet too large, as its fixed header announced it. */
 export interface OversizedPacket {
   /** MQTT control packet type, the fixed header's upper four bits: 1 CONNECT, 3 PUBLISH, 8 SUBSCRIBE, … */

@@ -45,6 +45,8 @@ export interface Refusal {
   topic: string | null;
   code: RefusalCode;
   reason: string;
+  /** What the client was answered: `disconnected`, `PUBACK 0x97 quota exceeded`, `SUBACK 0x80 …`, `CONNACK 0x05 …`; null where not noted. */
+  answer: string | null;
 }
 
 export interface RefusalSnapshot {

@@ -9,6 +9,37 @@ export interface InboundMessage {
   clientId: string | null;
   /** When the broker handed the message over, from preciseNow(): the start of publish→written latency. */
   receivedAt: number;
+  /** What an MQTT 5 publisher said about the message; absent for 3.1.1 messages and v5 ones without either. */
+  metadata?: MessageMetadata;
+}
+
+/** The MQTT 5 PUBLISH properties ingest reads. */
+export interface MessageMetadata {
+  /** Content Type, a MIME type such as application/json. */
+  contentType?: string;
+  /** User Properties, in the order sent; a name may come more than once. */
+  userProperties?: ReadonlyArray<readonly [string, string]>;
+}
+
+/** The MQTT 5 properties as mqtt-packet decodes them (a repeated user property name becomes an array of values). */
+interface PublishProperties {
+  contentType?: string;
+  userProperties?: Record<string, string | string[]>;
+}
+
+/** What ingest reads of a PUBLISH's properties; undefined when there is nothing. */
+export function metadataOf(properties: PublishProperties | undefined): MessageMetadata | undefined {
+  if (properties === undefined) return undefined;
+  const { contentType, userProperties } = properties;
+  if (contentType === undefined && userProperties === undefined) return undefined;
+  const metadata: { contentType?: string; userProperties?: Array<readonly [string, string]> } = {};
+  if (contentType !== undefined) metadata.contentType = contentType;
+  if (userProperties !== undefined) {
+    metadata.userProperties = Object.entries(userProperties).flatMap(([name, value]) =>
+      (Array.isArray(value) ? value : [value]).map((one) => [name, String(one)] as const),
+    );
+  }
+  return metadata;
 }
 
 /**

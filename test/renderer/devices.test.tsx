@@ -163,9 +163,9 @@ describe('Devices page: refusals', () => {
     total: 4,
     byCode: { 'wrong-password': 2, 'publish-not-allowed': 1, 'limit-exceeded': 1, 'unknown-device': 0 },
     recent: [
-      { at: Date.now(), action: 'publish', clientId: 'D704206000042', address: '192.168.1.40', deviceId: 'D704206000042', topic: 'meters/D704206000099/energy', code: 'publish-not-allowed', reason: 'D704206000042 may publish only under meters/D704206000042/#' },
-      { at: Date.now() - 5000, action: 'connect', clientId: 'T-17', address: '192.168.1.41', deviceId: null, topic: null, code: 'wrong-password', reason: 'wrong password for T-17' },
-      { at: Date.now() - 6000, action: 'publish', clientId: '', address: '192.168.1.50', deviceId: null, topic: null, code: 'limit-exceeded', reason: 'a PUBLISH packet of 5000000 bytes is larger than the broker allows' },
+      { at: Date.now(), action: 'publish', clientId: 'D704206000042', address: '192.168.1.40', deviceId: 'D704206000042', topic: 'meters/D704206000099/energy', code: 'publish-not-allowed', reason: 'D704206000042 may publish only under meters/D704206000042/#', answer: 'PUBACK 0x87 not authorized' },
+      { at: Date.now() - 5000, action: 'connect', clientId: 'T-17', address: '192.168.1.41', deviceId: null, topic: null, code: 'wrong-password', reason: 'wrong password for T-17', answer: 'CONNACK 0x04 bad user name or password' },
+      { at: Date.now() - 6000, action: 'publish', clientId: '', address: '192.168.1.50', deviceId: null, topic: null, code: 'limit-exceeded', reason: 'a PUBLISH packet of 5000000 bytes is larger than the broker allows', answer: 'disconnected' },
     ],
   };
 

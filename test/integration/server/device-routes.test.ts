@@ -146,8 +146,8 @@ describe('managing registered devices', () => {
 
 describe('refusals', () => {
   it('shows what the broker refused, newest first', async () => {
-    refusals.record({ at: 1, action: 'connect', clientId: 'x', address: '10.0.0.9', deviceId: null, topic: null, code: 'wrong-password', reason: 'wrong password for x' });
-    refusals.record({ at: 2, action: 'publish', clientId: 'm1', address: '10.0.0.8', deviceId: 'm1', topic: 'meters/m2/energy', code: 'publish-not-allowed', reason: 'm1 may publish only under meters/m1/#' });
+    refusals.record({ at: 1, action: 'connect', clientId: 'x', address: '10.0.0.9', deviceId: null, topic: null, code: 'wrong-password', reason: 'wrong password for x', answer: 'CONNACK 0x04 bad user name or password' });
+    refusals.record({ at: 2, action: 'publish', clientId: 'm1', address: '10.0.0.8', deviceId: 'm1', topic: 'meters/m2/energy', code: 'publish-not-allowed', reason: 'm1 may publish only under meters/m1/#', answer: 'PUBACK 0x87 not authorized' });
     const summary = await client.refusals();
     expect(summary.total).toBe(2);
     expect(summary.byCode).toMatchObject({ 'wrong-password': 1, 'publish-not-allowed': 1, 'unknown-device': 0 });

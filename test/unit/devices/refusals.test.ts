@@ -11,6 +11,7 @@ function refusal(index: number, overrides: Partial<Refusal> = {}): Refusal {
     topic: 'meters/D704206000002/energy',
     code: 'publish-not-allowed',
     reason: 'D704206000001 may publish only under meters/D704206000001/#',
+    answer: 'disconnected',
     ...overrides,
   };
 }
