@@ -151,7 +151,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   hardenBroker(broker);
   sessions.attach(broker);
   const traffic = new BrokerTraffic();
-  broker.on('publish', (packet, client) => traffic.record(packet.topic, packet.payload, client, packet.properties));
+  broker.on('publish', (packet, client) => traffic.record(packet.topic, packet.payload, client));
   // A packet read before the CONNACK fails as a connectionError: the client has no id yet.
   for (const event of ['clientError', 'connectionError'] as const) broker.on(event, (client, error) => access.noteClientError(client, error));
   const accept: Accept = (stream, protocol, address, request) => {
@@ -252,7 +252,6 @@ function describeClient(client: Client, transport: Transport, access: BrokerAcce
     certificateCn: tls ? certificateCn(tls) : null,
     deviceId: identity?.deviceId ?? null,
     workbench: identity?.internal ?? false,
-    protocolVersion: client.version,
     ...traffic.client(client),
   };
 }
