@@ -1,4 +1,5 @@
 import type { RemoteInfo } from 'node:dgram';
+import { contentTypeRejection } from './message-metadata.js';
 import type { IngestCounters } from './ingest-figures.js';
 import { preciseNow } from '../domain/clock.js';
 import { deadLetterFrom } from '../model/dead-letter-persist.js';
@@ -18,7 +19,8 @@ export interface MeterRuleOptions {
 /** The energy path's MQTT rule: `meters/<deviceId>/energy` carrying the document's JSON array. */
 export function meterMqttRule({ buffer, counters, maxPayloadBytes }: MeterRuleOptions): MessageHandler {
   return (message, done) => {
-    const parsed = parseMeterMqttPayload(message.topic, message.payload, maxPayloadBytes);
+    const refused = contentTypeRejection(message, 'meter');
+    const parsed = refused ? ({ ok: false, rejection: refused } as const) : parseMeterMqttPayload(message.topic, message.payload, maxPayloadBytes);
     if (!parsed.ok) {
       counters.meterPayloadsRejected += 1;
       counters.countRejected(parsed.rejection.reason);
