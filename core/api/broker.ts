@@ -20,8 +20,6 @@ export const brokerClientViewSchema = z.object({
   deviceId: z.string().nullable(),
   /** The workbench's own client (an emulator). */
   workbench: z.boolean(),
-  /** The MQTT protocol level of its CONNECT: 3 (MQTT 3.1), 4 (MQTT 3.1.1) or 5 (MQTT 5). */
-  protocolVersion: z.number(),
   /** Messages the broker accepted from it. */
   messagesIn: z.number(),
   lastMessageAt: z.number().nullable(),
@@ -50,20 +48,6 @@ export const payloadPreviewSchema = z.object({
 });
 export type PayloadPreview = z.infer<typeof payloadPreviewSchema>;
 
-/** The MQTT 5 properties a message was published with; every field null (or empty) for a 3.1.1 message. */
-export const messagePropertiesViewSchema = z.object({
-  contentType: z.string().nullable(),
-  /** Payload Format Indicator: utf8 (1) or unspecified bytes (0); null when not sent. */
-  payloadFormat: z.enum(['utf8', 'bytes']).nullable(),
-  responseTopic: z.string().nullable(),
-  correlationData: payloadPreviewSchema.nullable(),
-  /** In the order sent; a name may repeat. */
-  userProperties: z.array(z.tuple([z.string(), z.string()])),
-  /** Message Expiry Interval as published, seconds; null = does not expire. */
-  messageExpirySeconds: z.number().nullable(),
-});
-export type MessagePropertiesView = z.infer<typeof messagePropertiesViewSchema>;
-
 /** One topic published to since the broker started. */
 export const brokerTopicViewSchema = z.object({
   topic: z.string(),
@@ -75,17 +59,12 @@ export const brokerTopicViewSchema = z.object({
   /** ms since epoch of the last message. */
   lastAt: z.number(),
   lastPayload: payloadPreviewSchema,
-  /** The last message's MQTT 5 properties; null when it had none (every 3.1.1 message). */
-  lastProperties: messagePropertiesViewSchema.nullable(),
 });
 export type BrokerTopicView = z.infer<typeof brokerTopicViewSchema>;
 
 /** A test message is typed into a form: a longer topic or payload is a mistake, not a test. */
 export const MAX_TEST_TOPIC_CHARS = 1024;
 export const MAX_TEST_PAYLOAD_BYTES = 65_536;
-/** Each MQTT 5 property string of a test message, and how many user properties it may carry. */
-export const MAX_PROPERTY_CHARS = 1024;
-export const MAX_USER_PROPERTIES = 32;
 
 export const brokerTopicsQuery = z.object({ prefix: z.string().max(MAX_TEST_TOPIC_CHARS).default(''), limit: pageSize(10_000, 1000) });
 
@@ -119,29 +98,6 @@ export const brokerPublishRequestSchema = z.strictObject({
   payload: z.string(),
   qos: z.literal([0, 1], { message: 'must be 0 or 1 (QoS 2 is not offered)' }).default(0),
   retain: z.boolean().default(false),
-  /** MQTT 5 properties: MQTT 5 subscribers receive them, 3.1.1 subscribers the message without. */
-  properties: z
-    .strictObject({
-      contentType: z.string().min(1).max(MAX_PROPERTY_CHARS).optional(),
-      /** Payload Format Indicator: the payload is UTF-8 text. */
-      payloadFormatUtf8: z.boolean().optional(),
-      responseTopic: z
-        .string()
-        .max(MAX_TEST_TOPIC_CHARS)
-        .superRefine((topic, context) => {
-          const problem = topicNameProblem(topic);
-          if (problem) context.addIssue({ code: 'custom', message: `response topic: ${problem}` });
-        })
-        .optional(),
-      /** Sent as UTF-8 bytes. */
-      correlationData: z.string().min(1).max(MAX_PROPERTY_CHARS).optional(),
-      userProperties: z
-        .array(z.tuple([z.string().min(1).max(MAX_PROPERTY_CHARS), z.string().max(MAX_PROPERTY_CHARS)]))
-        .max(MAX_USER_PROPERTIES, { message: `at most ${MAX_USER_PROPERTIES} user properties` })
-        .optional(),
-      messageExpirySeconds: z.int().min(1).max(4_294_967_295).optional(),
-    })
-    .optional(),
 });
 export type BrokerPublishRequest = z.input<typeof brokerPublishRequestSchema>;
 /** A publish request as the server reads it, qos and retain filled in. */

@@ -1,6 +1,6 @@
-import { MAX_TEST_PAYLOAD_BYTES, type BrokerTestMessage } from '../api/broker.js';
+import { MAX_TEST_PAYLOAD_BYTES } from '../api/broker.js';
 import type { BrokerLimits } from '../broker/broker-access.js';
-import type { Broker, WorkbenchMessage } from '../broker/broker.js';
+import type { Broker } from '../broker/broker.js';
 import { InvalidInput, Unavailable } from '../domain/errors.js';
 import type { ApiBackend } from '../server/api-backend.js';
 
@@ -17,11 +17,11 @@ export function brokerView(broker: Pick<Broker, 'clients' | 'topics' | 'publishA
       return { total: clients.length, clients: clients.slice(0, limit) };
     },
     brokerTopics: (prefix, limit) => broker.topics(prefix, limit),
-    publishTestMessage: async ({ topic, payload, qos, retain, properties }) => {
+    publishTestMessage: async ({ topic, payload, qos, retain }) => {
       const bytes = Buffer.from(payload);
       checkBrokerLimits(topic, bytes.length, broker.limits);
       try {
-        await broker.publishAsWorkbench({ topic, payload: bytes, qos, retain, ...(properties && { properties: publishProperties(properties) }) });
+        await broker.publishAsWorkbench({ topic, payload: bytes, qos, retain });
       } catch (error) {
         throw new Unavailable('broker', `the broker did not take the message: ${(error as Error).message}`, { cause: error });
       }
@@ -37,24 +37,4 @@ function checkBrokerLimits(topic: string, size: number, limits: BrokerLimits): v
   if (levels > maxLevels) throw new InvalidInput(`topic: topic has ${levels} levels, more than the broker allows (${maxLevels})`, 'topic');
   const maxPayload = Math.min(limits.maxPayloadBytes ?? MAX_TEST_PAYLOAD_BYTES, MAX_TEST_PAYLOAD_BYTES);
   if (size > maxPayload) throw new InvalidInput(`payload: ${size} bytes is more than a test message may carry (${maxPayload} bytes)`, 'payload');
-}
-
-/** The form's MQTT 5 properties as mqtt-packet encodes them. */
-function publishProperties(properties: NonNullable<BrokerTestMessage['properties']>): NonNullable<WorkbenchMessage['properties']> {
-  const { contentType, payloadFormatUtf8, responseTopic, correlationData, userProperties, messageExpirySeconds } = properties;
-  const encoded: NonNullable<WorkbenchMessage['properties']> = {};
-  if (contentType !== undefined) encoded.contentType = contentType;
-  if (payloadFormatUtf8 !== undefined) encoded.payloadFormatIndicator = payloadFormatUtf8;
-  if (responseTopic !== undefined) encoded.responseTopic = responseTopic;
-  if (correlationData !== undefined) encoded.correlationData = Buffer.from(correlationData);
-  if (messageExpirySeconds !== undefined) encoded.messageExpiryInterval = messageExpirySeconds;
-  if (userProperties !== undefined && userProperties.length > 0) {
-    const byName: Record<string, string | string[]> = {};
-    for (const [name, value] of userProperties) {
-      const earlier = byName[name];
-      byName[name] = earlier === undefined ? value : [...(Array.isArray(earlier) ? earlier : [earlier]), value];
-    }
-    encoded.userProperties = byName;
-  }
-  return encoded;
 }

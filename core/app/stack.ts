@@ -200,7 +200,7 @@ async function startClientApi(parts: StackParts): Promise<ClientApiServer | null
 }
 
 async function startBundledBroker(config: Config, devices: DeviceRegistry, certificateAuthority: () => Promise<DemoCa>, awaitIngest: boolean): Promise<Broker> {
-  const { host, port, wsPort, tlsPort, wssPort, allowLanAnonymous, maxPayloadBytes, maxTopicLevels, maxConnections, maxMessagesPerSecond, maxKeepaliveSeconds, denySubscribe } = config.mqtt;
+  const { host, port, wsPort, tlsPort, wssPort, allowLanAnonymous, maxPayloadBytes, maxTopicLevels, maxConnections, maxMessagesPerSecond, maxKeepaliveSeconds } = config.mqtt;
   return startBroker({
     host,
     port,
@@ -211,7 +211,6 @@ async function startBundledBroker(config: Config, devices: DeviceRegistry, certi
     allowLanAnonymous,
     devices,
     limits: { maxPayloadBytes, maxTopicLevels, maxConnections, maxMessagesPerSecond, maxKeepaliveSeconds },
-    denySubscribe,
     awaitIngest,
   });
 }

@@ -252,7 +252,6 @@ function describeClient(client: Client, transport: Transport, access: BrokerAcce
     certificateCn: tls ? certificateCn(tls) : null,
     deviceId: identity?.deviceId ?? null,
     workbench: identity?.internal ?? false,
-    protocolVersion: client.version,
     ...traffic.client(client),
   };
 }

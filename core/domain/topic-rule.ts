@@ -18,26 +18,11 @@ export const topicFilterSchema = z.string().superRefine((filter, context) => {
   if (problem) context.addIssue({ code: 'custom', message: `${JSON.stringify(filter)}: ${problem}` });
 });
 
-/** The handlers that write a hash, into which MQTT 5 user properties can go. */
-export const HASH_WRITING_HANDLERS = ['thermostat', 'json-hash'] as const satisfies readonly TopicRuleHandler[];
-
-export const topicRuleSchema = z
-  .strictObject({
-    /** An MQTT topic filter: `+` one level, `#` the rest. */
-    filter: topicFilterSchema,
-    handler: z.enum(TOPIC_RULE_HANDLERS),
-    /**
-     * MQTT 5 user properties become fields of the hash the rule writes (the device hash of a
-     * thermostat reading, the topic's hash of json-hash), never over a field the reading or
-     * payload itself has. Off (absent) by default: the hash keeps exactly the source document's fields.
-     */
-    userProperties: z.boolean().optional(),
-  })
-  .superRefine((rule, context) => {
-    if (rule.userProperties && !(HASH_WRITING_HANDLERS as readonly string[]).includes(rule.handler)) {
-      context.addIssue({ code: 'custom', path: ['userProperties'], message: `only the ${HASH_WRITING_HANDLERS.join(' and ')} handlers write a hash user properties can go into` });
-    }
-  });
+export const topicRuleSchema = z.strictObject({
+  /** An MQTT topic filter: `+` one level, `#` the rest. */
+  filter: topicFilterSchema,
+  handler: z.enum(TOPIC_RULE_HANDLERS),
+});
 export type TopicRule = z.infer<typeof topicRuleSchema>;
 
 export const topicRulesSchema = z

@@ -7,7 +7,7 @@ import { addHistograms } from './latency-buckets.js';
 import { ALL_TOPICS, type WriteStrategy } from './ingest.js';
 import type { FromIngestWorker, MessageBatch, ToIngestWorker } from './ingest-worker-protocol.js';
 import type { IngestWorkerData } from './ingest-worker.js';
-import type { InboundMessage, MessageMetadata, MessageSource } from '../domain/message-source.js';
+import type { InboundMessage, MessageSource } from '../domain/message-source.js';
 import { TopicRouter, type TopicRuleTally } from './topic-rules.js';
 import { type TopicRule } from '../domain/topic-rule.js';
 import { NOTHING_UNWRITTEN, type UnwrittenReadings } from './write-buffer.js';
@@ -37,8 +37,6 @@ class PendingBatch {
   topics: string[] = [];
   clientIds: Array<string | null> = [];
   qos: number[] = [];
-  /** MQTT 5 metadata of the few messages that have it, by index in the batch. */
-  metadata: Array<[number, MessageMetadata]> = [];
   releases: Array<() => void> = [];
   bytes = 0;
 
@@ -53,7 +51,6 @@ class PendingBatch {
     this.payloads.push(message.payload);
     this.topics.push(message.topic);
     this.clientIds.push(message.clientId);
-    if (message.metadata) this.metadata.push([this.qos.length, message.metadata]);
     this.qos.push(message.qos);
     if (release) this.releases.push(release);
     this.bytes += message.payload.length;
@@ -79,7 +76,6 @@ class PendingBatch {
       topics: this.topics,
       clientIds: this.clientIds,
       qos: Uint8Array.from(this.qos),
-      ...(this.metadata.length > 0 && { metadata: this.metadata }),
     };
   }
 }
@@ -288,7 +284,7 @@ export class IngestThread {
   private route(message: InboundMessage, release: () => void): void {
     const handler = this.router.handlerFor(message.topic);
     if (handler === null) release();
-    else this.take(handler, this.router.forHandler(message), release);
+    else this.take(handler, message, release);
   }
 
   private take(handler: number, message: InboundMessage, release: () => void): void {

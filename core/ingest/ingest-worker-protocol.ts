@@ -1,5 +1,4 @@
 import type { IngestSnapshot } from './ingest-snapshot.js';
-import type { MessageMetadata } from '../domain/message-source.js';
 import type { UnwrittenReadings } from './write-buffer.js';
 
 /**
@@ -18,8 +17,6 @@ export interface MessageBatch {
   topics: string[];
   clientIds: Array<string | null>;
   qos: Uint8Array;
-  /** MQTT 5 metadata (content type, user properties) of the messages that have it, by index; absent when none has. */
-  metadata?: Array<[number, MessageMetadata]>;
 }
 
 export type ToIngestWorker =

@@ -61,7 +61,6 @@ async function main(): Promise<void> {
       return;
     }
     const { seq, handlers, receivedAt, offsets, bytes, topics, clientIds, qos } = message;
-    const metadata = message.metadata ? new Map(message.metadata) : null;
     let outstanding = handlers.length;
     const released = () => {
       outstanding -= 1;
@@ -77,7 +76,6 @@ async function main(): Promise<void> {
           qos: qos[i] as 0 | 1 | 2,
           clientId: clientIds[i] ?? null,
           receivedAt: receivedAt[i]!,
-          ...(metadata?.has(i) && { metadata: metadata.get(i) }),
         },
         released,
       );

@@ -121,7 +121,7 @@ export class Ingest {
   private route(message: InboundMessage, done: () => void): void {
     const handler = this.router.handlerFor(message.topic);
     if (handler === null) done();
-    else this.handlers[handler]!(this.router.forHandler(message), done);
+    else this.handlers[handler]!(message, done);
   }
 
   snapshot(): IngestSnapshot {

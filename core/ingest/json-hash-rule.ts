@@ -3,7 +3,6 @@ import { deadLetterFrom } from '../model/dead-letter-persist.js';
 import { parseJsonHashPayload } from './json-hash-payload.js';
 import type { InboundMessage, MessageHandler } from '../domain/message-source.js';
 import type { WriteBuffer } from './write-buffer.js';
-import { contentTypeRejection, userPropertyFields } from './message-metadata.js';
 
 export interface JsonHashRuleOptions {
   buffer: WriteBuffer;
@@ -15,18 +14,12 @@ export interface JsonHashRuleOptions {
 export function jsonHashRule({ buffer, counters, maxPayloadBytes }: JsonHashRuleOptions): MessageHandler {
   return (message: InboundMessage, done: () => void) => {
     counters.hashMessagesReceived += 1;
-    const refused = contentTypeRejection(message, 'json-hash');
-    const parsed = refused ? ({ ok: false, rejection: refused } as const) : parseJsonHashPayload(message.payload, maxPayloadBytes);
+    const parsed = parseJsonHashPayload(message.payload, maxPayloadBytes);
     if (!parsed.ok) {
       counters.countRejected(parsed.rejection.reason);
       buffer.offerDeadLetter(deadLetterFrom(parsed.rejection, message.topic, message.clientId, message.payload), done);
       return;
     }
-    let fields = parsed.value;
-    if (message.metadata?.userProperties) {
-      const named = new Set(fields.filter((_, index) => index % 2 === 0));
-      fields = [...fields, ...userPropertyFields(message, (name) => named.has(name))];
-    }
-    buffer.offerTopicHash({ topic: message.topic, fields, receivedAt: message.receivedAt }, done);
+    buffer.offerTopicHash({ topic: message.topic, fields: parsed.value, receivedAt: message.receivedAt }, done);
   };
 }

@@ -1,5 +1,4 @@
 import type { RemoteInfo } from 'node:dgram';
-import { contentTypeRejection } from './message-metadata.js';
 import type { IngestCounters } from './ingest-figures.js';
 import { preciseNow } from '../domain/clock.js';
 import { deadLetterFrom } from '../model/dead-letter-persist.js';
@@ -19,8 +18,7 @@ export interface MeterRuleOptions {
 /** The energy path's MQTT rule: `meters/<deviceId>/energy` carrying the document's JSON array. */
 export function meterMqttRule({ buffer, counters, maxPayloadBytes }: MeterRuleOptions): MessageHandler {
   return (message, done) => {
-    const refused = contentTypeRejection(message, 'meter');
-    const parsed = refused ? ({ ok: false, rejection: refused } as const) : parseMeterMqttPayload(message.topic, message.payload, maxPayloadBytes);
+    const parsed = parseMeterMqttPayload(message.topic, message.payload, maxPayloadBytes);
     if (!parsed.ok) {
       counters.meterPayloadsRejected += 1;
       counters.countRejected(parsed.rejection.reason);

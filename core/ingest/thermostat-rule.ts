@@ -5,8 +5,6 @@ import type { InboundMessage, MessageHandler } from '../domain/message-source.js
 import { RequestIds } from './request-ids.js';
 import { parseThermostatPayload } from './thermostat-payload.js';
 import type { WriteBuffer } from './write-buffer.js';
-import { contentTypeRejection, userPropertyFields } from './message-metadata.js';
-import { THERMOSTAT_HASH_FIELDS } from '../model/thermostat-persist.js';
 
 export interface ThermostatRuleOptions {
   buffer: WriteBuffer;
@@ -19,15 +17,13 @@ export function thermostatRule({ buffer, counters, maxPayloadBytes }: Thermostat
   const requestIds = new RequestIds();
   return (message: InboundMessage, done: () => void) => {
     counters.received += 1;
-    const refused = contentTypeRejection(message, 'thermostat');
-    const parsed = refused ? ({ ok: false, rejection: refused } as const) : parseThermostatPayload(message.payload, maxPayloadBytes);
+    const parsed = parseThermostatPayload(message.payload, maxPayloadBytes);
     if (!parsed.ok) {
       counters.countRejected(parsed.rejection.reason);
       buffer.offerDeadLetter(deadLetterFrom(parsed.rejection, message.topic, message.clientId, message.payload), done);
       return;
     }
     const payload = parsed.value;
-    const extraFields = message.metadata?.userProperties ? userPropertyFields(message, (name) => THERMOSTAT_HASH_FIELDS.has(name)) : [];
     buffer.offerReading(
       {
         deviceId: payload.deviceId,
@@ -38,7 +34,6 @@ export function thermostatRule({ buffer, counters, maxPayloadBytes }: Thermostat
         timestamp: payload.timestamp ?? Date.now(),
         requestId: requestIds.next(),
         receivedAt: message.receivedAt,
-        ...(extraFields.length > 0 && { extraFields }),
       },
       done,
     );

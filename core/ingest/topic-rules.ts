@@ -1,7 +1,6 @@
 import { WRITING_HANDLERS, type TopicRule, type TopicRuleHandler } from '../domain/topic-rule.js';
 import type { TopicRulesView } from '../api/devices.js';
 import { levelsMatchTopic } from '../domain/topic-filter.js';
-import type { InboundMessage } from '../domain/message-source.js';
 
 /**
  * The topic rules: an ordered table of topic filter → handler, like the source document's IoT rule
@@ -24,9 +23,6 @@ export class TopicRouter {
   private readonly handlerIndexes: Array<number | null>;
   /** Messages each rule took, by rule index, since these rules were set. */
   readonly matched: number[];
-  private readonly userProperties: boolean[];
-  /** Whether the rule the last handlerFor() found maps MQTT 5 user properties into its hash. */
-  lastMapsUserProperties = false;
   unrouted = 0;
 
   constructor(readonly rules: readonly TopicRule[]) {
@@ -36,7 +32,6 @@ export class TopicRouter {
     }));
     this.handlerIndexes = rules.map(({ handler }) => writingHandlerIndex(handler));
     this.matched = rules.map(() => 0);
-    this.userProperties = rules.map((rule) => rule.userProperties === true);
   }
 
   /** The index of the first rule matching `topic`, or UNROUTED; counted either way. */
@@ -56,16 +51,7 @@ export class TopicRouter {
   /** The handler index (see WRITING_HANDLERS) for `topic`, or null when no rule writes it. */
   handlerFor(topic: string): number | null {
     const rule = this.route(topic);
-    this.lastMapsUserProperties = rule !== UNROUTED && this.userProperties[rule]!;
     return rule === UNROUTED ? null : this.handlerIndexes[rule]!;
-  }
-
-  /** The message as its rule's handler takes it: MQTT 5 user properties only where the rule maps them. */
-  forHandler(message: InboundMessage): InboundMessage {
-    const metadata = message.metadata;
-    if (metadata?.userProperties === undefined || this.lastMapsUserProperties) return message;
-    const { metadata: _dropped, ...rest } = message;
-    return metadata.contentType === undefined ? rest : { ...rest, metadata: { contentType: metadata.contentType } };
   }
 
   /** What each rule took and how many messages no rule matched, for the UI. */

@@ -4,9 +4,6 @@ import type { KeySchema } from './keys.js';
 import type { RedisCommand } from './redis-command.js';
 import type { ThermostatReading } from './thermostat-reading.js';
 
-/** The device hash's fields as the source document writes them, plus the device id: user properties never take these names. */
-export const THERMOSTAT_HASH_FIELDS: ReadonlySet<string> = new Set(['temperature', 'deviceIP', 'humidity', 'climate', 'timestamp', 'requestId', 'deviceId']);
-
 /** SensorData, the four climate counters and the index definitions; the device hashes follow. */
 const FIXED_KEYS = 6;
 
@@ -25,7 +22,7 @@ const FIXED_KEYS = 6;
  *
  * KEYS: SensorData, climate:hot, climate:warm, climate:cool, climate:cold, the index definitions,
  * then one device hash per entry of batch.h. ARGV: warnings channel, batch JSON {z: [score, member, …],
- * h: [[temperature, deviceIP, humidity, climate, timestamp, requestId, extra fields?], …], c: [hot, warm, cool, cold]},
+ * h: [[temperature, deviceIP, humidity, climate, timestamp, requestId], …], c: [hot, warm, cool, cold]},
  * then one ARGV per warning message.
  */
 export const THERMOSTAT_BATCH_SCRIPT = `
@@ -46,7 +43,6 @@ for i, h in ipairs(batch.h) do
   local key = KEYS[FIXED_KEYS + i]
   local before = beforeWrite(key)
   write('HSET', key, 'temperature', h[1], 'deviceIP', h[2], 'humidity', h[3], 'climate', h[4], 'timestamp', h[5], 'requestId', h[6])
-  if h[7] then write('HSET', key, unpack(h[7])) end
   afterWrite(key, before)
 end
 for i, count in ipairs(batch.c) do
@@ -83,8 +79,7 @@ export function thermostatWrites(readings: readonly ThermostatReading[], keys: K
     hashKeys.push(keys.deviceHash(reading.deviceId));
     hashesJson +=
       `${hashesJson ? ',' : ''}["${reading.temperature}",${JSON.stringify(reading.deviceIP)},"${reading.humidity}",` +
-      `"${reading.climate}","${reading.timestamp}",${JSON.stringify(reading.requestId)}` +
-      `${reading.extraFields ? `,${JSON.stringify(reading.extraFields)}` : ''}]`;
+      `"${reading.climate}","${reading.timestamp}",${JSON.stringify(reading.requestId)}]`;
   }
   const counts = CLIMATES.map((climate) => climateCounts[climate]).join(',');
   const batch = `{"z":[${sortedSetJson}],"h":[${hashesJson}],"c":[${counts}]}`;

@@ -10,9 +10,4 @@ export interface ThermostatReading {
   /** ms since epoch: the device's own clock if it sent one, else arrival at the broker. */
   timestamp: number;
   requestId: string;
-  /**
-   * Further device-hash fields, name/value pairs flattened: MQTT 5 user properties where the
-   * topic rule maps them (never one of the fields above). Absent for nearly every reading.
-   */
-  extraFields?: string[];
 }

@@ -16,7 +16,6 @@ function topic(name: string, messages: number, text = `{"at":"${name}"}`): Broke
     recent: Array.from({ length: 30 }, (_, index) => (index % 2) * messages),
     lastAt: 1_700_000_000_000 + messages,
     lastPayload: { encoding: 'utf8', text, size: text.length, truncated: false },
-    lastProperties: null,
   };
 }
 
@@ -33,7 +32,6 @@ const CLIENT: BrokerClientView = {
   certificateCn: 'D704206000042',
   deviceId: 'D704206000042',
   workbench: false,
-  protocolVersion: 4,
   messagesIn: 1234,
   lastMessageAt: Date.now(),
 };
