@@ -23,6 +23,8 @@ export interface StackParts {
   redisUrl: string;
   embeddedRedis: EmbeddedRedis | null;
   redis: Redis;
+  /** The client API's own connection, auto-pipelined: its many small concurrent requests share round trips. */
+  clientApiRedis: Redis;
   broker: Broker;
   /** Null in read-only mode, where nothing is ingested. */
   ingest: IngestThread | null;

@@ -131,7 +131,7 @@ export class Stack {
 
   /** Stop taking readings, flush them, then stop the servers and the embedded Redis. */
   async stop(): Promise<StopReport> {
-    const { broker, ingest, archiver, s3, figures, apiAccess, redis, embeddedRedis, config, log } = this.parts;
+    const { broker, ingest, archiver, s3, figures, apiAccess, redis, clientApiRedis, embeddedRedis, config, log } = this.parts;
     await this.backend.stopEmulators();
     await broker.close();
     const unwritten = (await ingest?.stop()) ?? NOTHING_UNWRITTEN;
@@ -143,6 +143,7 @@ export class Stack {
     await apiAccess.stop();
     await this.metrics?.close();
     await this.backend.closeInspection();
+    await clientApiRedis.quit().catch(() => clientApiRedis.disconnect());
     await redis.quit().catch(() => redis.disconnect());
     await embeddedRedis?.stop();
     const report = await saveUnwritten(config.dataDir, unwritten, log);
@@ -183,9 +184,11 @@ async function startParts(config: Config, log: Log, secretBox: SecretBox, cleanu
   const figures = new FiguresSampler({ ingest, redis, bufferLimit: config.ingest.bufferLimit, mqttClients: () => broker.connectedClients() });
   figures.start();
   cleanup.push(async () => figures.stop());
-  const apiAccess = new ApiAccess(redis, keys, log);
+  const clientApiRedis = await openRedis(redisUrl, { connectionName: 'sensor-workbench:client-api', autoPipelining: true });
+  cleanup.push(() => clientApiRedis.quit().catch(() => clientApiRedis.disconnect()));
+  const apiAccess = new ApiAccess(clientApiRedis, keys, log);
   cleanup.push(() => apiAccess.stop());
-  return { config, keys, redisUrl, embeddedRedis, redis, broker, ingest, figures, archiver, energyArchive, s3, connections, devices, certificateAuthority, topicRules, apiAccess, log };
+  return { config, keys, redisUrl, embeddedRedis, redis, clientApiRedis, broker, ingest, figures, archiver, energyArchive, s3, connections, devices, certificateAuthority, topicRules, apiAccess, log };
 }
 
 /** Off with --no-api, and in read-only mode: its throttle and usage counters are writes. */
@@ -196,7 +199,7 @@ async function startClientApi(parts: StackParts): Promise<ClientApiServer | null
     log('client API off: read-only mode, and its throttle and usage counters write to Redis');
     return null;
   }
-  return startClientApiServer({ backend: clientApiBackend(parts, apiAccess), host: config.api.host, port: config.api.port, log });
+  return startClientApiServer({ backend: clientApiBackend({ ...parts, redis: parts.clientApiRedis }, apiAccess), host: config.api.host, port: config.api.port, log });
 }
 
 async function startBundledBroker(config: Config, devices: DeviceRegistry, certificateAuthority: () => Promise<DemoCa>, awaitIngest: boolean): Promise<Broker> {
