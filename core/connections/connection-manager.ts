@@ -6,6 +6,7 @@ import type { ActiveConnection, ConnectionInput, ConnectionList, ConnectionView 
 import type { ConnectionSettings } from '../domain/connection.js';
 import { describeAddress, type StoredSecrets } from '../domain/connection.js';
 import { NotFound } from '../domain/errors.js';
+import { REPLAY_VIEW_ID } from '../domain/replay.js';
 import { InvalidConnection, settingsFromInput } from './connection-settings.js';
 import type { ConnectionStore, SavedConnection } from './connection-store.js';
 
@@ -13,10 +14,10 @@ import type { ConnectionStore, SavedConnection } from './connection-store.js';
 export const BUILT_IN_ID = 'workbench';
 
 /**
- * The workbench's own Redis again, read through the replay key prefix: the pages show what a
- * replay kept apart from live data wrote, as they show live data on BUILT_IN_ID.
+ * REPLAY_VIEW_ID is the workbench's own Redis again, read through the replay key prefix: the
+ * pages show what a replay kept apart from live data wrote, as they show live data on BUILT_IN_ID.
  */
-export const REPLAY_VIEW_ID = 'workbench-replay';
+export { REPLAY_VIEW_ID };
 
 /** An open connection with everything the pages need to read from it. */
 export interface ConnectedRedis {

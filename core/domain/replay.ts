@@ -11,6 +11,9 @@ export const REPLAY_PREFIXED_CLIENT_ID = 'sw-replay-prefixed-';
 /** A replay into the live keys publishes under ids starting with this (anything but the prefix above). */
 export const REPLAY_LIVE_CLIENT_ID = 'sw-replay-live-';
 
+/** The connection-list entry through which every page reads the replay keys (the workbench's own Redis, replay key schema). */
+export const REPLAY_VIEW_ID = 'workbench-replay';
+
 /** In front of every key a replay writes, unless it is sent to the live keys. */
 export const DEFAULT_REPLAY_KEY_PREFIX = 'replay:';
 
