@@ -18,6 +18,7 @@ import { ReadOnlyRefusal } from '../redis/command-table.js';
 import type { ApiBackend, ApiKeyManagement, InspectBackend } from '../server/api-backend.js';
 import { brokerView, type BrokerView } from './broker-view.js';
 import { deviceEnrollment, type DeviceEnrollment } from './device-enrollment.js';
+import { recordReplay, type RecordReplay } from './record-replay.js';
 import { indexBackend, indexBuildSettings } from './index-backend.js';
 import { inspectBackend } from './inspect-backend.js';
 import type { StackParts } from './stack-parts.js';
@@ -41,6 +42,8 @@ export class StackBackend implements ApiBackend {
   /** The read side the pages call, always on the connection active at the time of the request. */
   readonly inspect: InspectBackend;
   readonly indexes = indexBackend(() => this.inspecting);
+  /** Recording the broker's traffic and replaying it: the Broker page's Record and Replay panels. */
+  readonly recordReplay: RecordReplay;
 
   constructor(
     private readonly parts: StackParts,
@@ -52,6 +55,15 @@ export class StackBackend implements ApiBackend {
     this.enrollment = deviceEnrollment({ registry: parts.devices, certificateAuthority: parts.certificateAuthority, broker: parts.broker });
     this.brokerView = brokerView(parts.broker);
     this.inspect = inspectBackend({ inspection: () => this.inspecting, connections: parts.connections });
+    this.recordReplay = recordReplay({
+      config: parts.config,
+      broker: parts.broker,
+      topicRules: () => parts.topicRules.rules,
+      redis: parts.redis,
+      energyArchive: parts.energyArchive,
+      ingesting: parts.ingest !== null,
+      log: parts.log,
+    });
   }
 
   /** The connection every page reads from right now. */
@@ -218,10 +230,11 @@ export class StackBackend implements ApiBackend {
     return this.topicRules();
   }
 
-  /** The first step of shutdown: nothing new is published. */
+  /** The first step of shutdown: nothing new is published (a replay stops, a recording's file is completed). */
   async stopEmulators(): Promise<void> {
     await this.emulator?.stop();
     await this.meterEmulator?.stop();
+    await this.recordReplay.stop();
   }
 
   /** After the HTTP server closed: waits for a connection switch in flight, then closes the pages' connection. */

@@ -20,7 +20,7 @@ import { connectionSettingsSchema, type ConnectionSettings, type StoredSecrets }
 import { IngestThread } from '../ingest/ingest-thread.js';
 import { TopicRuleStore } from '../ingest/topic-rule-store.js';
 import { NOTHING_UNWRITTEN } from '../ingest/write-buffer.js';
-import { createKeySchema } from '../model/keys.js';
+import { createKeySchema, replayKeySchemaOptions } from '../model/keys.js';
 import { openRedis, redactUrl } from '../redis/connect.js';
 import { startEmbeddedRedis } from '../redis/embedded-redis.js';
 import { refuseUnusableWriteTarget } from '../redis/write-target-check.js';
@@ -165,7 +165,7 @@ async function startParts(config: Config, log: Log, secretBox: SecretBox, cleanu
   // Before anything is written: a target that would refuse every batch stops the start instead.
   if (!config.readOnly) await refuseUnusableWriteTarget(redisUrl, keys);
   const store = await ConnectionStore.open(join(config.dataDir, 'connections.json'), secretBox);
-  const connections = await ConnectionManager.create(store, { ...builtInConnection(config, redisUrl, embeddedRedis !== null), client: redis });
+  const connections = await ConnectionManager.create(store, { ...builtInConnection(config, redisUrl, embeddedRedis !== null), client: redis, replayView: replayView(config, redisUrl, embeddedRedis !== null) });
   const devices = new DeviceRegistry(redis, keys);
   const certificateAuthority = demoCaLoader(config.dataDir);
   const broker = await startBundledBroker(config, devices, certificateAuthority, !config.readOnly);
@@ -173,7 +173,7 @@ async function startParts(config: Config, log: Log, secretBox: SecretBox, cleanu
   const topicRules = await TopicRuleStore.open(join(config.dataDir, TOPIC_RULES_FILE), config.ingest.topicRules);
   const ingest = config.readOnly
     ? null
-    : await IngestThread.start({ source: broker, redisUrl, model: config.model, settings: { ...config.ingest, topicRules: [...topicRules.rules] }, energy: config.energy, listenUdp: true, log });
+    : await IngestThread.start({ source: broker, redisUrl, model: config.model, replayKeyPrefix: config.replay.keyPrefix, settings: { ...config.ingest, topicRules: [...topicRules.rules] }, energy: config.energy, listenUdp: true, log });
   if (ingest) cleanup.push(() => ingest.stop());
   const s3 = config.archive.s3.bucket === undefined ? null : createS3Client(config.archive.s3);
   if (s3) cleanup.push(async () => s3.destroy());
@@ -228,6 +228,13 @@ async function brokerTls(config: Config, certificateAuthority: () => Promise<Dem
 function secondaryMqttAddresses(broker: Broker): Pick<StackAddresses, 'mqttWs' | 'mqtts' | 'mqttWss'> {
   const keys = { ws: 'mqttWs', mqtts: 'mqtts', wss: 'mqttWss' } as const;
   return Object.fromEntries(broker.listeners.flatMap(({ protocol, url }) => (protocol === 'mqtt' ? [] : [[keys[protocol], url]])));
+}
+
+/** The workbench's own Redis through the replay key prefix: what the pages show of a replay kept apart from live data. */
+function replayView(config: Config, redisUrl: string, embedded: boolean): ConnectionSettings {
+  const { keyPrefix, namespace } = replayKeySchemaOptions(config.model, config.replay.keyPrefix);
+  const { settings } = builtInConnection(config, redisUrl, embedded);
+  return connectionSettingsSchema.parse({ ...settings, name: `${settings.name.replace(/ \(.*\)$/, '')} — replay keys (${config.replay.keyPrefix})`, schema: { ...settings.schema, keyPrefix, namespace } });
 }
 
 /** The workbench's own Redis as the connection list shows it; writable unless --read-only. */

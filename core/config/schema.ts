@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_REPLAY_KEY_PREFIX } from '../domain/replay.js';
 import { DEFAULT_TOPIC_RULES, topicRulesSchema } from '../domain/topic-rule.js';
 
 const port = z.int().min(0).max(65535);
@@ -174,6 +175,25 @@ export const configSchema = z.strictObject({
       maxPayloadBytes: z.int().min(256).max(1_048_576).default(65_507),
     })
     .prefault({}),
+  /** Recording the broker's traffic and replaying it into the pipeline (README "Record and replay"). */
+  replay: z
+    .strictObject({
+      /** A recording stops (and says so) before its file would grow past this; 100 MiB by default. */
+      recordMaxBytes: z.int().min(1024).max(1_099_511_627_776).default(104_857_600),
+      /**
+       * Lines held in memory while the disk is behind; past it messages are left out of the recording
+       * and counted as dropped, rather than the broker waiting for the disk.
+       */
+      recordBufferBytes: z.int().min(65_536).max(1_073_741_824).default(16_777_216),
+      /** In front of every key a replay writes unless it goes to the live keys; ends with ":" so no device id can name such a key. */
+      keyPrefix: z
+        .string()
+        .regex(/^\S+:$/, { message: 'must be non-empty without white space and end with ":" (device ids have no ":", so no live key can look like a replay key)' })
+        .default(DEFAULT_REPLAY_KEY_PREFIX),
+      /** A replay file's line longer than this is skipped as oversize (a 256 KiB payload in base64 is about 350 KiB). */
+      maxLineBytes: z.int().min(1024).max(67_108_864).default(1_048_576),
+    })
+    .prefault({}),
   archive: z
     .strictObject({
       /** Seconds between archive passes; 0 archives only when asked (Run now, POST /api/archive/run). */
@@ -205,6 +225,12 @@ export const configSchema = z.strictObject({
         }),
     })
     .prefault({}),
+}).superRefine((config, context) => {
+  // The only way a live key could look like a replay key: a meter namespace that begins like the replay prefix.
+  const { keyPrefix } = config.replay;
+  if (`${config.model.namespace}:`.startsWith(keyPrefix)) {
+    context.addIssue({ code: 'custom', path: ['replay', 'keyPrefix'], message: `must not be where the meter namespace ${config.model.namespace} begins: replayed and live meter keys would be alike` });
+  }
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -4,10 +4,11 @@ import type { Config } from '../config/schema.js';
 import { startWorker } from '../threads/worker-entry.js';
 import { EMPTY_INGEST_SNAPSHOT, type IngestSnapshot } from './ingest-snapshot.js';
 import { addHistograms } from './latency-buckets.js';
-import { ALL_TOPICS, type WriteStrategy } from './ingest.js';
+import { ALL_TOPICS, routedHandler, type WriteStrategy } from './ingest.js';
 import type { FromIngestWorker, MessageBatch, ToIngestWorker } from './ingest-worker-protocol.js';
 import type { IngestWorkerData } from './ingest-worker.js';
 import type { InboundMessage, MessageSource } from '../domain/message-source.js';
+import { DEFAULT_REPLAY_KEY_PREFIX } from '../domain/replay.js';
 import { TopicRouter, type TopicRuleTally } from './topic-rules.js';
 import { type TopicRule } from '../domain/topic-rule.js';
 import { NOTHING_UNWRITTEN, type UnwrittenReadings } from './write-buffer.js';
@@ -16,6 +17,8 @@ export interface IngestThreadOptions {
   source: MessageSource;
   redisUrl: string;
   model: Config['model'];
+  /** In front of the keys a prefixed replay's messages are written to; DEFAULT_REPLAY_KEY_PREFIX when not given. */
+  replayKeyPrefix?: string;
   settings: Config['ingest'];
   energy: Config['energy'];
   /** Open the meter datagram listener (in the worker) at energy.udpHost:udpPort. */
@@ -196,6 +199,7 @@ export class IngestThread {
     const workerData: IngestWorkerData = {
       redisUrl: options.redisUrl,
       model: options.model,
+      replayKeyPrefix: options.replayKeyPrefix ?? DEFAULT_REPLAY_KEY_PREFIX,
       settings: options.settings,
       energy: { ...options.energy, udpPort },
       listenUdp: options.listenUdp,
@@ -284,7 +288,7 @@ export class IngestThread {
   private route(message: InboundMessage, release: () => void): void {
     const handler = this.router.handlerFor(message.topic);
     if (handler === null) release();
-    else this.take(handler, message, release);
+    else this.take(routedHandler(handler, message.clientId), message, release);
   }
 
   private take(handler: number, message: InboundMessage, release: () => void): void {
