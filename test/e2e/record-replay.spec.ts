@@ -66,6 +66,8 @@ test('the Broker page records an outside device, stops, replays the recording un
   await replay.getByRole('button', { name: 'Show the replay keys on every page' }).click();
   await expect(page.locator('.connection-switcher select')).toHaveValue('workbench-replay');
   await useBuiltInConnection(request);
+  // The pages follow the switch at their next status poll, and start over on the new connection: wait for it.
+  await expect(page.locator('.connection-switcher select')).not.toHaveValue('workbench-replay');
 
   await row.getByRole('button', { name: `Delete ${name}` }).click();
   await page.getByRole('alert').getByRole('button', { name: 'Delete' }).click();
