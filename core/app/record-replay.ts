@@ -24,7 +24,10 @@ import type { Log } from './stack-parts.js';
 
 export interface RecordReplayParts {
   config: Pick<Config, 'dataDir' | 'readOnly' | 'replay' | 'energy'>;
-  broker: Pick<Broker, 'onDelivery' | 'publishAsWorkbench' | 'limits'>;
+  /** Null in a process without the bundled broker (a scale-out role): recordings are files only, and recording or replaying is refused with `noBroker`. */
+  broker: Pick<Broker, 'onDelivery' | 'publishAsWorkbench' | 'limits'> | null;
+  /** Why there is no bundled broker, when there is none. */
+  noBroker?: string;
   /** The topic rules ingest routes by now: a replay line on a topic none of them writes is skipped. */
   topicRules: () => readonly TopicRule[];
   /** The workbench's own Redis, where the replay keys are cleared. */
@@ -71,7 +74,12 @@ export class RecordReplay implements RecordReplayBackend {
 
   constructor(private readonly parts: RecordReplayParts) {
     this.store = new RecordingStore(join(parts.config.dataDir, 'recordings'));
-    this.publishers = parts.publishers ?? (async (clientId) => inProcessPublisher(parts.broker, clientId));
+    this.publishers = parts.publishers ?? (async (clientId) => inProcessPublisher(this.bundledBroker(), clientId));
+  }
+
+  private bundledBroker(): NonNullable<RecordReplayParts['broker']> {
+    if (!this.parts.broker) throw new Conflict(this.parts.noBroker ?? 'record and replay need the bundled broker, and this process has none');
+    return this.parts.broker;
   }
 
   async recordings(): Promise<RecordingsView> {
@@ -85,6 +93,7 @@ export class RecordReplay implements RecordReplayBackend {
   }
 
   async startRecording({ name, filter }: { name?: string; filter: string }): Promise<RecordingState> {
+    const broker = this.bundledBroker();
     if (this.recording?.active) throw new Conflict(`recording ${this.recording.name} is running: stop it first`);
     if (this.starting) throw new Conflict('a recording is being started');
     this.starting = true;
@@ -92,7 +101,7 @@ export class RecordReplay implements RecordReplayBackend {
       const chosen = name ?? defaultRecordingName(new Date());
       const path = await this.store.refuseExisting(chosen);
       const { recordMaxBytes, recordBufferBytes } = this.parts.config.replay;
-      this.recording = await Recording.start({ name: chosen, path, filter }, this.parts.broker, {
+      this.recording = await Recording.start({ name: chosen, path, filter }, broker, {
         maxBytes: recordMaxBytes,
         bufferBytes: recordBufferBytes,
         log: this.parts.log,
@@ -161,6 +170,7 @@ export class RecordReplay implements RecordReplayBackend {
   }
 
   async startReplay(request: ReplayRequest): Promise<ReplayStatus> {
+    this.bundledBroker();
     if (this.parts.config.readOnly || !this.parts.ingesting) throw new Conflict('read-only mode: nothing is ingested, so there is nothing to replay into');
     if (this.session && (this.session.state === 'preparing' || this.session.run?.running)) throw new Conflict('a replay is running: stop it first');
     const { source } = request;
@@ -297,7 +307,7 @@ export class RecordReplay implements RecordReplayBackend {
   /** A replay line's topic must be one a topic rule writes, and its payload one the broker takes. */
   private lineChecks(): LineChecks {
     const router = new TopicRouter(this.parts.topicRules());
-    const maxPayloadBytes = this.parts.broker.limits.maxPayloadBytes ?? Number.POSITIVE_INFINITY;
+    const maxPayloadBytes = this.bundledBroker().limits.maxPayloadBytes ?? Number.POSITIVE_INFINITY;
     return {
       maxPayloadBytes,
       unknownTopic: (topic) => (router.handlerFor(topic) === null ? 'no topic rule writes this topic (Topic rules page)' : null),

@@ -11,6 +11,7 @@ export interface SettingSource {
 
 export const SETTINGS: readonly SettingSource[] = [
   { flag: 'data-dir', env: 'SW_DATA_DIR', path: 'dataDir', kind: 'string', help: 'where the embedded Redis keeps its data and config.json lives' },
+  { flag: 'role', env: 'SW_ROLE', path: 'roles', kind: 'string', help: 'what this process runs: all (default) or a comma list of ingest, udp, api, archiver, ui' },
   { flag: 'read-only', env: 'SW_READ_ONLY', path: 'readOnly', kind: 'boolean', switch: true, help: 'never write to Redis: no ingest, no emulator' },
   { flag: 'http-host', env: 'SW_HTTP_HOST', path: 'http.host', kind: 'string', help: 'address the HTTP API binds to' },
   { flag: 'http-port', env: 'SW_HTTP_PORT', path: 'http.port', kind: 'number', help: 'HTTP API port, 0 = any free port' },
@@ -34,6 +35,14 @@ export const SETTINGS: readonly SettingSource[] = [
   { flag: 'mqtt-max-connections', env: 'SW_MQTT_MAX_CONNECTIONS', path: 'mqtt.maxConnections', kind: 'number', help: 'most MQTT clients connected at once (default 10000)' },
   { flag: 'mqtt-max-rate', env: 'SW_MQTT_MAX_RATE', path: 'mqtt.maxMessagesPerSecond', kind: 'number', help: 'messages per second one client may publish (default 2000); faster disconnects it' },
   { flag: 'mqtt-max-keepalive', env: 'SW_MQTT_MAX_KEEPALIVE', path: 'mqtt.maxKeepaliveSeconds', kind: 'number', help: 'longest keepalive a client may ask for, seconds (default 3600)' },
+  { flag: 'mqtt-source', env: 'SW_MQTT_SOURCE', path: 'mqttSource.url', kind: 'string', help: 'take readings from this outside broker (mqtt[s]://[user:pass@]host:port) instead of the bundled one' },
+  { flag: 'mqtt-share-group', env: 'SW_MQTT_SHARE_GROUP', path: 'mqttSource.shareGroup', kind: 'string', help: 'group of the shared subscriptions $share/<group>/<filter> (default sensor-workbench)' },
+  { flag: 'mqtt-client-id', env: 'SW_MQTT_CLIENT_ID', path: 'mqttSource.clientId', kind: 'string', help: 'client id at the outside broker (default: made once, kept in <data-dir>/mqtt-client-id)' },
+  { flag: 'mqtt-session-expiry', env: 'SW_MQTT_SESSION_EXPIRY', path: 'mqttSource.sessionExpirySeconds', kind: 'number', help: 'seconds the outside broker keeps the session of a worker that is gone (default 3600)' },
+  { flag: 'mqtt-receive-maximum', env: 'SW_MQTT_RECEIVE_MAXIMUM', path: 'mqttSource.receiveMaximum', kind: 'number', help: 'messages the outside broker sends before waiting for their PUBACKs (default 1000)' },
+  { flag: 'mqtt-source-ca', env: 'SW_MQTT_SOURCE_CA', path: 'mqttSource.tls.caFile', kind: 'string', help: 'PEM CA the mqtts:// source\'s certificate is checked against (default: the system roots)' },
+  { flag: 'mqtt-source-cert', env: 'SW_MQTT_SOURCE_CERT', path: 'mqttSource.tls.certFile', kind: 'string', help: 'PEM client certificate for the mqtts:// source' },
+  { flag: 'mqtt-source-key', env: 'SW_MQTT_SOURCE_KEY', path: 'mqttSource.tls.keyFile', kind: 'string', help: 'PEM private key (unencrypted) of that certificate' },
   { flag: 'redis-url', env: 'SW_REDIS_URL', path: 'redis.url', kind: 'string', help: 'use this Redis (redis:// or rediss://) instead of the embedded one' },
   { flag: 'redis-port', env: 'SW_REDIS_PORT', path: 'redis.port', kind: 'number', help: 'port of the embedded redis-server, 0 = any free port' },
   { flag: 'redis-persistence', env: 'SW_REDIS_PERSISTENCE', path: 'redis.persistence', kind: 'boolean', help: 'keep the embedded Redis data in the data dir (append-only file)' },
