@@ -40,22 +40,6 @@ export const archiveRunSummarySchema = archiveProgressSchema.extend({
 });
 export type ArchiveRunSummary = z.infer<typeof archiveRunSummarySchema>;
 
-/** Who holds the archiver lease (one archiver at a time across processes on the same Redis). */
-export const archiveLeaseSchema = z.object({
-  /** The fencing token: every delete of the holder carries it, and the delete script checks it. */
-  token: z.number(),
-  /** The holder's id (random per archiver), host and pid. */
-  holder: z.string(),
-  host: z.string(),
-  pid: z.number(),
-  /** When it took the lease, and when the lease runs out unless renewed (ms since epoch). */
-  since: z.number(),
-  expiresAt: z.number(),
-  /** True when this workbench's archiver is the holder. */
-  mine: z.boolean(),
-});
-export type ArchiveLease = z.infer<typeof archiveLeaseSchema>;
-
 /** GET /api/archive */
 export const archiveStatusSchema = z.object({
   /** False without an S3 bucket; `reason` says what to set. */
@@ -72,11 +56,6 @@ export const archiveStatusSchema = z.object({
   lastRun: archiveRunSummarySchema.nullable(),
   /** Set while S3 fails: the error and when the next attempt is. */
   failing: z.object({ error: z.string(), since: z.number(), retryAt: z.number() }).nullable(),
-  /** The lease's holder now; null while nobody holds it (or archiving is off here). */
-  lease: archiveLeaseSchema.nullable(),
-  /** This workbench's archiver id, to tell it apart from the holder. */
-  holderId: z.string(),
-  leaseMs: z.number(),
 });
 export type ArchiveStatus = z.infer<typeof archiveStatusSchema>;
 

@@ -36,17 +36,6 @@ export const ingestFiguresSchema = z.object({
   meterPayloadsRejected: z.number(),
   /** Datagrams dropped because the ingest buffer was full (UDP cannot be held back). */
   meterDatagramsDropped: z.number(),
-  /**
-   * On a Redis Cluster (README "Redis Cluster"): batches an attempt of which reached some slots and
-   * failed in others, retried with each slot applied once; the slot scripts a retry skipped; and
-   * batches a crashed ingest worker left part-applied, whose counters may count twice in the slots
-   * it had reached.
-   */
-  partialBatches: z.number(),
-  slotsSkipped: z.number(),
-  interruptedBatches: z.number(),
-  /** Batches held because WAIT answered fewer replicas than --redis-wait-replicas (asked about again before acknowledging). */
-  replicaShortfalls: z.number(),
 });
 export type IngestFigures = z.infer<typeof ingestFiguresSchema>;
 

@@ -1,4 +1,4 @@
-import { mastersOf, type RedisClient } from '../redis/redis-target.js';
+import type { Redis } from 'ioredis';
 import type { LiveFigures, RateSample } from '../api/status.js';
 import { EMPTY_INGEST_SNAPSHOT, type IngestSnapshot } from '../ingest/ingest-snapshot.js';
 
@@ -7,7 +7,7 @@ const HISTORY_SECONDS = 120;
 export interface FiguresSources {
   /** Null in read-only mode, where nothing is ingested. */
   ingest: { snapshot(): IngestSnapshot } | null;
-  redis: RedisClient;
+  redis: Redis;
   bufferLimit: number;
   mqttClients: () => number;
 }
@@ -73,16 +73,12 @@ export class FiguresSampler {
   }
 }
 
-/** INFO's total_commands_processed, added up over a cluster's masters; null while Redis does not answer. */
-export async function redisCommandsProcessed(redis: RedisClient): Promise<number | null> {
+/** INFO's total_commands_processed; null while Redis does not answer. */
+export async function redisCommandsProcessed(redis: Redis): Promise<number | null> {
   try {
-    const counts = await Promise.all(
-      mastersOf(redis).map(async (node) => {
-        const match = /total_commands_processed:(\d+)/.exec(await node.info('stats'));
-        return match ? Number(match[1]) : null;
-      }),
-    );
-    return counts.some((count) => count === null) ? null : counts.reduce<number>((sum, count) => sum + count!, 0);
+    const info = await redis.info('stats');
+    const match = /total_commands_processed:(\d+)/.exec(info);
+    return match ? Number(match[1]) : null;
   } catch {
     return null;
   }

@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { Redis } from 'ioredis';
 import type { ApiAccess } from '../api-access/api-access.js';
 import type { Archiver } from '../archive/archiver.js';
 import type { Broker } from '../broker/broker.js';
@@ -11,8 +12,6 @@ import type { TopicRuleStore } from '../ingest/topic-rule-store.js';
 import type { KeySchema } from '../model/keys.js';
 import type { EnergyS3Target } from '../query/energy-query.js';
 import type { EmbeddedRedis } from '../redis/embedded-redis.js';
-import type { RedisClient } from '../redis/redis-target.js';
-import type { WorkbenchTarget } from '../redis/workbench-target.js';
 import type { FiguresSampler } from './figures-sampler.js';
 
 export type Log = (line: string) => void;
@@ -21,13 +20,9 @@ export type Log = (line: string) => void;
 export interface StackParts {
   config: Config;
   keys: KeySchema;
-  /** The URL of a single server, or the address of a cluster or sentinel set (as redisTarget.address). */
   redisUrl: string;
-  /** Where the workbench writes: embedded, --redis-url, --redis-cluster or --redis-sentinels. */
-  redisTarget: WorkbenchTarget;
   embeddedRedis: EmbeddedRedis | null;
-  /** The workbench's own client; a cluster client with --redis-cluster. */
-  redis: RedisClient;
+  redis: Redis;
   broker: Broker;
   /** Null in read-only mode, where nothing is ingested. */
   ingest: IngestThread | null;

@@ -16,14 +16,14 @@ import { startInspection, stopInspection } from '../connections/inspection.js';
 import { indexBuildSettings } from './index-backend.js';
 import { secretBoxFromEnvironment, type SecretBox } from '../connections/secret-box.js';
 import { DeviceRegistry } from '../devices/device-registry.js';
-import type { ConnectionSettings, StoredSecrets } from '../domain/connection.js';
+import { connectionSettingsSchema, type ConnectionSettings, type StoredSecrets } from '../domain/connection.js';
 import { IngestThread } from '../ingest/ingest-thread.js';
 import { TopicRuleStore } from '../ingest/topic-rule-store.js';
 import { NOTHING_UNWRITTEN } from '../ingest/write-buffer.js';
 import { createKeySchema } from '../model/keys.js';
+import { openRedis, redactUrl } from '../redis/connect.js';
 import { startEmbeddedRedis } from '../redis/embedded-redis.js';
-import { openWorkbenchRedis, workbenchTarget, type WorkbenchTarget, type WorkbenchTargetKind } from '../redis/workbench-target.js';
-import { refuseUnusableTarget } from '../redis/write-target-check.js';
+import { refuseUnusableWriteTarget } from '../redis/write-target-check.js';
 import { startClientApiServer, type ClientApiServer } from '../server/client-api-server.js';
 import { startHttpServer, type HttpServer } from '../server/http-server.js';
 import { apiKeyManagement } from './api-key-management.js';
@@ -43,10 +43,7 @@ export interface StackAddresses {
   mqttWs?: string;
   mqtts?: string;
   mqttWss?: string;
-  /** The workbench's own Redis: a URL (without its password), `cluster via …` or `sentinel <name> via …`. */
   redis: string;
-  /** What that is: embedded, standalone (--redis-url), cluster (--redis-cluster) or sentinel (--redis-sentinels). */
-  redisKind: WorkbenchTargetKind;
   /** The meter datagram listener; absent in read-only mode, where nothing is ingested. */
   udp?: string;
   /** The client API; absent with --no-api. */
@@ -121,8 +118,7 @@ export class Stack {
       http: `${this.http.url}/?token=${this.token}`,
       mqtt: this.parts.broker.url,
       ...secondaryMqttAddresses(this.parts.broker),
-      redis: this.parts.redisTarget.address,
-      redisKind: this.parts.redisTarget.kind,
+      redis: redactUrl(this.parts.redisUrl),
       ...(udp && { udp }),
       ...(this.clientApi && { api: this.clientApi.url }),
       ...(this.metrics && { metrics: this.metrics.url }),
@@ -157,20 +153,18 @@ export class Stack {
 
 /** Redis, the stores on it, the broker, ingest, the archive and the figures, in that order. */
 async function startParts(config: Config, log: Log, secretBox: SecretBox, cleanup: Cleanup): Promise<StackParts> {
-  const external = config.redis.url ?? config.redis.cluster ?? config.redis.sentinels;
-  const embeddedRedis = external
+  const embeddedRedis = config.redis.url
     ? null
     : await startEmbeddedRedis({ dataDir: config.dataDir, log, port: config.redis.port, persistence: config.redis.persistence, fsync: config.redis.fsync, systemBinary: config.redis.systemBinary });
   if (embeddedRedis) cleanup.push(() => embeddedRedis.stop());
-  const redisTarget = workbenchTarget(config.redis, embeddedRedis?.url ?? null, config.readOnly, parseRedisUrl);
-  const redisUrl = redisTarget.url ?? redisTarget.address;
+  const redisUrl = config.redis.url ?? embeddedRedis!.url;
   const keys = createKeySchema(config.model);
-  const redis = await openWorkbenchRedis(redisTarget, 'sensor-workbench:api');
+  const redis = await openRedis(redisUrl, { connectionName: 'sensor-workbench:api' });
   cleanup.push(() => redis.quit().catch(() => redis.disconnect()));
   // Before anything is written: a target that would refuse every batch stops the start instead.
-  if (!config.readOnly) await refuseUnusableTarget(redisTarget, keys);
+  if (!config.readOnly) await refuseUnusableWriteTarget(redisUrl, keys);
   const store = await ConnectionStore.open(join(config.dataDir, 'connections.json'), secretBox);
-  const connections = await ConnectionManager.create(store, { ...builtInConnection(config, redisTarget), client: redis });
+  const connections = await ConnectionManager.create(store, { ...builtInConnection(config, redisUrl, embeddedRedis !== null), client: redis });
   const devices = new DeviceRegistry(redis, keys);
   const certificateAuthority = demoCaLoader(config.dataDir);
   const broker = await startBundledBroker(config, devices, certificateAuthority, !config.readOnly);
@@ -178,7 +172,7 @@ async function startParts(config: Config, log: Log, secretBox: SecretBox, cleanu
   const topicRules = await TopicRuleStore.open(join(config.dataDir, TOPIC_RULES_FILE), config.ingest.topicRules);
   const ingest = config.readOnly
     ? null
-    : await IngestThread.start({ source: broker, redisUrl, redisTarget, waitReplicas: config.redis, model: config.model, settings: { ...config.ingest, topicRules: [...topicRules.rules] }, energy: config.energy, listenUdp: true, log });
+    : await IngestThread.start({ source: broker, redisUrl, model: config.model, settings: { ...config.ingest, topicRules: [...topicRules.rules] }, energy: config.energy, listenUdp: true, log });
   if (ingest) cleanup.push(() => ingest.stop());
   const s3 = config.archive.s3.bucket === undefined ? null : createS3Client(config.archive.s3);
   if (s3) cleanup.push(async () => s3.destroy());
@@ -191,7 +185,7 @@ async function startParts(config: Config, log: Log, secretBox: SecretBox, cleanu
   cleanup.push(async () => figures.stop());
   const apiAccess = new ApiAccess(redis, keys, log);
   cleanup.push(() => apiAccess.stop());
-  return { config, keys, redisUrl, redisTarget, embeddedRedis, redis, broker, ingest, figures, archiver, energyArchive, s3, connections, devices, certificateAuthority, topicRules, apiAccess, log };
+  return { config, keys, redisUrl, embeddedRedis, redis, broker, ingest, figures, archiver, energyArchive, s3, connections, devices, certificateAuthority, topicRules, apiAccess, log };
 }
 
 /** Off with --no-api, and in read-only mode: its throttle and usage counters are writes. */
@@ -234,7 +228,13 @@ function secondaryMqttAddresses(broker: Broker): Pick<StackAddresses, 'mqttWs' |
 }
 
 /** The workbench's own Redis as the connection list shows it; writable unless --read-only. */
-function builtInConnection(config: Config, target: WorkbenchTarget): { settings: ConnectionSettings; secrets: StoredSecrets } {
-  const schema = { ...target.settings.schema, keyPrefix: config.model.keyPrefix, namespace: config.model.namespace };
-  return { settings: { ...target.settings, schema }, secrets: target.secrets };
+function builtInConnection(config: Config, redisUrl: string, embedded: boolean): { settings: ConnectionSettings; secrets: StoredSecrets } {
+  const { settings: fromUrl, password } = parseRedisUrl(redisUrl);
+  const settings = connectionSettingsSchema.parse({
+    ...fromUrl,
+    name: embedded ? 'Workbench Redis (embedded)' : 'Workbench Redis (--redis-url)',
+    readOnly: config.readOnly,
+    schema: { keyPrefix: config.model.keyPrefix, namespace: config.model.namespace },
+  });
+  return { settings, secrets: password === undefined ? {} : { password } };
 }

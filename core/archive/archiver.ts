@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import { Conflict } from '../domain/errors.js';
 import { isStale } from '../model/energy-bucket.js';
@@ -12,9 +13,7 @@ import type {
   PendingBuckets,
   S3ConnectionCheck,
 } from '../api/archive.js';
-import type { RedisClient } from '../redis/redis-target.js';
 import { bucketOf, runArchivePass } from './archive-pass.js';
-import { ArchiverLease } from './archiver-lease.js';
 import { archiveBucket } from './bucket-archive.js';
 import { BucketEncoder } from './bucket-encoder.js';
 import { EnergyObjectStore } from './energy-object-store.js';
@@ -26,7 +25,7 @@ import { checkS3Connection, NO_BUCKET_PROBLEM } from './s3-connection-check.js';
 import { S3RequestError } from './s3-error.js';
 
 export interface ArchiverOptions {
-  redis: RedisClient;
+  redis: Redis;
   keys: KeySchema;
   energy: Config['energy'];
   archive: Config['archive'];
@@ -37,8 +36,6 @@ export interface ArchiverOptions {
   retryDelaysMs?: readonly number[];
   /** Runs between a verified upload and the Redis finalize; a seam for tests of what can happen there. */
   afterUpload?: (bucket: EnergyBucketRef) => Promise<void>;
-  /** This archiver's id on the Archive page and in the lease; random unless given. */
-  holderId?: string;
 }
 
 interface RunningPass {
@@ -64,19 +61,9 @@ export class Archiver {
   private nextRunAt: number | null = null;
   private started = false;
   private stopped = false;
-  /** One archiver at a time across processes: passes run only while this one holds it. */
-  readonly lease: ArchiverLease;
-  private leaseLostLogged = false;
 
   constructor(private readonly options: ArchiverOptions) {
     this.now = options.now ?? Date.now;
-    this.lease = new ArchiverLease({
-      redis: options.redis,
-      keys: options.keys,
-      leaseMs: options.archive.leaseMs,
-      log: options.log,
-      ...(options.holderId !== undefined && { holderId: options.holderId }),
-    });
     this.backoff = new FailureBackoff(options.retryDelaysMs);
     this.encoder = new BucketEncoder(options.log);
     const { s3 } = options.archive;
@@ -89,13 +76,6 @@ export class Archiver {
     if (this.started || this.stopped) return;
     this.started = true;
     this.prepareBucket();
-    if (this.store !== null) {
-      this.lease.start();
-      // A new holder (at start, or taking over from one that died) archives at once rather than an interval later.
-      void this.lease.acquired().then(() => {
-        if (!this.stopped && this.options.archive.intervalSeconds > 0) this.runNow('interval').catch(() => undefined);
-      });
-    }
     this.schedule();
   }
 
@@ -116,22 +96,16 @@ export class Archiver {
     this.stopped = true;
     this.clearTimer();
     await this.running?.done;
-    await this.lease.stop();
     this.client?.destroy();
     await this.encoder.close();
   }
 
-  /** Runs a pass, or joins the one already running; refused (Conflict) while another archiver holds the lease. */
+  /** Runs a pass, or joins the one already running. */
   runNow(trigger: ArchiveProgress['trigger']): Promise<ArchiveRunSummary> {
     if (this.running !== null) return this.running.done;
     if (this.stopped) return Promise.reject(new Error('the archiver is stopped'));
     const progress = emptyProgress(trigger, this.now());
     if (this.store === null) return Promise.resolve(summarize(progress, progress.startedAt, NO_BUCKET_PROBLEM));
-    if (!this.lease.holding()) {
-      // Not started yet, or the lease is free: take it now if nobody holds it.
-      return this.lease.takeNow().then((held) => (held && this.lease.holding() ? this.runNow(trigger) : Promise.reject(new Conflict(this.notHoldingReason()))));
-    }
-    this.leaseLostLogged = false;
     const done = this.pass(this.store, progress).finally(() => {
       this.running = null;
       this.schedule();
@@ -145,27 +119,9 @@ export class Archiver {
     return this.passTotals;
   }
 
-  /** Resolves once this archiver holds the lease (taking it if free); a Conflict naming the holder otherwise. */
-  async ensureLease(): Promise<void> {
-    if (this.store === null || this.lease.holding()) return;
-    if (!(await this.lease.takeNow())) throw new Conflict(this.notHoldingReason());
-  }
-
-  /** Why this archiver does not archive now: who holds the lease, or that nobody does yet. */
-  notHoldingReason(): string {
-    return (
-      `another archiver holds the archiver lease (${this.options.keys.archiveLease}; see the Archive page for who): one archiver at a time archives; ` +
-      `this one (${this.lease.holderId}) takes over within ${Math.round((2 * this.options.archive.leaseMs) / 1000)} s once that one stops`
-    );
-  }
-
   async status(): Promise<ArchiveStatus> {
     const { redis, keys, energy, archive } = this.options;
-    const [pending, lastRun, lease] = await Promise.all([
-      redis.scard(keys.energyPending),
-      redis.get(keys.archiveLastRun),
-      this.store === null ? Promise.resolve(null) : this.lease.current(),
-    ]);
+    const [pending, lastRun] = await Promise.all([redis.scard(keys.energyPending), redis.get(keys.archiveLastRun)]);
     const failing = this.backoff.failing;
     return {
       configured: this.store !== null,
@@ -179,9 +135,6 @@ export class Archiver {
       running: this.running !== null ? { ...this.running.progress } : null,
       lastRun: parseLastRun(lastRun),
       failing: failing !== null ? { ...failing } : null,
-      lease,
-      holderId: this.lease.holderId,
-      leaseMs: archive.leaseMs,
     };
   }
 
@@ -228,8 +181,8 @@ export class Archiver {
         scanCount: archive.scanCount,
         concurrency: archive.concurrency,
         progress,
-        archiveOne: (bucket) => archiveBucket({ redis, keys, store, encoder: this.encoder, log, afterUpload, token: () => this.lease.token }, bucket),
-        stopping: () => this.stopped || this.leaseLost(),
+        archiveOne: (bucket) => archiveBucket({ redis, keys, store, encoder: this.encoder, log, afterUpload }, bucket),
+        stopping: () => this.stopped,
         onForeignEntry: (name) => this.logForeignEntry(name),
         log,
       });
@@ -256,14 +209,6 @@ export class Archiver {
     }
   }
 
-  /** True once the lease is gone mid-pass: the pass starts no further bucket (said once in the log). */
-  private leaseLost(): boolean {
-    if (this.lease.holding()) return false;
-    if (!this.leaseLostLogged) this.options.log('archive: the archiver lease is no longer held by this archiver; the pass starts no further bucket');
-    this.leaseLostLogged = true;
-    return true;
-  }
-
   private logForeignEntry(name: string): void {
     if (this.foreignEntries.has(name)) return;
     this.foreignEntries.add(name);
@@ -280,8 +225,6 @@ export class Archiver {
     this.timer = setTimeout(() => {
       this.timer = null;
       this.nextRunAt = null;
-      // Another archiver holds the lease: this one waits for its turn, quietly, an interval at a time.
-      if (!this.lease.holding()) return this.schedule();
       this.runNow('interval').catch((error: unknown) => this.options.log(`archive: pass not run: ${(error as Error).message}`));
     }, Math.max(0, runAt - this.now()));
     this.timer.unref();

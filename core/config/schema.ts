@@ -6,39 +6,6 @@ import { DEFAULT_TOPIC_RULES, topicRulesSchema } from '../domain/topic-rule.js';
 const port = z.int().min(0).max(65535);
 const host = z.string().min(1);
 const DAY_SECONDS = 86_400;
-
-/** `host:port`, an IPv6 host in brackets (`[::1]:7000`). */
-const hostPort = z.string().trim().transform((text, context) => {
-  const match = /^(?:\[([^\]]+)\]|([^\s:/,=[\]]+)):(\d{1,5})$/.exec(text);
-  const portNumber = Number(match?.[3]);
-  if (!match || portNumber < 1 || portNumber > 65_535) {
-    context.addIssue({ code: 'custom', message: `"${text}" is not host:port` });
-    return z.NEVER;
-  }
-  return { host: match[1] ?? match[2]!, port: portNumber };
-});
-
-/** `host:port,host:port…` from a flag, or the same as a JSON array of strings in the config file. */
-const hostPortList = z
-  .union([z.string().transform((text) => text.split(',').map((part) => part.trim()).filter((part) => part !== '')), z.array(z.string())])
-  .pipe(z.array(hostPort).min(1, { message: 'needs at least one host:port' }).max(64));
-
-/** `from=to,…` (each host:port) from a flag, or a JSON object {"from": "to"} in the config file. */
-const natMap = z
-  .union([
-    z.string().transform((text) =>
-      text
-        .split(',')
-        .map((part) => part.trim())
-        .filter((part) => part !== '')
-        .map((part) => {
-          const [from = '', to = ''] = part.split('=');
-          return { from, to };
-        }),
-    ),
-    z.record(z.string(), z.string()).transform((map) => Object.entries(map).map(([from, to]) => ({ from, to }))),
-  ])
-  .pipe(z.array(z.strictObject({ from: hostPort, to: hostPort })).min(1, { message: 'needs at least one from=to pair' }).max(1024));
 /** S3's bucket naming rules (lower case, 3-63 characters, no leading or trailing dot or dash). */
 const S3_BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
@@ -124,36 +91,6 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Use this Redis instead of starting the embedded one. */
       url: z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }).optional(),
-      /** Write to this Redis Cluster instead: seed nodes `host:port,host:port…` (the client finds the others). */
-      cluster: hostPortList.optional(),
-      /** Addresses the cluster announces → where this machine reaches them: `from=to,…` (NAT, Docker, SSH tunnels). */
-      clusterNatMap: natMap.optional(),
-      /** Write to the master a Sentinel set names: the sentinels `host:port,…`, with sentinelMaster. */
-      sentinels: hostPortList.optional(),
-      /** The master's name in the sentinels' configuration (sentinel monitor <name> …). */
-      sentinelMaster: z.string().trim().min(1).max(256).optional(),
-      /** The sentinels' own ACL user and password (requirepass on the sentinels), when they have one. */
-      sentinelUsername: z.string().min(1).max(256).optional(),
-      sentinelPassword: z.string().min(1).max(65_536).optional(),
-      /** Talk TLS to the sentinels too (with the TLS files below). */
-      sentinelTls: z.boolean().default(false),
-      /** The data nodes' ACL user and password, for --redis-cluster and --redis-sentinels (with --redis-url they go in the URL). */
-      username: z.string().min(1).max(256).optional(),
-      password: z.string().min(1).max(65_536).optional(),
-      /** TLS to the data nodes of --redis-cluster or --redis-sentinels (for --redis-url: rediss://). */
-      tls: z.boolean().default(false),
-      /** PEM CA of the server certificates (unset: the system's), and a client certificate and its key, for TLS. */
-      tlsCaFile: z.string().min(1).optional(),
-      tlsCertFile: z.string().min(1).optional(),
-      tlsKeyFile: z.string().min(1).optional(),
-      /**
-       * After each batch, WAIT until this many replicas have it (or waitTimeoutMs passed) before its
-       * publishers are acknowledged; 0 = off. Closes Redis' one loss window on a failover: a write the
-       * old master acknowledged but had not replicated yet.
-       */
-      waitReplicas: z.int().min(0).max(16).default(0),
-      /** How long one WAIT waits; a batch short of replicas is not acknowledged and is asked about again. */
-      waitTimeoutMs: z.int().min(10).max(60_000).default(1000),
       /** Port of the embedded redis-server; 0 picks a free one. */
       port: port.default(0),
       /** Append-only file in the data dir, so readings survive a restart of the app. */
@@ -168,27 +105,9 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .superRefine((redis, context) => {
-      const issue = (path: string, message: string) => context.addIssue({ code: 'custom', path: [path], message });
-      const targets = [redis.url !== undefined && '--redis-url', redis.cluster !== undefined && '--redis-cluster', redis.sentinels !== undefined && '--redis-sentinels'].filter(Boolean);
-      if (targets.length > 1) issue(redis.cluster !== undefined ? 'cluster' : 'sentinels', `only one Redis target at a time: ${targets.join(' and ')} are both set`);
-      const external = targets.length > 0;
-      if (redis.sentinels !== undefined && redis.sentinelMaster === undefined) issue('sentinelMaster', 'is required with --redis-sentinels: the master name the sentinels monitor');
-      if (redis.sentinelMaster !== undefined && redis.sentinels === undefined) issue('sentinelMaster', 'goes with --redis-sentinels');
-      for (const name of ['sentinelUsername', 'sentinelPassword'] as const) if (redis[name] !== undefined && redis.sentinels === undefined) issue(name, 'goes with --redis-sentinels');
-      if (redis.sentinelTls && redis.sentinels === undefined) issue('sentinelTls', 'goes with --redis-sentinels');
-      if (redis.clusterNatMap !== undefined && redis.cluster === undefined) issue('clusterNatMap', 'goes with --redis-cluster');
-      for (const name of ['username', 'password', 'tls'] as const) {
-        if (!redis[name]) continue;
-        if (redis.url !== undefined) issue(name, `goes in the URL with --redis-url (redis${name === 'tls' ? 's' : ''}://${name === 'tls' ? '' : 'user:password@'}host:port)`);
-        else if (!external) issue(name, 'applies to --redis-cluster or --redis-sentinels; the embedded Redis needs none');
-      }
-      const tlsOn = redis.tls || redis.sentinelTls || redis.url?.startsWith('rediss:') === true;
-      for (const name of ['tlsCaFile', 'tlsCertFile', 'tlsKeyFile'] as const) if (redis[name] !== undefined && !tlsOn) issue(name, 'needs TLS: --redis-tls, or a rediss:// URL');
-      if ((redis.tlsCertFile === undefined) !== (redis.tlsKeyFile === undefined)) issue(redis.tlsCertFile === undefined ? 'tlsKeyFile' : 'tlsCertFile', '--redis-tls-cert and --redis-tls-key go together');
-      if (redis.waitReplicas > 0 && !external) issue('waitReplicas', 'needs a Redis with replicas (--redis-url, --redis-cluster or --redis-sentinels); the embedded Redis has none');
       if (redis.fsync !== 'always') return;
-      if (external) issue('fsync', 'applies to the embedded Redis only; set appendfsync on the Redis of --redis-url itself');
-      else if (!redis.persistence) issue('fsync', 'needs --redis-persistence: without the append-only file there is nothing to sync');
+      if (redis.url !== undefined) context.addIssue({ code: 'custom', path: ['fsync'], message: 'applies to the embedded Redis only; set appendfsync on the Redis of --redis-url itself' });
+      else if (!redis.persistence) context.addIssue({ code: 'custom', path: ['fsync'], message: 'needs --redis-persistence: without the append-only file there is nothing to sync' });
     }),
   emulator: z
     .strictObject({
@@ -263,12 +182,6 @@ export const configSchema = z.strictObject({
       concurrency: z.int().min(1).max(64).default(8),
       /** Pending-set entries asked for per SSCAN step. */
       scanCount: z.int().min(1).max(10_000).default(100),
-      /**
-       * The archiver lease (one archiver at a time across processes): how long a holder's lease lasts
-       * without renewal. The holder renews it every third of this; a holder that dies is replaced
-       * within two of these.
-       */
-      leaseMs: z.int().min(1000).max(600_000).default(15_000),
       s3: z
         .strictObject({
           /** S3-compatible endpoint (MinIO, s3rver); unset means AWS S3 itself. */

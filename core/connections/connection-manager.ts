@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { createKeySchema, type KeySchema } from '../model/keys.js';
 import { CommandTable, enforceReadOnly } from '../redis/command-table.js';
-import { mastersOf, openTarget, type RedisClient, type RedisTarget } from '../redis/redis-target.js';
+import { openTarget, type RedisClient, type RedisTarget } from '../redis/redis-target.js';
 import type { ActiveConnection, ConnectionInput, ConnectionList, ConnectionView } from '../api/connections.js';
 import type { ConnectionSettings } from '../domain/connection.js';
 import { describeAddress, type StoredSecrets } from '../domain/connection.js';
@@ -29,8 +29,8 @@ export interface BuiltInConnection {
   settings: ConnectionSettings;
   /** The password in --redis-url, if any: the only secret of the built-in entry, never stored. */
   secrets: StoredSecrets;
-  /** The workbench's own client (a cluster client with --redis-cluster): shared with the archiver and the API, so never closed here. */
-  client: RedisClient;
+  /** The workbench's own client: shared with ingest and the archiver, so never closed here. */
+  client: Redis;
 }
 
 /**
@@ -121,7 +121,7 @@ export class ConnectionManager {
 
   private openBuiltIn(): ConnectedRedis {
     const { settings, client } = this.builtIn;
-    const target: RedisTarget = { client, masters: () => mastersOf(client), close: async () => undefined };
+    const target: RedisTarget = { client, masters: () => [client], close: async () => undefined };
     return connected(BUILT_IN_ID, settings, target, this.fallbackCommands);
   }
 

@@ -48,6 +48,8 @@ export async function startInspection(connected: ConnectedRedis, { bucketSeconds
 /** Why indexes cannot be built on this connection, or null. */
 function buildRefusal({ connection }: ConnectedRedis): string | null {
   if (connection.readOnly) return `the connection ${connection.name} is read-only`;
+  // A build's step is one script, and a script touches one slot: walking every master is the scale-out work's (issue 15).
+  if (connection.kind === 'cluster') return `${connection.name} is a Redis Cluster, where index builds are not supported yet`;
   return null;
 }
 

@@ -1,6 +1,5 @@
-import { Cluster, Command, ReplyError, type Redis } from 'ioredis';
+import { ReplyError } from 'ioredis';
 import type { ConnectedRedis } from '../connections/connection-manager.js';
-import { keySlot } from '../model/key-slot.js';
 import { readOnlyRefusal, ReadOnlyRefusal } from '../redis/command-table.js';
 import type { ConsoleReply } from '../api/console.js';
 import { argumentsAsText, CommandLineError, parseCommandLine } from './command-line.js';
@@ -31,13 +30,8 @@ const NOT_IN_CONSOLE: Record<string, string> = {
 /** The console's output stops here; a reply bigger than this is rarely read and would freeze the page. */
 const MAX_OUTPUT_CHARS = 1_000_000;
 
-/**
- * Runs one redis-cli line on the active connection, refused before sending when it may not be sent
- * there. On a cluster the command goes to the master of its keys' slot (as `redis-cli -c` would);
- * one naming keys of several slots is refused before it is sent, and a keyless one (INFO, DBSIZE,
- * SCAN, …) runs on one master, which the output names.
- */
-export async function runConsoleLine(target: Pick<ConnectedRedis, 'client' | 'commands' | 'connection'> & Partial<Pick<ConnectedRedis, 'masters'>>, line: string): Promise<ConsoleReply> {
+/** Runs one redis-cli line on the active connection, refused before sending when it may not be sent there. */
+export async function runConsoleLine(target: Pick<ConnectedRedis, 'client' | 'commands' | 'connection'>, line: string): Promise<ConsoleReply> {
   const started = performance.now();
   const answer = (fields: Omit<ConsoleReply, 'elapsedMs'>): ConsoleReply => ({ ...fields, elapsedMs: Math.round((performance.now() - started) * 10) / 10 });
   let args: Buffer[];
@@ -52,15 +46,11 @@ export async function runConsoleLine(target: Pick<ConnectedRedis, 'client' | 'co
   if (name === undefined) return answer({ args: text, output: '', error: false, refused: null });
   const refused = refusal(target, name, first);
   if (refused) return answer({ args: text, output: `(refused) ${refused}`, error: true, refused });
-  const route = target.client instanceof Cluster ? clusterRoute(target.masters?.() ?? target.client.nodes('master'), name, args.slice(1)) : null;
-  if (route?.refused) return answer({ args: text, output: `(refused) ${route.refused}`, error: true, refused: route.refused });
   try {
     // Upper case: ioredis looks its reply transformers (HGETALL → object, …) up by the lower-case
     // name only, and the console shows the reply as Redis sent it. Cluster routing ignores case.
-    const client = route?.node ?? target.client;
-    const reply = (await client.callBuffer(name.toUpperCase(), ...args.slice(1))) as ConsoleValue;
-    const note = route?.node ? `\n(on ${nodeAddress(route.node)}: on a cluster a command without keys answers for one master)` : '';
-    return answer({ args: text, output: capped(formatReply(reply, name)) + note, error: false, refused: null });
+    const reply = (await target.client.callBuffer(name.toUpperCase(), ...args.slice(1))) as ConsoleValue;
+    return answer({ args: text, output: capped(formatReply(reply, name)), error: false, refused: null });
   } catch (error) {
     if (error instanceof ReadOnlyRefusal) return answer({ args: text, output: `(refused) ${error.message}`, error: true, refused: error.message });
     if (error instanceof ReplyError) return answer({ args: text, output: formatError((error as Error).message), error: true, refused: null });
@@ -76,34 +66,6 @@ function refusal({ commands, connection }: Pick<ConnectedRedis, 'commands' | 'co
   if (!connection.readOnly) return null;
   const readOnly = readOnlyRefusal(commands, name, first);
   return readOnly && `${connection.name} is read-only: ${readOnly}`;
-}
-
-/**
- * Where a command goes on a cluster: by its keys (COMMAND's key positions, as ioredis finds them),
- * refused when they lie in several slots; a keyless command to the first master by address.
- */
-function clusterRoute(masters: Redis[], name: string, args: Buffer[]): { refused?: string; node?: Redis } {
-  let keys: Array<string | Buffer>;
-  try {
-    keys = new Command(name.toLowerCase(), args).getKeys() as Array<string | Buffer>;
-  } catch {
-    keys = [];
-  }
-  const slots = [...new Set(keys.map((key) => keySlot(key)))];
-  if (slots.length > 1) {
-    return {
-      refused:
-        `${name.toUpperCase()} names keys of ${slots.length} cluster slots (${slots.slice(0, 5).join(', ')}${slots.length > 5 ? ', …' : ''}), and a cluster runs a command only on keys of one slot ` +
-        '(CROSSSLOT): send one command per key, or name keys that share a {hash tag}',
-    };
-  }
-  if (slots.length === 1) return {};
-  const [first] = [...masters].sort((a, b) => nodeAddress(a).localeCompare(nodeAddress(b)));
-  return first ? { node: first } : {};
-}
-
-function nodeAddress(node: Redis): string {
-  return `${node.options.host}:${node.options.port}`;
 }
 
 function capped(output: string): string {

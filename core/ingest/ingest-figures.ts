@@ -20,18 +20,6 @@ export class IngestCounters {
   hashMessagesWritten = 0;
   /** Redis transactions sent; written / batches is the mean batch size. */
   batches = 0;
-  /** On a cluster: batches an attempt of which reached some slots and failed in others, then retried (each slot applied once). */
-  partialBatches = 0;
-  /** On a cluster: slot scripts a retry found applied already and skipped. */
-  slotsSkipped = 0;
-  /**
-   * On a cluster: batches a predecessor of this worker stopped in the middle of (its intent past its
-   * progress): replayed from the broker thread, their counter, list and dead-letter writes may count
-   * twice in the slots the dead worker had reached. At most one batch (--max-batch readings) each.
-   */
-  interruptedBatches = 0;
-  /** WAIT answered fewer replicas than --redis-wait-replicas: the batch was held and asked about again. */
-  replicaShortfalls = 0;
   readonly rejectedByReason: Record<RejectionReason, number> = Object.fromEntries(
     REJECTION_REASONS.map((reason) => [reason, 0]),
   ) as Record<RejectionReason, number>;

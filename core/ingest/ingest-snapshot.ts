@@ -10,10 +10,6 @@ export interface IngestSnapshot {
   dropped: number;
   writeErrors: number;
   batches: number;
-  partialBatches: number;
-  slotsSkipped: number;
-  interruptedBatches: number;
-  replicaShortfalls: number;
   buffered: number;
   bufferFull: boolean;
   waitingPublishers: number;
@@ -38,10 +34,6 @@ export const EMPTY_INGEST_SNAPSHOT: IngestSnapshot = {
   dropped: 0,
   writeErrors: 0,
   batches: 0,
-  partialBatches: 0,
-  slotsSkipped: 0,
-  interruptedBatches: 0,
-  replicaShortfalls: 0,
   buffered: 0,
   bufferFull: false,
   waitingPublishers: 0,
@@ -74,10 +66,6 @@ export function snapshotOf(counters: IngestCounters, buffer: BufferState): Inges
     dropped: counters.dropped,
     writeErrors: counters.writeErrors,
     batches: counters.batches,
-    partialBatches: counters.partialBatches,
-    slotsSkipped: counters.slotsSkipped,
-    interruptedBatches: counters.interruptedBatches,
-    replicaShortfalls: counters.replicaShortfalls,
     buffered: buffer.buffered,
     bufferFull: buffer.isFull,
     waitingPublishers: buffer.waitingPublishers,

@@ -9,18 +9,12 @@ import type { FromIngestWorker, MessageBatch, ToIngestWorker } from './ingest-wo
 import type { IngestWorkerData } from './ingest-worker.js';
 import type { InboundMessage, MessageSource } from '../domain/message-source.js';
 import { TopicRouter, type TopicRuleTally } from './topic-rules.js';
-import type { RedisTargetSpec } from '../redis/redis-target.js';
 import { type TopicRule } from '../domain/topic-rule.js';
 import { NOTHING_UNWRITTEN, type UnwrittenReadings } from './write-buffer.js';
 
 export interface IngestThreadOptions {
   source: MessageSource;
-  /** A single server's URL; with redisTarget, what it is shown as. */
   redisUrl: string;
-  /** Where to write when it is not just a URL: a cluster, a Sentinel set, TLS files (core/redis/workbench-target.ts). */
-  redisTarget?: RedisTargetSpec & { url: string | null };
-  /** WAIT after each batch (redis.waitReplicas, redis.waitTimeoutMs); off when absent or 0. */
-  waitReplicas?: { waitReplicas: number; waitTimeoutMs: number };
   model: Config['model'];
   settings: Config['ingest'];
   energy: Config['energy'];
@@ -201,8 +195,6 @@ export class IngestThread {
     const udpPort = this.udpUrl === null ? options.energy.udpPort : Number(new URL(this.udpUrl).port);
     const workerData: IngestWorkerData = {
       redisUrl: options.redisUrl,
-      ...(options.redisTarget && { redisTarget: { settings: options.redisTarget.settings, secrets: options.redisTarget.secrets, url: options.redisTarget.url } }),
-      wait: { replicas: options.waitReplicas?.waitReplicas ?? 0, timeoutMs: options.waitReplicas?.waitTimeoutMs ?? 1000 },
       model: options.model,
       settings: options.settings,
       energy: { ...options.energy, udpPort },
@@ -339,10 +331,6 @@ function combineSnapshots(earlier: IngestSnapshot, later: IngestSnapshot): Inges
     dropped: earlier.dropped + later.dropped,
     writeErrors: earlier.writeErrors + later.writeErrors,
     batches: earlier.batches + later.batches,
-    partialBatches: earlier.partialBatches + later.partialBatches,
-    slotsSkipped: earlier.slotsSkipped + later.slotsSkipped,
-    interruptedBatches: earlier.interruptedBatches + later.interruptedBatches,
-    replicaShortfalls: earlier.replicaShortfalls + later.replicaShortfalls,
     meterReadingsReceived: earlier.meterReadingsReceived + later.meterReadingsReceived,
     meterReadingsWritten: earlier.meterReadingsWritten + later.meterReadingsWritten,
     meterPayloadsRejected: earlier.meterPayloadsRejected + later.meterPayloadsRejected,

@@ -2,16 +2,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import { createKeySchema } from '../model/keys.js';
 import { openRedis } from '../redis/connect.js';
-import { openTarget, type RedisClient, type RedisTargetSpec } from '../redis/redis-target.js';
 import { Ingest, type WriteStrategy } from './ingest.js';
-import { WriteBuffer, type ReplicaWait } from './write-buffer.js';
+import { WriteBuffer } from './write-buffer.js';
 import type { FromIngestWorker, ToIngestWorker } from './ingest-worker-protocol.js';
 
 export interface IngestWorkerData {
   redisUrl: string;
-  /** A cluster or a Sentinel set (or a server with TLS files): opened from these settings rather than the URL. */
-  redisTarget?: RedisTargetSpec & { url: string | null };
-  wait: ReplicaWait;
   model: Config['model'];
   settings: Config['ingest'];
   energy: Config['energy'];
@@ -31,22 +27,11 @@ const port = parentPort!;
 const data = workerData as IngestWorkerData;
 const post = (message: FromIngestWorker) => port.postMessage(message);
 
-/** The URL's connection as always; a cluster or a Sentinel set from its settings, with the writer's options (no offline queue). */
-async function openWriter(): Promise<RedisClient> {
-  const target = data.redisTarget;
-  const connectionName = 'sensor-workbench:ingest';
-  if (!target || (target.url !== null && !target.settings.tls.ca && !target.settings.tls.cert)) return openRedis(data.redisUrl, { connectionName });
-  return (await openTarget(target.settings, target.secrets, { connectionName, purpose: 'write' })).client;
-}
-
 async function main(): Promise<void> {
-  const redis = await openWriter();
+  const redis = await openRedis(data.redisUrl, { connectionName: 'sensor-workbench:ingest' });
   const log = (line: string) => post({ type: 'log', line });
   const keys = createKeySchema(data.model);
-  const [appliedSourceSeq, interrupted] = await Promise.all([
-    WriteBuffer.appliedSourceSeq(redis, keys, data.writerId),
-    WriteBuffer.interruptedBatch(redis, keys, data.writerId),
-  ]);
+  const appliedSourceSeq = await WriteBuffer.appliedSourceSeq(redis, keys, data.writerId);
   const ingest = new Ingest({
     redis,
     keys,
@@ -56,15 +41,7 @@ async function main(): Promise<void> {
     listenUdp: data.listenUdp,
     log,
     strategy: data.strategy,
-    wait: data.wait,
   });
-  if (interrupted) {
-    ingest.counters.interruptedBatches += 1;
-    log(
-      'ingest: the previous worker stopped in the middle of a cluster batch; it is written again from the broker thread, and in the slots that batch had ' +
-        `reached its climate counts, meter list entries and dead letters can count twice (at most ${data.settings.maxBatch} readings; see README "Redis Cluster")`,
-    );
-  }
   await ingest.start();
   const snapshots = setInterval(() => post({ type: 'snapshot', snapshot: ingest.snapshot() }), 250);
 

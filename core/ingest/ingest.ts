@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import { isCluster, type RedisClient } from '../redis/redis-target.js';
 import type { Config } from '../config/schema.js';
 import { IngestCounters } from './ingest-figures.js';
 import type { KeySchema } from '../model/keys.js';
@@ -13,7 +12,7 @@ import { thermostatRule } from './thermostat-rule.js';
 import { jsonHashRule } from './json-hash-rule.js';
 import { TopicRouter, type TopicRuleTally } from './topic-rules.js';
 import { WRITING_HANDLERS, type TopicRule, type WritingHandler } from '../domain/topic-rule.js';
-import { WriteBuffer, type ReplicaWait, type UnwrittenReadings } from './write-buffer.js';
+import { WriteBuffer, type UnwrittenReadings } from './write-buffer.js';
 
 /** 'batched' is the product; 'per-reading' is the source documents' one-write-per-reading, kept as the benchmark's baseline. */
 export type WriteStrategy = 'batched' | 'per-reading';
@@ -24,7 +23,7 @@ export const ALL_TOPICS = '#';
 export interface IngestOptions {
   /** In-process, ingest subscribes to it and routes by the topic rules; in the ingest worker the main thread routes and this is absent. */
   source?: MessageSource;
-  redis: RedisClient;
+  redis: Redis;
   keys: KeySchema;
   settings: Config['ingest'];
   energy: Config['energy'];
@@ -34,8 +33,6 @@ export interface IngestOptions {
   strategy?: WriteStrategy;
   /** Names the write buffer's progress marker (see WriteBuffer); one per ingest worker, kept across its restarts. */
   writerId?: string;
-  /** WAIT after each batch before its publishers are acknowledged. */
-  wait?: ReplicaWait;
 }
 
 /** Topic rules and the meter datagram listener feeding one write buffer: the part of the stack between devices and Redis. */
@@ -63,7 +60,6 @@ export class Ingest {
       bucketSeconds: options.energy.bucketSeconds,
       log: options.log,
       writerId: options.writerId,
-      ...(options.wait && { wait: options.wait }),
     });
     const { handlers, datagrams } = this.buildHandlers();
     this.handlers = WRITING_HANDLERS.map((kind) => handlers[kind]);
@@ -82,10 +78,8 @@ export class Ingest {
     const { buffer, counters } = this;
     const jsonHash = jsonHashRule({ buffer, counters, maxPayloadBytes: settings.maxPayloadBytes });
     if (this.strategy === 'per-reading') {
-      // The source documents' MULTI per reading spans slots: the benchmark's baseline runs on a single server only.
-      if (isCluster(redis)) throw new Error('the per-reading write strategy (the benchmark baseline) runs on a single Redis, not a cluster');
       const meters = perReadingMeterRules({
-        redis: redis as Redis,
+        redis,
         keys,
         counters,
         maxPayloadBytes: energy.maxPayloadBytes,
@@ -93,7 +87,7 @@ export class Ingest {
         queueLimit: settings.bufferLimit,
       });
       return {
-        handlers: { thermostat: perReadingRule(redis as Redis, keys, counters, settings.maxPayloadBytes), meter: meters.mqtt, 'json-hash': jsonHash },
+        handlers: { thermostat: perReadingRule(redis, keys, counters, settings.maxPayloadBytes), meter: meters.mqtt, 'json-hash': jsonHash },
         datagrams: meters.datagram,
       };
     }

@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { ReplyError, type Redis } from 'ioredis';
-import { isCluster, mastersOf, type RedisClient } from '../redis/redis-target.js';
-import { ClusterBatchWriter, PartialBatchFailure } from './cluster-batch.js';
 import type { IngestCounters } from './ingest-figures.js';
 import { preciseNow } from '../domain/clock.js';
 import { deadLetterWrites, type DeadLetter } from '../model/dead-letter-persist.js';
@@ -14,15 +12,8 @@ import { topicHashWrites, type TopicHashEntry } from '../model/topic-hash-persis
 import type { QueuedReading } from './queued-reading.js';
 import { WriteQueue, type QueuedBatch } from './write-queue.js';
 
-/** WAIT after each batch: its publishers are acknowledged only once this many replicas have it. */
-export interface ReplicaWait {
-  replicas: number;
-  timeoutMs: number;
-}
-
 export interface WriteBufferOptions {
-  /** A single server (direct, or the master Sentinel names) or a cluster, written per slot (ClusterBatchWriter). */
-  redis: RedisClient;
+  redis: Redis;
   keys: KeySchema;
   counters: IngestCounters;
   /** Writes held in memory before the buffer counts as full: QoS 0 publishers then wait for their writes too, and meter datagrams are dropped. */
@@ -34,8 +25,6 @@ export interface WriteBufferOptions {
   log: (line: string) => void;
   /** Names the progress marker; stable across restarts of a worker so that its successor can read how far it got. */
   writerId?: string;
-  /** Off (0 replicas) by default. */
-  wait?: ReplicaWait;
 }
 
 /** What Redis had not taken when a drain gave up. */
@@ -51,24 +40,13 @@ export const NOTHING_UNWRITTEN: UnwrittenReadings = Object.freeze({ thermostats:
 interface Batch extends QueuedBatch {
   seq: number;
   id: string;
-  /** On a cluster: an attempt reached some slots and failed in others (see ClusterBatchWriter). */
-  partial?: boolean;
-  before?: Map<string, Array<string | null>>;
 }
 
 /** Redis error replies that mean "not now" rather than "never": the batch is kept and retried. */
-const TRANSIENT_REPLY = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|NOREPLICAS|MOVED|ASK)\b/;
-
-/** A batch applied but not yet on enough replicas (WAIT answered fewer): kept, asked about again, not acknowledged. */
-export class ReplicaShortfall extends Error {}
+const TRANSIENT_REPLY = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|NOREPLICAS)\b/;
 
 function isPermanent(error: Error): boolean {
-  if (error instanceof PartialBatchFailure || error instanceof ReplicaShortfall) return false;
-  if (!(error instanceof ReplyError)) return false;
-  // A transaction discarded because a queued command met a demoted master (READONLY) is a failover, not a refusal.
-  const previous = (error as Error & { previousErrors?: Error[] }).previousErrors ?? [];
-  if ((error as Error).message.startsWith('EXECABORT') && previous.length > 0 && previous.every((cause) => TRANSIENT_REPLY.test(cause.message))) return false;
-  return !TRANSIENT_REPLY.test((error as Error).message);
+  return error instanceof ReplyError && !TRANSIENT_REPLY.test(error.message);
 }
 
 /**
@@ -88,10 +66,7 @@ const RETRY_DELAYS_MS = [100, 250, 500, 1000, 2000, 5000];
 /** While Redis refuses every batch, the log says so again this often. */
 const REFUSAL_REMINDER_MS = 60_000;
 
-/**
- * Two, so that encoding the next batch overlaps Redis applying the previous one. On a cluster one:
- * a batch's steps there (slots, then index moves) must not interleave with the next batch's.
- */
+/** Two, so that encoding the next batch overlaps Redis applying the previous one. */
 const MAX_IN_FLIGHT = 2;
 
 /** A writer's progress marker outlives its process long enough for a restart to read it, then goes. */
@@ -122,44 +97,15 @@ export class WriteBuffer {
   private readonly instanceId = randomBytes(6).toString('hex');
   private readonly progressKey: string;
   private drainedListeners: Array<() => void> = [];
-  private readonly cluster: ClusterBatchWriter | null;
-  private readonly maxInFlight: number;
-  private readonly intentKey: string;
   lastError: string | null = null;
 
   constructor(private readonly options: WriteBufferOptions) {
-    const writerId = options.writerId ?? this.instanceId;
-    this.progressKey = options.keys.writerProgress(writerId);
-    this.intentKey = options.keys.writerIntent(writerId);
-    this.cluster = isCluster(options.redis)
-      ? new ClusterBatchWriter(options.redis, {
-          keys: options.keys,
-          writerId,
-          deadLetterCap: options.deadLetterCap,
-          bucketSeconds: options.bucketSeconds,
-          markerTtlSeconds: PROGRESS_TTL_SECONDS,
-        })
-      : null;
-    this.maxInFlight = this.cluster ? 1 : MAX_IN_FLIGHT;
+    this.progressKey = options.keys.writerProgress(options.writerId ?? this.instanceId);
   }
 
   /** The last source batch the writer `writerId` had in Redis, from its progress marker; -1 when none. */
-  static async appliedSourceSeq(redis: RedisClient, keys: KeySchema, writerId: string): Promise<number> {
+  static async appliedSourceSeq(redis: Redis, keys: KeySchema, writerId: string): Promise<number> {
     return parseProgress(await redis.get(keys.writerProgress(writerId)))?.sourceSeq ?? -1;
-  }
-
-  /**
-   * On a cluster: whether the writer `writerId` stopped in the middle of a batch (its intent is past
-   * its progress), so that batch may have reached some slots; replayed by a successor, whose slot
-   * markers are its own, those slots' counter, list and dead-letter writes are applied again.
-   */
-  static async interruptedBatch(redis: RedisClient, keys: KeySchema, writerId: string): Promise<boolean> {
-    if (!isCluster(redis)) return false;
-    const [intent, progress] = await Promise.all([redis.get(keys.writerIntent(writerId)), redis.get(keys.writerProgress(writerId))]);
-    const started = parseProgress(intent);
-    if (started === null) return false;
-    const done = parseProgress(progress);
-    return done === null || done.instanceId !== started.instanceId || done.seq < started.seq;
   }
 
   get buffered(): number {
@@ -271,7 +217,7 @@ export class WriteBuffer {
   }
 
   private sendMore(): void {
-    while (!this.recovering && this.inFlight.length < this.maxInFlight) {
+    while (!this.recovering && this.inFlight.length < MAX_IN_FLIGHT) {
       const taken = this.queue.take(this.options.maxBatch);
       if (!taken) break;
       const seq = this.batchSeq++;
@@ -303,43 +249,10 @@ export class WriteBuffer {
   }
 
   private async apply(batch: Batch): Promise<string[]> {
-    const refused = this.cluster ? await this.applyOnCluster(this.cluster, batch) : await this.applyOnServer(batch);
-    await this.awaitReplicas();
-    return refused;
-  }
-
-  private async applyOnServer(batch: Batch): Promise<string[]> {
     const commands = this.commandsFor(batch);
-    const replies = await (this.options.redis as Redis).multi(commands).exec();
+    const replies = await this.options.redis.multi(commands).exec();
     if (replies === null) throw new Error('transaction aborted');
     return refusedCommands(replies, commands);
-  }
-
-  private async applyOnCluster(cluster: ClusterBatchWriter, batch: Batch): Promise<string[]> {
-    const progress = formatProgress({ instanceId: this.instanceId, seq: batch.seq, sourceSeq: batch.sourceSeq });
-    const { refused, skippedSlots } = await cluster.apply(
-      batch,
-      ['set', this.progressKey, progress, 'EX', PROGRESS_TTL_SECONDS],
-      ['set', this.intentKey, progress, 'EX', PROGRESS_TTL_SECONDS],
-    );
-    this.options.counters.slotsSkipped += skippedSlots;
-    return refused;
-  }
-
-  /**
-   * WAIT on the connection (every master's, on a cluster) that wrote the batch: a batch the old
-   * master took but had not passed on is otherwise lost on a failover after its PUBACK. Short of
-   * replicas it is kept and asked about again: recovery finds it applied (the progress marker) and
-   * waits once more, or, after a failover that lost it, finds it missing and writes it again.
-   */
-  private async awaitReplicas(): Promise<void> {
-    const wait = this.options.wait;
-    if (!wait || wait.replicas === 0) return;
-    const answers = await Promise.all(mastersOf(this.options.redis).map((node) => node.call('WAIT', wait.replicas, wait.timeoutMs) as Promise<number>));
-    const fewest = Math.min(...answers);
-    if (fewest >= wait.replicas) return;
-    this.options.counters.replicaShortfalls += 1;
-    throw new ReplicaShortfall(`WAIT ${wait.replicas} ${wait.timeoutMs}: only ${fewest} replica(s) acknowledged the batch; it is not acknowledged yet`);
   }
 
   private completed(batch: Batch, commandErrors: string[]): void {
@@ -348,7 +261,6 @@ export class WriteBuffer {
     for (const reading of batch.readings) counters.recordLatencyMs(now - reading.receivedAt);
     for (const reading of batch.meterReadings) counters.recordLatencyMs(now - reading.receivedAt);
     for (const entry of batch.topicHashes) counters.recordLatencyMs(now - entry.receivedAt);
-    if (batch.partial) counters.partialBatches += 1;
     counters.written += batch.readings.length;
     counters.meterReadingsWritten += batch.meterReadings.length;
     counters.hashMessagesWritten += batch.topicHashes.length;
@@ -401,7 +313,6 @@ export class WriteBuffer {
       const appliedUpTo = await this.lastAppliedSeq();
       for (const batch of [...this.inFlight]) {
         if (batch.seq <= appliedUpTo) {
-          await this.awaitReplicas();
           this.completed(batch, []);
           continue;
         }

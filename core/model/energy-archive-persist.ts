@@ -1,5 +1,3 @@
-import { fenceCheckLua, leaseCheckLua } from './archive-lease-persist.js';
-import { keySlot } from './key-slot.js';
 import type { EnergyBucketRef, KeySchema } from './keys.js';
 import type { RedisCommand } from './redis-command.js';
 
@@ -10,14 +8,10 @@ import type { RedisCommand } from './redis-command.js';
  * reading. Otherwise, in one step, the list and its pending entry go and the archived index points
  * at the new object (one member per bucketStart, so an older ETag is replaced, never kept beside it).
  *
- * The archiver's fencing token is checked first: unless the lease still holds it, nothing changes
- * (a holder that lost its lease while uploading cannot delete what a newer holder took over).
- *
- * KEYS: bucket list, pending set, archived index, archiver lease. ARGV: list length at read time,
- * bucketStart, index member `<bucketStart>:<etag>`, fencing token. Reply: 1 finalized, 0 a reading
- * arrived meanwhile, -1 the lease is not this token's.
+ * KEYS: bucket list, pending set, archived index. ARGV: list length at read time, bucketStart,
+ * index member `<bucketStart>:<etag>`. Reply: 1 finalized, 0 a reading arrived meanwhile.
  */
-export const FINALIZE_ARCHIVED_BUCKET_SCRIPT = `${leaseCheckLua('KEYS[4]', 'ARGV[4]')}
+export const FINALIZE_ARCHIVED_BUCKET_SCRIPT = `
 if redis.call('LLEN', KEYS[1]) ~= tonumber(ARGV[1]) then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], KEYS[1])
@@ -43,53 +37,18 @@ export function archivedIndexMember(bucketStart: number, etag: string): string {
   return `${bucketStart}:${etag}`;
 }
 
-export function finalizeArchivedBucket(keys: KeySchema, bucket: EnergyBucketRef, listLength: number, etag: string, token: number): RedisCommand {
+export function finalizeArchivedBucket(keys: KeySchema, bucket: EnergyBucketRef, listLength: number, etag: string): RedisCommand {
   return [
     'eval',
     FINALIZE_ARCHIVED_BUCKET_SCRIPT,
-    4,
+    3,
     keys.energyBucket(bucket.deviceId, bucket.bucketStart),
     keys.energyPending,
     keys.meterArchived(bucket.deviceId),
-    keys.archiveLease,
     listLength,
     bucket.bucketStart,
     archivedIndexMember(bucket.bucketStart, etag),
-    token,
   ];
-}
-
-/**
- * On a cluster, the finalize in steps of one slot each, in an order no reader can fall between:
- * (1) the archived index points at the new object, (2) the list goes if it did not grow, (3) its
- * pending entry goes (and comes back if the ingest recreated the list meanwhile). The energy query
- * reads the lists before the index, so a bucket is always in one of them (or both: merged, the
- * duplicates dropped). Steps 1 and 2 check the fence of their slot: a holder whose token a newer
- * holder's claim overtook changes nothing.
- *
- * KEYS: archived index, its slot's fence. ARGV: token, bucketStart, member. Reply: 1, or -1 stale.
- */
-const INDEX_ARCHIVED_BUCKET_SCRIPT = `${fenceCheckLua('KEYS[2]', 'ARGV[1]')}
-redis.call('ZREMRANGEBYSCORE', KEYS[1], ARGV[2], ARGV[2])
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
-return 1
-`;
-
-/** KEYS: bucket list, its slot's fence. ARGV: token, list length at read time. Reply: 1 deleted, 0 it grew, -1 stale. */
-const DELETE_ARCHIVED_LIST_SCRIPT = `${fenceCheckLua('KEYS[2]', 'ARGV[1]')}
-if redis.call('LLEN', KEYS[1]) ~= tonumber(ARGV[2]) then return 0 end
-redis.call('DEL', KEYS[1])
-return 1
-`;
-
-export function indexArchivedBucketCommand(keys: KeySchema, bucket: EnergyBucketRef, etag: string, token: number): RedisCommand {
-  const index = keys.meterArchived(bucket.deviceId);
-  return ['eval', INDEX_ARCHIVED_BUCKET_SCRIPT, 2, index, keys.archiveFence(keySlot(index)), token, bucket.bucketStart, archivedIndexMember(bucket.bucketStart, etag)];
-}
-
-export function deleteArchivedListCommand(keys: KeySchema, bucket: EnergyBucketRef, listLength: number, token: number): RedisCommand {
-  const list = keys.energyBucket(bucket.deviceId, bucket.bucketStart);
-  return ['eval', DELETE_ARCHIVED_LIST_SCRIPT, 2, list, keys.archiveFence(keySlot(list)), token, listLength];
 }
 
 export function forgetMissingBucket(keys: KeySchema, bucket: EnergyBucketRef): RedisCommand {

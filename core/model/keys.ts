@@ -1,6 +1,5 @@
 import { DEFAULT_NAMESPACE } from '../domain/connection.js';
 import type { Climate } from './climate.js';
-import { slotTag } from './key-slot.js';
 
 /**
  * Every Redis key and channel name the workbench reads or writes is built here, so a production
@@ -38,14 +37,6 @@ export interface KeySchema {
    * recognised as applied rather than counted twice.
    */
   writerProgress(writerId: string): string;
-  /**
-   * STRING with a TTL, on a Redis Cluster only: the last batch (`<buffer>:<batch>`) one writer
-   * applied in one slot, set by the same script as that slot's writes (its name carries a hash tag of
-   * the slot), so a batch retried after a partial failure skips the slots it already reached.
-   */
-  writerSlotMarker(writerId: string, slot: number): string;
-  /** STRING with a TTL, on a Redis Cluster only: the batch a writer is applying (`<buffer>:<batch>:<source batch>`), set before its first slot. */
-  writerIntent(writerId: string): string;
   /** The smart-meter namespace itself, for display. */
   namespace: string;
   /** LIST: one JSON reading per element, in ingest order. */
@@ -67,19 +58,6 @@ export interface KeySchema {
   meters: string;
   /** STRING: JSON summary of the last archive pass. */
   archiveLastRun: string;
-  /**
-   * STRING with a PX expiry: the archiver lease, JSON {token, holder, host, pid, since}. Set with
-   * SET NX PX, renewed by its holder only; one archiver at a time archives.
-   */
-  archiveLease: string;
-  /** STRING counter: INCR gives each new lease its fencing token, always higher than every earlier holder's. */
-  archiveLeaseToken: string;
-  /**
-   * STRING, on a Redis Cluster: the highest fencing token that claimed a bucket in this slot (its name
-   * carries a hash tag of the slot, so the bucket's delete script can read it); a holder with a
-   * lower token may not delete there.
-   */
-  archiveFence(slot: number): string;
   /**
    * SET: the ids of the devices in the device registry, whose entries live in the device object
    * (meterDevice). Outside `<ns>:devices:` so that no device id can name the same key.
@@ -145,8 +123,6 @@ export function createKeySchema({
     deadLetters: `${keyPrefix}workbench:ingest:deadletters`,
     rejectedCounts: `${keyPrefix}workbench:ingest:rejected`,
     writerProgress: (writerId) => `${keyPrefix}workbench:ingest:writer:${writerId}`,
-    writerSlotMarker: (writerId, slot) => `${keyPrefix}workbench:ingest:writer:${writerId}:slot:{${slotTag(slot)}}`,
-    writerIntent: (writerId) => `${keyPrefix}workbench:ingest:writer:${writerId}:intent`,
     namespace,
     energyBucket: (deviceId, bucketStart) => `${energyPrefix}${deviceId}:${bucketStart}`,
     parseEnergyBucket: (key) => parseBucketKey(key, energyPrefix),
@@ -156,9 +132,6 @@ export function createKeySchema({
     meterArchived: (deviceId) => `${namespace}:devices:${deviceId}:archived`,
     meters: `${namespace}:meters`,
     archiveLastRun: `${namespace}:workbench:archive:lastrun`,
-    archiveLease: `${namespace}:workbench:archive:lease`,
-    archiveLeaseToken: `${namespace}:workbench:archive:lease:token`,
-    archiveFence: (slot) => `${namespace}:workbench:archive:fence:{${slotTag(slot)}}`,
     registeredDevices: `${namespace}:registered-devices`,
     topicHash: (topic) => `${keyPrefix}topic:${topic}`,
     apiKeys: `${namespace}:apiKeys`,

@@ -1,5 +1,4 @@
-import { mastersOf, type RedisClient } from '../redis/redis-target.js';
-import { getMany, readGrouped } from '../redis/slot-groups.js';
+import type { RedisClient } from '../redis/redis-target.js';
 import { CLIMATES } from '../model/climate.js';
 import type { IndexRecord } from '../model/index-persist.js';
 import type { KeySchema } from '../model/keys.js';
@@ -25,12 +24,9 @@ export class DataModelInspector {
     const at = Date.now();
     const entries = measured.map((entry) => ({ ...entry, growthPerSec: this.growth(entry, at) }));
     this.previous = { at, sizes: new Map(measured.flatMap((entry) => (entry.size === null ? [] : [[entry.pattern, entry.size] as const]))) };
-    // A cluster's nodes each count their own slots: DBSIZE and used_memory are added up over the masters.
-    const masters = mastersOf(this.redis);
-    const [sizes, memories] = await Promise.all([Promise.all(masters.map((node) => node.dbsize())), Promise.all(masters.map((node) => node.info('memory')))]);
-    const used = memories.map((memory) => /used_memory:(\d+)/.exec(memory)?.[1]);
-    const totalKeys = sizes.reduce((sum, size) => sum + size, 0);
-    return { entries, totalKeys, usedMemoryBytes: used.every((value) => value !== undefined) ? used.reduce((sum, value) => sum + Number(value), 0) : null, at };
+    const [totalKeys, memory] = await Promise.all([this.redis.dbsize(), this.redis.info('memory')]);
+    const usedMemory = /used_memory:(\d+)/.exec(memory)?.[1];
+    return { entries, totalKeys, usedMemoryBytes: usedMemory ? Number(usedMemory) : null, at };
   }
 
   private growth(entry: Measured, at: number): number | null {
@@ -44,10 +40,10 @@ export class DataModelInspector {
     const counterKeys = CLIMATES.map((climate) => keys.climateCounter(climate));
     const [devices, counters, deadLetters, rejectedReasons, subscribers, apiKeys, indexes] = await Promise.all([
       redis.zcard(keys.sensorData),
-      getMany(redis, counterKeys),
+      redis.mget(...counterKeys),
       redis.llen(keys.deadLetters),
       redis.hlen(keys.rejectedCounts),
-      warningSubscribers(redis, keys.warningsChannel),
+      redis.pubsub('NUMSUB', keys.warningsChannel) as Promise<Array<string | number>>,
       redis.scard(keys.apiKeys),
       this.indexEntries(),
     ]);
@@ -81,7 +77,7 @@ export class DataModelInspector {
         pattern: keys.warningsChannel,
         type: 'channel',
         sizeUnit: 'subscribers',
-        size: subscribers,
+        size: Number(subscribers[1] ?? 0),
         writtenBy: `PUBLISH ${keys.warningsChannel} {"deviceId":…,"temperature":…,"timestamp":…,"requestId":…}`,
         inspect: `SUBSCRIBE ${keys.warningsChannel}`,
       },
@@ -111,7 +107,7 @@ export class DataModelInspector {
     const { keys, redis } = this;
     const records = (await redis.hvals(keys.indexDefinitions)).map((json) => JSON.parse(json) as IndexRecord);
     if (records.length === 0) return [];
-    const sizes = (await readGrouped(redis, records.map((record) => (record.kind === 'set' ? ['scard', record.valuesKey] : ['zcard', record.entriesKey])))) as number[];
+    const sizes = await Promise.all(records.map((record) => (record.kind === 'set' ? redis.scard(record.valuesKey) : redis.zcard(record.entriesKey))));
     const definitions: Measured = {
       pattern: keys.indexDefinitions,
       type: 'hash',
@@ -143,12 +139,6 @@ export class DataModelInspector {
       ),
     ];
   }
-}
-
-/** PUBSUB NUMSUB answers for one node's clients; a cluster's subscribers may be on any node, so every master is asked. */
-async function warningSubscribers(redis: RedisClient, channel: string): Promise<number> {
-  const replies = await Promise.all(mastersOf(redis).map((node) => node.pubsub('NUMSUB', channel) as Promise<Array<string | number>>));
-  return replies.reduce((sum, reply) => sum + Number(reply[1] ?? 0), 0);
 }
 
 /** The client API's keys, indexes and counters (the source paper's API management). */

@@ -1,6 +1,5 @@
 import { GetObjectCommand, NoSuchKey, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
-import { isCluster, type RedisClient } from '../redis/redis-target.js';
-import { execGrouped, type Reply } from '../redis/slot-groups.js';
+import type { RedisClient } from '../redis/redis-target.js';
 import { performance } from 'node:perf_hooks';
 import { CorruptObjectError, decodeBucket, energyObjectKey } from '../archive/energy-object.js';
 import { bucketsCovering } from '../model/energy-bucket.js';
@@ -153,16 +152,16 @@ export class EnergyQuery {
 
   /**
    * Every bucket list and the archived index in one MULTI: the archiver deletes a list and adds
-   * its index entry in one transaction, so a bucket is never seen in neither place. On a cluster the
-   * lists and the index lie in different slots and no MULTI spans them: the lists are read first,
-   * then the index, and the archiver writes the index before it deletes a list, so a list read as
-   * gone has its index entry by the time the index is read (a bucket seen in both is merged, the
-   * duplicates dropped).
+   * its index entry in one transaction, so a bucket is never seen in neither place.
    */
   private async snapshot(deviceId: string, starts: number[]): Promise<BucketSnapshot[]> {
     const listKeys = starts.map((bucketStart) => this.keys.energyBucket(deviceId, bucketStart));
     const indexKey = this.keys.meterArchived(deviceId);
-    const replies = isCluster(this.redis) ? await this.readInOrder(listKeys, indexKey, starts) : await this.readInMulti(listKeys, indexKey, starts);
+    const multi = this.redis.multi();
+    for (const key of listKeys) multi.lrange(key, 0, -1);
+    multi.zrangebyscore(indexKey, starts[0]!, starts.at(-1)!);
+    const replies = await multi.exec();
+    if (!replies) throw new Error(`the Redis transaction reading ${deviceId}'s buckets was aborted`);
     const [indexError, members] = replies.at(-1)!;
     if (indexError) throw new Error(`${indexKey} could not be read: ${indexError.message}`, { cause: indexError });
     const etags = etagsByBucket(members as string[]);
@@ -170,21 +169,6 @@ export class EnergyQuery {
       const [error, list] = replies[index]!;
       return { bucketStart, listKey: listKeys[index]!, list: error ?? (list as string[]), etag: etags.get(bucketStart) ?? null };
     });
-  }
-
-  private async readInMulti(listKeys: string[], indexKey: string, starts: number[]): Promise<Reply[]> {
-    const multi = this.redis.multi();
-    for (const key of listKeys) multi.lrange(key, 0, -1);
-    multi.zrangebyscore(indexKey, starts[0]!, starts.at(-1)!);
-    const replies = await multi.exec();
-    if (!replies) throw new Error(`the Redis transaction reading the buckets of ${indexKey} was aborted`);
-    return replies as Reply[];
-  }
-
-  private async readInOrder(listKeys: string[], indexKey: string, starts: number[]): Promise<Reply[]> {
-    const lists = await execGrouped(this.redis, listKeys.map((key) => ['lrange', key, 0, -1]));
-    const [index] = await execGrouped(this.redis, [['zrangebyscore', indexKey, starts[0]!, starts.at(-1)!]]);
-    return [...lists, index!];
   }
 
   private async archivedParts(deviceId: string, snapshots: BucketSnapshot[]): Promise<Map<number, ArchivedPart>> {

@@ -1,7 +1,6 @@
 import type { ExportRow } from '../api/export.js';
 import type { KeySchema } from '../model/keys.js';
 import type { RedisClient } from '../redis/redis-target.js';
-import { readGrouped } from '../redis/slot-groups.js';
 
 const PAGE_SIZE = 1000;
 
@@ -26,15 +25,11 @@ export async function* sensorEventRows(redis: RedisClient, keys: KeySchema, from
 }
 
 async function deviceHashes(redis: RedisClient, keys: KeySchema, deviceIds: string[]): Promise<Array<Record<string, string>>> {
-  // A pipeline on a single server; on a cluster one per node, the device hashes lying in many slots.
-  const answers = await readGrouped(redis, deviceIds.map((deviceId) => ['hgetall', keys.deviceHash(deviceId)]));
-  return answers.map((fields) => hashOf(fields));
-}
-
-/** HGETALL's reply: ioredis turns it into an object for its own method; the raw reply is a flat list. */
-function hashOf(reply: unknown): Record<string, string> {
-  if (!Array.isArray(reply)) return (reply ?? {}) as Record<string, string>;
-  const fields: Record<string, string> = {};
-  for (let i = 0; i + 1 < reply.length; i += 2) fields[String(reply[i])] = String(reply[i + 1]);
-  return fields;
+  const pipeline = redis.pipeline();
+  for (const deviceId of deviceIds) pipeline.hgetall(keys.deviceHash(deviceId));
+  const answers = (await pipeline.exec()) ?? [];
+  return answers.map(([error, fields]) => {
+    if (error) throw error;
+    return fields as Record<string, string>;
+  });
 }

@@ -3,7 +3,7 @@ import { InvalidInput } from '../domain/errors.js';
 import { indexEntry, type IndexKind } from '../domain/index-definition.js';
 import type { IndexRecord } from '../model/index-persist.js';
 import type { KeySchema } from '../model/keys.js';
-import { mastersOf, type RedisClient } from '../redis/redis-target.js';
+import type { RedisClient } from '../redis/redis-target.js';
 
 /** The question both ways answer: hashes whose entry is `value`, or whose score lies in [min, max]. */
 export interface IndexQuestion {
@@ -43,39 +43,32 @@ export async function compareWithIndex(redis: RedisClient, keys: KeySchema, requ
 export async function scanAndFilter(redis: RedisClient, keys: KeySchema, request: IndexCompareRequest): Promise<QueryRun> {
   const started = performance.now();
   const found: string[] = [];
+  let cursor = '0';
   let scans = 0;
   let examined = 0;
-  // A cluster's SCAN walks one node: every master is walked, each HGET pipeline on the node that holds the keys.
-  const masters = mastersOf(redis);
-  for (const node of masters) {
-    let cursor = '0';
-    do {
-      const [next, batch] = await node.scan(cursor, 'MATCH', request.match, 'COUNT', SCAN_COUNT);
-      scans += 1;
-      const candidates = batch.filter((key) => !key.startsWith(keys.indexKeysPrefix));
-      examined += candidates.length;
-      if (candidates.length > 0) {
-        const pipeline = node.pipeline();
-        for (const key of candidates) pipeline.hget(key, request.field);
-        const replies = (await pipeline.exec()) ?? [];
-        candidates.forEach((key, i) => {
-          const [error, value] = replies[i]!;
-          if (error === null && answers(request, indexEntry(request, value as string | null))) found.push(key);
-        });
-      }
-      cursor = next;
-    } while (cursor !== '0');
-  }
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', request.match, 'COUNT', SCAN_COUNT);
+    scans += 1;
+    const candidates = batch.filter((key) => !key.startsWith(keys.indexKeysPrefix));
+    examined += candidates.length;
+    if (candidates.length > 0) {
+      const pipeline = redis.pipeline();
+      for (const key of candidates) pipeline.hget(key, request.field);
+      const replies = (await pipeline.exec()) ?? [];
+      candidates.forEach((key, i) => {
+        const [error, value] = replies[i]!;
+        if (error === null && answers(request, indexEntry(request, value as string | null))) found.push(key);
+      });
+    }
+    cursor = next;
+  } while (cursor !== '0');
   return {
     keysExamined: examined,
     commands: scans + examined,
     ms: performance.now() - started,
     results: found.length,
     sample: found.slice(0, SAMPLE),
-    redisCli: [
-      `SCAN <cursor> MATCH ${request.match} COUNT ${SCAN_COUNT}   (× ${scans}${masters.length > 1 ? `, on each of ${masters.length} masters` : ''})`,
-      `HGET <key> ${request.field}   (× ${examined}, pipelined)`,
-    ],
+    redisCli: [`SCAN <cursor> MATCH ${request.match} COUNT ${SCAN_COUNT}   (× ${scans})`, `HGET <key> ${request.field}   (× ${examined}, pipelined)`],
   };
 }
 

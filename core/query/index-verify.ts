@@ -1,11 +1,9 @@
-import type { Cluster } from 'ioredis';
 import type { IndexVerifyReport } from '../api/indexes.js';
 import { NotFound } from '../domain/errors.js';
 import { verifyMissingCommand, verifyStaleCommand, type IndexRecord } from '../model/index-persist.js';
 import type { KeySchema } from '../model/keys.js';
 import type { RedisCommand } from '../model/redis-command.js';
-import { isCluster, type RedisClient } from '../redis/redis-target.js';
-import { clusterVerifyMissingStep, clusterVerifyStaleStep, type WalkPosition } from './cluster-index-walk.js';
+import type { RedisClient } from '../redis/redis-target.js';
 import { IndexPacer } from './index-pacer.js';
 
 export interface VerifyOptions {
@@ -27,7 +25,6 @@ const SAMPLES = 10;
  * batch can never fall between a check and its fix; only looking, the steps run as EVAL_RO.
  */
 export async function verifyIndex(redis: RedisClient, keys: KeySchema, record: IndexRecord, options: VerifyOptions): Promise<IndexVerifyReport> {
-  if (isCluster(redis)) return verifyOnCluster(redis, keys, record, options);
   const startedAt = Date.now();
   const pacer = new IndexPacer(options.rate);
   const never = new AbortController().signal;
@@ -65,42 +62,6 @@ export async function verifyIndex(redis: RedisClient, keys: KeySchema, record: I
       report.stale += stale;
       report.staleSamples.push(...samples.slice(0, SAMPLES - report.staleSamples.length));
       cursor = next;
-    } while (cursor !== '0');
-  }
-  report.at = Date.now();
-  report.durationMs = report.at - startedAt;
-  return report;
-}
-
-/**
- * The same two walks on a cluster, client-side (cluster-index-walk.ts): every master's SCAN for
- * missing entries, then each value's set (or the zset) for stale ones. Not atomic per step as on a
- * single server: a hash a live batch changes during the walk can be reported (and repaired) as
- * stale or missing once, and is right again after its batch.
- */
-async function verifyOnCluster(redis: Cluster, keys: KeySchema, record: IndexRecord, options: VerifyOptions): Promise<IndexVerifyReport> {
-  const startedAt = Date.now();
-  const pacer = new IndexPacer(options.rate);
-  const never = new AbortController().signal;
-  const report: IndexVerifyReport = { scanned: 0, checked: 0, missing: 0, stale: 0, missingSamples: [], staleSamples: [], repaired: options.repair, at: 0, durationMs: 0 };
-  let position: WalkPosition | null = { node: 0, cursor: '0' };
-  while (position !== null) {
-    const step = await clusterVerifyMissingStep(redis, keys, record, position, options.scanCount, options.repair);
-    report.scanned += step.scanned;
-    report.missing += step.missing.length;
-    report.missingSamples.push(...step.missing.slice(0, SAMPLES - report.missingSamples.length));
-    await pacer.paid(step.scanned, never);
-    position = step.next;
-  }
-  for await (const value of indexedValues(redis, record)) {
-    let cursor = '0';
-    do {
-      const step = await clusterVerifyStaleStep(redis, record, value, cursor, options.scanCount, options.repair);
-      report.checked += step.checked;
-      report.stale += step.stale.length;
-      report.staleSamples.push(...step.stale.slice(0, SAMPLES - report.staleSamples.length));
-      await pacer.paid(step.checked, never);
-      cursor = step.cursor;
     } while (cursor !== '0');
   }
   report.at = Date.now();

@@ -1,6 +1,4 @@
 import type { RedisClient } from '../redis/redis-target.js';
-import { readGrouped } from '../redis/slot-groups.js';
-import type { RedisCommand } from '../model/redis-command.js';
 import type { KeySchema } from '../model/keys.js';
 import type { MeterList, MeterSummary } from '../api/energy.js';
 
@@ -17,13 +15,15 @@ export async function listMeters(redis: RedisClient, keys: KeySchema, limit: num
   for (let i = 0; i + 1 < flat.length; i += 2) seen.push({ deviceId: flat[i]!, lastSeen: Number(flat[i + 1]) });
   if (seen.length === 0) return { meters: [], total };
 
-  // One pipeline on a single server; on a cluster one per node (each meter's keys lie in three slots).
-  const replies = await readGrouped(
-    redis,
-    seen.flatMap(({ deviceId }): RedisCommand[] => [['hmget', keys.meterDevice(deviceId), ...DEVICE_FIELDS], ['zcard', keys.meterBuckets(deviceId)], ['zcard', keys.meterArchived(deviceId)]]),
-  );
+  const pipeline = redis.pipeline();
+  for (const { deviceId } of seen) {
+    pipeline.hmget(keys.meterDevice(deviceId), ...DEVICE_FIELDS).zcard(keys.meterBuckets(deviceId)).zcard(keys.meterArchived(deviceId));
+  }
+  const replies = (await pipeline.exec()) ?? [];
+  const failed = replies.find(([error]) => error !== null);
+  if (failed) throw failed[0]!;
   const meters = seen.map(({ deviceId, lastSeen }, index) =>
-    summaryOf(deviceId, lastSeen, replies[index * 3] as Array<string | null>, replies[index * 3 + 1] as number, replies[index * 3 + 2] as number),
+    summaryOf(deviceId, lastSeen, replies[index * 3]![1] as Array<string | null>, replies[index * 3 + 1]![1] as number, replies[index * 3 + 2]![1] as number),
   );
   return { meters, total };
 }

@@ -14,42 +14,14 @@ export interface RedisTarget {
   close(): Promise<void>;
 }
 
-/**
- * Where the workbench itself writes (embedded, --redis-url, --redis-cluster or --redis-sentinels),
- * as the connection settings and secrets every client is built from. Plain data, so it can travel
- * to the ingest worker thread.
- */
-export interface RedisTargetSpec {
-  settings: ConnectionSettings;
-  secrets: StoredSecrets;
-}
-
-/**
- * 'inspect': the pages' connections (a command waits for one reconnect, then fails with a timeout).
- * 'write': the workbench's own writers (ingest, archiver), which keep their own bounded buffers and
- * decide what to retry: commands fail at once while a node is away (no offline queue, no retry
- * inside the client, no command timeout that would cut a long batch).
- */
-export type TargetPurpose = 'inspect' | 'write';
-
 export interface OpenTargetOptions {
   /** Shown in CLIENT LIST, so an operator can tell the workbench's connections apart. */
   connectionName: string;
-  purpose?: TargetPurpose;
-}
-
-export function isCluster(client: RedisClient): client is Cluster {
-  return client instanceof Cluster;
-}
-
-/** The master nodes' clients: the one server, or every master of a cluster (SCAN, DBSIZE, INFO and WAIT act per node). */
-export function mastersOf(client: RedisClient): Redis[] {
-  return client instanceof Cluster ? client.nodes('master') : [client];
 }
 
 /** Connects and answers PING, or fails with a message that names the address and the cause. */
-export async function openTarget(settings: ConnectionSettings, secrets: StoredSecrets, { connectionName, purpose = 'inspect' }: OpenTargetOptions): Promise<RedisTarget> {
-  const client = createClient(settings, secrets, connectionName, purpose);
+export async function openTarget(settings: ConnectionSettings, secrets: StoredSecrets, { connectionName }: OpenTargetOptions): Promise<RedisTarget> {
+  const client = createClient(settings, secrets, connectionName);
   // The socket's own error (ECONNREFUSED, a TLS alert) arrives as an event; connect() only says "closed".
   let socketError: Error | null = null;
   const remember = (error: Error) => (socketError = error);
@@ -69,7 +41,7 @@ export async function openTarget(settings: ConnectionSettings, secrets: StoredSe
   client.on('error', () => undefined);
   return {
     client,
-    masters: () => mastersOf(client),
+    masters: () => (client instanceof Cluster ? client.nodes('master') : [client]),
     close: async () => {
       await client.quit().catch(() => client.disconnect());
     },
@@ -89,17 +61,13 @@ async function answers(client: RedisClient): Promise<void> {
   }
 }
 
-function createClient(settings: ConnectionSettings, secrets: StoredSecrets, connectionName: string, purpose: TargetPurpose): RedisClient {
-  const server = { ...serverOptions(settings, secrets, connectionName), ...(purpose === 'write' && WRITER_OPTIONS) };
+function createClient(settings: ConnectionSettings, secrets: StoredSecrets, connectionName: string): RedisClient {
+  const server = serverOptions(settings, secrets, connectionName);
   if (settings.kind === 'cluster') {
     const cluster = settings.cluster!;
-    // The cluster client keeps its node connections' offline queue and reconnects by itself (slot refresh).
-    const { retryStrategy: _retry, enableOfflineQueue: _queue, ...nodeOptions } = server;
     const options: ClusterOptions = {
       lazyConnect: true,
-      redisOptions: nodeOptions,
-      // A writer learns of a node away from its commands' errors and retries itself; pages queue until the cluster is back.
-      ...(purpose === 'write' && { enableOfflineQueue: false }),
+      redisOptions: server,
       slotsRefreshTimeout: settings.connectTimeoutMs,
       clusterRetryStrategy: (attempt) => Math.min(200 * attempt, 2000),
       // Managed clusters announce names their certificates carry; resolving them first would break the TLS name check.
@@ -127,14 +95,6 @@ function createClient(settings: ConnectionSettings, secrets: StoredSecrets, conn
   }
   return new Redis({ ...server, host: settings.host, port: settings.port });
 }
-
-/** A writer's server connections: see TargetPurpose. */
-const WRITER_OPTIONS: RedisOptions = {
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 0,
-  commandTimeout: undefined,
-  retryStrategy: (attempt) => Math.min(100 * attempt, 1000),
-};
 
 function serverOptions(settings: ConnectionSettings, secrets: StoredSecrets, connectionName: string): RedisOptions {
   return {

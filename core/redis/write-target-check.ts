@@ -1,20 +1,12 @@
-import { Cluster, Redis, ReplyError } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import { Refused } from '../domain/errors.js';
-import { keySlot } from '../model/key-slot.js';
 import type { KeySchema } from '../model/keys.js';
 import type { RedisCommand } from '../model/redis-command.js';
 import { redactUrl } from './connect.js';
-import { openTarget } from './redis-target.js';
-import { commandKeys, nodeOfSlot } from './slot-groups.js';
-import type { WorkbenchTarget } from './workbench-target.js';
 
 /** Why a Redis cannot take the workbench's writes, each with what a user would need to put it right. */
 export type WriteTargetProblem =
   | { kind: 'cluster-node' }
-  /** --redis-cluster at a cluster that does not serve every slot (or one that is no cluster). */
-  | { kind: 'cluster-state'; detail: string }
-  /** --redis-sentinels names a master the sentinels resolve to a replica, or none. */
-  | { kind: 'sentinel-master'; detail: string }
   | { kind: 'replica'; master: string | null }
   | { kind: 'missing-commands'; commands: string[] }
   | { kind: 'memory-full'; used: string | null; max: string | null; policy: string | null }
@@ -64,13 +56,9 @@ export function writeTargetProbe(keys: KeySchema): RedisCommand[] {
     ['HINCRBY', keys.rejectedCounts, PROBE_ID, 0],
     ['SET', keys.writerProgress(PROBE_ID), '', 'EX', 1],
     ['GET', keys.writerProgress(PROBE_ID)],
-    // On a cluster, the per-slot markers beside the batch's writes (core/ingest/cluster-batch.ts).
-    ['SET', keys.writerSlotMarker(PROBE_ID, keySlot(keys.climateCounter('hot'))), '', 'EX', 1],
-    ['GET', keys.writerSlotMarker(PROBE_ID, keySlot(keys.climateCounter('hot')))],
     // The live indexes the batch scripts keep (core/model/index-persist.ts).
     ['HVALS', keys.indexDefinitions],
     ['HGET', keys.deviceHash(PROBE_ID), 'climate'],
-    ['HMGET', keys.deviceHash(PROBE_ID), 'climate'],
     ['SADD', keys.indexValueSet(PROBE_ID, PROBE_ID), PROBE_ID],
     ['SREM', keys.indexValueSet(PROBE_ID, PROBE_ID), PROBE_ID],
     ['ZADD', keys.indexSortedSet(PROBE_ID), 0, PROBE_ID],
@@ -87,15 +75,6 @@ export function writeTargetProbe(keys: KeySchema): RedisCommand[] {
     ['ZREMRANGEBYSCORE', archived, 0, 0],
     ['ZADD', archived, 0, ''],
     ['SET', keys.archiveLastRun, ''],
-    // The archiver lease and the fences of its delete scripts (core/archive/archiver-lease.ts).
-    ['INCR', keys.archiveLeaseToken],
-    ['SET', keys.archiveLease, '', 'NX', 'PX', 1000],
-    ['GET', keys.archiveLease],
-    ['PEXPIRE', keys.archiveLease, 1000],
-    ['PTTL', keys.archiveLease],
-    ['DEL', keys.archiveLease],
-    ['SET', keys.archiveFence(keySlot(bucket)), 0, 'PX', 1000],
-    ['GET', keys.archiveFence(keySlot(bucket))],
     // The device registry (core/devices).
     ['SADD', keys.registeredDevices, PROBE_ID],
     ['SREM', keys.registeredDevices, PROBE_ID],
@@ -132,100 +111,6 @@ export async function refuseUnusableWriteTarget(url: string, keys: KeySchema): P
   if (problems.length > 0) throw new UnusableWriteTarget(redactUrl(url), problems);
 }
 
-/** The same check for any of the workbench's targets: a single server by URL, every master of a cluster, the master a Sentinel set names. */
-export async function refuseUnusableTarget(target: WorkbenchTarget, keys: KeySchema): Promise<void> {
-  if (target.url !== null && !target.settings.tls.ca && !target.settings.tls.cert) return refuseUnusableWriteTarget(target.url, keys);
-  const problems = target.kind === 'cluster' ? await checkClusterTarget(target, keys) : await checkServerTarget(target, keys);
-  if (problems.length > 0) throw new UnusableWriteTarget(target.address, problems);
-}
-
-/**
- * A cluster: it must serve all 16,384 slots (cluster_state:ok), and every master must take the
- * probe's commands on the keys of its own slots. Each command is queued alone in a MULTI that is
- * discarded (a cluster refuses a transaction over keys of two slots), on the master of its key.
- */
-export async function checkClusterTarget(target: WorkbenchTarget, keys: KeySchema): Promise<WriteTargetProblem[]> {
-  const opened = await openTarget(target.settings, target.secrets, { connectionName: 'sensor-workbench:write-check', purpose: 'write' });
-  const cluster = opened.client as Cluster;
-  try {
-    const state = parseInfo(String(await cluster.call('CLUSTER', 'INFO')));
-    if (state.cluster_state !== 'ok') {
-      return [{ kind: 'cluster-state', detail: `cluster_state:${state.cluster_state ?? '?'}, ${state.cluster_slots_ok ?? '?'} of 16384 slots served` }];
-    }
-    const byNode = new Map<string, RedisCommand[]>();
-    for (const command of singleSlotProbe(writeTargetProbe(keys))) {
-      const [key] = commandKeys(command);
-      const node = key === undefined ? 'any' : nodeOfSlot(cluster, keySlot(key));
-      byNode.set(node, [...(byNode.get(node) ?? []), command]);
-    }
-    const masters = cluster.nodes('master');
-    const problems = await Promise.all(
-      masters.map(async (node) => {
-        const address = `${node.options.host}:${node.options.port}`;
-        const commands = [...(byNode.get(address) ?? []), ...(node === masters[0] ? (byNode.get('any') ?? []) : [])];
-        const info = await readInfo(node);
-        return problemsOf(info, await probeEach(node, commands), target.settings.username ?? 'default');
-      }),
-    );
-    return uniqueProblems(problems.flat());
-  } finally {
-    await opened.close();
-  }
-}
-
-/** A single server reached through Sentinel (or over TLS with files): the usual check on its master. */
-async function checkServerTarget(target: WorkbenchTarget, keys: KeySchema): Promise<WriteTargetProblem[]> {
-  const opened = await openTarget(target.settings, target.secrets, { connectionName: 'sensor-workbench:write-check', purpose: 'write' });
-  const redis = opened.client as Redis;
-  try {
-    const info = await readInfo(redis);
-    if (target.kind === 'sentinel' && info?.role === 'slave') {
-      return [{ kind: 'sentinel-master', detail: `the sentinels name ${target.settings.sentinel!.masterName}, but the server they point at is a replica` }];
-    }
-    return problemsOf(info, await probe(redis, writeTargetProbe(keys)), target.settings.username ?? 'default');
-  } finally {
-    await opened.close();
-  }
-}
-
-/** The probe with every command on keys of one slot: EVAL's two keys become two EVALs. */
-function singleSlotProbe(commands: RedisCommand[]): RedisCommand[] {
-  return commands.flatMap((command): RedisCommand[] => {
-    if (command[0] !== 'EVAL') return [command];
-    const [, script, count, ...rest] = command;
-    const keyArgs = rest.slice(0, Number(count));
-    return keyArgs.map((key): RedisCommand => ['EVAL', script!, 1, key!]);
-  });
-}
-
-/** Each command alone in MULTI … DISCARD, all in one pipeline: what the server refused to queue. */
-async function probeEach(redis: Redis, commands: RedisCommand[]): Promise<Refusal[]> {
-  const pipeline = redis.pipeline();
-  for (const [name, ...args] of commands) pipeline.call('MULTI').call(name, ...args).call('DISCARD');
-  const replies = (await pipeline.exec()) ?? [];
-  return commands.flatMap((command, i) => {
-    const [multiError] = replies[3 * i] ?? [null];
-    const [error] = replies[3 * i + 1] ?? [null];
-    const refused = (multiError ?? error) as Error | null;
-    return refused instanceof Error ? [{ command, reply: oneLine(refused.message) }] : [];
-  });
-}
-
-function uniqueProblems(problems: WriteTargetProblem[]): WriteTargetProblem[] {
-  const seen = new Map<string, WriteTargetProblem>();
-  for (const problem of problems) seen.set(JSON.stringify(problem), problem);
-  return [...seen.values()];
-}
-
-function parseInfo(text: string): ServerInfo {
-  return Object.fromEntries(
-    text
-      .split(/\r?\n/)
-      .filter((line) => line.includes(':') && !line.startsWith('#'))
-      .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1)]),
-  );
-}
-
 /**
  * Its own connection, so a MULTI left open (a server without DISCARD) dies with it; one attempt, as
  * the start that called it has just connected; no ready check, whose INFO an ACL user may not run.
@@ -248,7 +133,13 @@ type ServerInfo = Record<string, string>;
 /** INFO's fields, or null when the server refuses INFO (an ACL user without @dangerous): the probe still speaks. */
 async function readInfo(redis: Redis): Promise<ServerInfo | null> {
   try {
-    return parseInfo(await redis.info());
+    const text = await redis.info();
+    return Object.fromEntries(
+      text
+        .split(/\r?\n/)
+        .filter((line) => line.includes(':') && !line.startsWith('#'))
+        .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1)]),
+    );
   } catch (error) {
     if (error instanceof ReplyError) return null;
     throw error;
@@ -336,13 +227,9 @@ function describeProblem(problem: WriteTargetProblem): string {
   switch (problem.kind) {
     case 'cluster-node':
       return (
-        'is a Redis Cluster node: a cluster is written to with --redis-cluster <host:port>[,<host:port>…] (writes grouped per slot), not --redis-url; ' +
-        'to only inspect it, add the cluster on the Connections page'
+        'is a Redis Cluster node: cluster targets are not supported for ingest yet (the scale-out work will add a cluster mode); ' +
+        'write to a standalone Redis (another --redis-url, or none for the embedded one), and add the cluster on the Connections page to inspect it'
       );
-    case 'cluster-state':
-      return `does not serve every slot (${problem.detail}): fix the cluster (redis-cli --cluster check / fix), then start again`;
-    case 'sentinel-master':
-      return `cannot be written to: ${problem.detail}; check sentinel monitor and the sentinels' view (SENTINEL MASTER <name>)`;
     case 'replica':
       return problem.master
         ? `is a replica of ${problem.master}, which refuses or loses writes: point --redis-url at its master, redis://${problem.master}`

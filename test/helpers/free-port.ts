@@ -22,19 +22,6 @@ export async function freePort(): Promise<number> {
   throw new Error(`no free port between ${FIRST_PORT} and ${LAST_PORT} after ${ATTEMPTS} tries`);
 }
 
-/**
- * A port for a Redis Cluster node: free itself, and port + 10,000 (the node's cluster bus, where
- * redis-server puts it by default) free too.
- */
-export async function freeClusterPort(taken: ReadonlySet<number> = new Set()): Promise<number> {
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const port = await freePort();
-    if (taken.has(port) || taken.has(port + 10_000) || taken.has(port - 10_000)) continue;
-    if (await canListen(port + 10_000)) return port;
-  }
-  throw new Error(`no port P between ${FIRST_PORT} and ${LAST_PORT} with P + 10000 free after ${ATTEMPTS} tries`);
-}
-
 function canListen(port: number): Promise<boolean> {
   const server = createServer();
   return new Promise((resolve) => {

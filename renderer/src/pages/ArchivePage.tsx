@@ -68,7 +68,6 @@ export function ArchivePage() {
             </div>
             <Schedule archive={archive} />
           </div>
-          {archive.configured && <LeasePanel archive={archive} />}
           <ArchiveRun archive={archive} onRun={runNow} starting={start.busy} error={start.error} />
           {/* A finished pass changes both lists: read them afresh. */}
           <PendingBucketsTable key={`pending-${archive.lastRun?.finishedAt ?? 0}`} />
@@ -124,52 +123,6 @@ function NotConfigured({ reason }: { reason: string | null }) {
         <code>~/.aws</code>, an instance role), or from <code>archive.s3</code> in the data folder&apos;s <code>config.json</code>.
       </p>
     </EmptyState>
-  );
-}
-
-/** Who archives: one archiver at a time across every workbench on this Redis, by the lease in Redis. */
-function LeasePanel({ archive }: { archive: ArchiveStatus }) {
-  const { lease } = archive;
-  return (
-    <div className="panel" role="region" aria-labelledby="lease-title" data-testid="archive-lease">
-      <h2 id="lease-title">Archiver lease</h2>
-      <p className="hint">
-        One archiver at a time archives, across every workbench writing to this Redis: the one holding the lease (renewed every{' '}
-        {formatSpan(Math.round(archive.leaseMs / 3000))}; a holder that stops is replaced within {formatSpan(Math.round((2 * archive.leaseMs) / 1000))}).
-      </p>
-      {lease === null ? (
-        <p data-testid="archive-lease-free">Nobody holds the lease right now; this archiver ({archive.holderId}) takes it at its next try.</p>
-      ) : (
-        <dl className="hash" aria-label="Lease holder">
-          <div className="hash-row">
-            <dt>Holder</dt>
-            <dd data-testid="archive-lease-holder">
-              {lease.holder} {lease.mine ? '(this workbench)' : `(another archiver; this one is ${archive.holderId})`}
-            </dd>
-          </div>
-          <div className="hash-row">
-            <dt>Host / pid</dt>
-            <dd data-testid="archive-lease-host">
-              {lease.host} / {lease.pid}
-            </dd>
-          </div>
-          <div className="hash-row">
-            <dt>Since</dt>
-            <dd>{formatDateTime(lease.since)}</dd>
-          </div>
-          <div className="hash-row">
-            <dt>Expires</dt>
-            <dd data-testid="archive-lease-expires">
-              {formatRelative(lease.expiresAt)} unless renewed (at {formatClock(lease.expiresAt)})
-            </dd>
-          </div>
-          <div className="hash-row">
-            <dt>Fencing token</dt>
-            <dd>{formatInt(lease.token)}</dd>
-          </div>
-        </dl>
-      )}
-    </div>
   );
 }
 

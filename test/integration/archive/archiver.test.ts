@@ -404,7 +404,7 @@ describe('crash between upload and finalize', () => {
     const settings = s3.settings(s3Bucket);
     const client = createS3Client(settings);
     const store = new EnergyObjectStore(client, { ...settings, bucket: s3Bucket });
-    return { client, context: { redis, keys, store, encoder: new BucketEncoder(() => undefined), log: () => undefined, token: () => null } };
+    return { client, context: { redis, keys, store, encoder: new BucketEncoder(() => undefined), log: () => undefined } };
   }
 
   it('leaves Redis as it was, and the next pass re-uploads and finalizes: every reading once', async () => {
