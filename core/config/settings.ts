@@ -62,6 +62,7 @@ export const SETTINGS: readonly SettingSource[] = [
   { flag: 'bucket-grace-seconds', env: 'SW_BUCKET_GRACE_SECONDS', path: 'energy.graceSeconds', kind: 'number', help: 'a bucket is archived once its end plus this has passed' },
   { flag: 'energy-max-payload-bytes', env: 'SW_ENERGY_MAX_PAYLOAD_BYTES', path: 'energy.maxPayloadBytes', kind: 'number', help: 'larger meter datagrams and payloads are rejected' },
   { flag: 'archive-interval', env: 'SW_ARCHIVE_INTERVAL', path: 'archive.intervalSeconds', kind: 'number', help: 'seconds between archive passes, 0 = only on demand' },
+  { flag: 'archive-lease-ms', env: 'SW_ARCHIVE_LEASE_MS', path: 'archive.leaseMs', kind: 'number', help: 'the archiver lease: one archiver at a time across processes; a dead holder is replaced within two of these (default 15000)' },
   { flag: 'archive-concurrency', env: 'SW_ARCHIVE_CONCURRENCY', path: 'archive.concurrency', kind: 'number', help: 'buckets archived at the same time' },
   { flag: 's3-endpoint', env: 'SW_S3_ENDPOINT', path: 'archive.s3.endpoint', kind: 'string', help: 'S3-compatible endpoint (MinIO, s3rver); unset = AWS S3' },
   { flag: 's3-region', env: 'SW_S3_REGION', path: 'archive.s3.region', kind: 'string', help: 'S3 region (default us-east-1)' },
