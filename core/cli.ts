@@ -25,8 +25,11 @@ async function serve(argv: string[]): Promise<void> {
   if (configFile) log(`config file ${configFile}`);
   const stack = await Stack.start(config, { log, rendererDir: fileURLToPath(new URL(RENDERER_DIR, import.meta.url)) });
   const addresses = stack.addresses();
-  process.stdout.write(`ready ${JSON.stringify(addresses)}\n`);
-  log(`open ${addresses.http}`);
+  // The whole stack prints the line it always has; a process of a fleet says which role it runs.
+  const ready = stack.plan.everything ? addresses : { role: config.roles.join(','), ...addresses };
+  process.stdout.write(`ready ${JSON.stringify(ready)}\n`);
+  if (addresses.http) log(`open ${addresses.http}`);
+  else log(`running role ${config.roles.join(',')}: ${Object.entries(addresses).map(([name, address]) => `${name} ${address}`).join(', ')}`);
 
   const reporter = reportFiguresPeriodically(stack);
   handleStopSignals({
@@ -50,7 +53,7 @@ async function serve(argv: string[]): Promise<void> {
 function reportFiguresPeriodically(stack: Stack): NodeJS.Timeout {
   let lastReceived = -1;
   const timer = setInterval(() => {
-    const { ingest, rates, latencyMs } = stack.status().figures;
+    const { ingest, rates, latencyMs } = stack.figures();
     const received = ingest.received + ingest.meterReadingsReceived;
     if (received === lastReceived && ingest.buffered === 0) return;
     lastReceived = received;

@@ -43,6 +43,16 @@ import {
 import { indexCompareRequestSchema, indexCompareSchema, indexListSchema, indexLookupQuery, indexLookupSchema, indexParams, indexStatusSchema, indexVerifyReportSchema } from './indexes.js';
 import { keyDetailQuery, keysQuery, keyDetailSchema, keyPageSchema } from './keys.js';
 import { liveFrameSchema, liveRefusalSchema, liveSubscribeSchema } from './live.js';
+import {
+  recordingParams,
+  recordingStartSchema,
+  recordingStateSchema,
+  recordingsViewSchema,
+  replayCommandSchema,
+  replayKeysClearedSchema,
+  replayStartSchema,
+  replayStatusSchema,
+} from './replay.js';
 import { route } from './route.js';
 import { emulatorCommandSchema, emulatorStatusSchema, stackStatusSchema } from './status.js';
 import { connectionInputSchema } from '../domain/connection.js';
@@ -105,6 +115,17 @@ export const routes = {
   brokerClients: route({ method: 'GET', path: '/api/broker/clients', query: brokerClientsQuery, response: brokerClientListSchema }),
   brokerTopics: route({ method: 'GET', path: '/api/broker/topics', query: brokerTopicsQuery, response: brokerTopicListSchema }),
   publishTestMessage: route({ method: 'POST', path: '/api/broker/publish', body: brokerPublishRequestSchema, response: brokerPublishResultSchema }),
+
+  /** The recording running, the last one, and the files (downloaded and uploaded at RECORDING_FILE_PATH, outside this table: they stream). */
+  recordings: route({ method: 'GET', path: '/api/recordings', response: recordingsViewSchema }),
+  startRecording: route({ method: 'POST', path: '/api/recordings', body: recordingStartSchema, status: 201, response: recordingStateSchema }),
+  stopRecording: route({ method: 'POST', path: '/api/recordings/stop', response: recordingStateSchema }),
+  deleteRecording: route({ method: 'DELETE', path: '/api/recordings/:name', params: recordingParams, status: 204, response: z.void() }),
+  replay: route({ method: 'GET', path: '/api/replay', response: replayStatusSchema }),
+  /** Answers at once, state preparing: the source is read meanwhile. */
+  startReplay: route({ method: 'POST', path: '/api/replay', body: replayStartSchema, response: replayStatusSchema }),
+  controlReplay: route({ method: 'POST', path: '/api/replay/control', body: replayCommandSchema, response: replayStatusSchema }),
+  clearReplayKeys: route({ method: 'POST', path: '/api/replay/clear', response: replayKeysClearedSchema }),
 
   apiKeys: route({ method: 'GET', path: '/api/api-keys', response: apiKeyListSchema }),
   /** The answer holds the secret; it is never shown again. */

@@ -99,7 +99,8 @@ function registerIngest(registry: Registry, ingest: () => IngestSnapshot, buffer
 }
 
 function registerBroker(registry: Registry, { broker }: Parts): void {
-  gauge(registry, `${PREFIX}mqtt_clients`, 'MQTT clients connected to the bundled broker.', () => broker.connectedClients());
+  // 0 where this process runs no bundled broker (an outside broker's clients are its own to count).
+  gauge(registry, `${PREFIX}mqtt_clients`, 'MQTT clients connected to the bundled broker.', () => broker?.connectedClients() ?? 0);
   new Counter({
     name: `${PREFIX}mqtt_refusals_total`,
     help: 'Connections, publishes and subscriptions the broker refused, by code.',
@@ -107,8 +108,8 @@ function registerBroker(registry: Registry, { broker }: Parts): void {
     registers: [registry],
     collect() {
       this.reset();
-      const { byCode } = broker.refusals();
-      for (const code of REFUSAL_CODES) this.inc({ code }, byCode[code]);
+      const byCode = broker?.refusals().byCode;
+      for (const code of REFUSAL_CODES) this.inc({ code }, byCode?.[code] ?? 0);
     },
   });
 }

@@ -146,13 +146,15 @@ export async function runBench(argv: string[]): Promise<void> {
 /** `soak` runs alone (it takes minutes); `all` is every other suite. */
 const SUITES = ['all', 'thermostats', 'broker', 'energy', 'keys', 'index', 'soak'];
 
-/** `npm run bench -- api [--seconds n] [--connections n] [--rate n]`: the client API with and without API management. */
+/** `npm run bench -- api [--seconds n] [--rounds n] [--connections n] [--rate n]`: the client API with and without API management. */
 async function apiBench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { seconds: { type: 'string', default: '8' }, connections: { type: 'string', default: '20' }, rate: { type: 'string', default: '1000' } },
+    options: { seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '3' }, connections: { type: 'string', default: '20' }, rate: { type: 'string', default: '1000' } },
   });
-  log(JSON.stringify(await runApiBench({ seconds: Number(values.seconds), connections: Number(values.connections), fixedRate: Number(values.rate), log })));
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number of at least 1, not ${values.rounds}`);
+  log(JSON.stringify(await runApiBench({ seconds: Number(values.seconds), rounds, connections: Number(values.connections), fixedRate: Number(values.rate), log })));
 }
 
 async function thermostatSuite(context: PhaseContext): Promise<Record<string, unknown>> {

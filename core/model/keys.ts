@@ -159,6 +159,17 @@ export function createKeySchema({
   };
 }
 
+/**
+ * The key names a replay writes when it is kept apart from live data: every key of the data model
+ * with `replayPrefix` in front (`replay:SensorData`, `replay:42`, `replay:climate:hot`,
+ * `replay:backend:dev:energy:<id>:<bucket>`, `replay:Warnings`), so that a replay never lands in a
+ * live key and the pages can read it through a connection with this schema. The ingest writer's
+ * progress marker stays the live one: one writer, one marker.
+ */
+export function replayKeySchemaOptions(options: KeySchemaOptions, replayPrefix: string): KeySchemaOptions {
+  return { ...options, keyPrefix: `${replayPrefix}${options.keyPrefix}`, namespace: `${replayPrefix}${options.namespace ?? DEFAULT_NAMESPACE}` };
+}
+
 function parseBucketKey(key: string, energyPrefix: string): EnergyBucketRef | null {
   if (!key.startsWith(energyPrefix)) return null;
   const rest = key.slice(energyPrefix.length);

@@ -9,6 +9,8 @@ import type { EnergyReadings, EnergySeries, MeterEmulatorCommand, MeterEmulatorS
 import type { ClimateCounters, DataModel, DeviceDetail, EventRange, EventSearch, RecentEvents, RejectedPayloads, WarningMessage } from '../api/events.js';
 import type { IndexCompare, IndexCompareRequest, IndexList, IndexLookup, IndexLookupQuery, IndexStatus, IndexVerifyReport } from '../api/indexes.js';
 import type { KeyDetail, KeyPage } from '../api/keys.js';
+import type { Readable } from 'node:stream';
+import type { RecordingFile, RecordingsView, RecordingState, ReplayCommand, ReplayKeysCleared, ReplayRequest, ReplayStatus } from '../api/replay.js';
 import type { EmulatorCommand, EmulatorStatus, StackStatus } from '../api/status.js';
 import type { ConnectionManager } from '../connections/connection-manager.js';
 import type { RefusalSnapshot } from '../devices/refusals.js';
@@ -67,6 +69,30 @@ export interface ApiBackend {
 
   /** The unforeseen indexes of the connection the pages show. */
   indexes: IndexBackend;
+
+  /** Recording the broker's traffic and replaying it into the pipeline. */
+  recordReplay: RecordReplayBackend;
+}
+
+/** Record and replay (core/app/record-replay.ts): unknown names are NotFound, a file in use Conflict. */
+export interface RecordReplayBackend {
+  recordings(): Promise<RecordingsView>;
+  /** Conflict while another recording runs or the name is taken. */
+  startRecording(request: { name?: string; filter: string }): Promise<RecordingState>;
+  /** Conflict when none runs. */
+  stopRecording(): Promise<RecordingState>;
+  deleteRecording(name: string): Promise<void>;
+  /** The file, to stream to the client. */
+  recordingFile(name: string): Promise<{ stream: Readable; bytes: number }>;
+  /** An uploaded recording or events export, streamed into the recordings folder and read through once. */
+  importRecording(name: string, body: Readable): Promise<RecordingFile>;
+  replayStatus(): ReplayStatus;
+  /** Answers at once (state preparing) and opens the source meanwhile; Conflict while another replay runs or in read-only mode. */
+  startReplay(request: ReplayRequest): Promise<ReplayStatus>;
+  /** Conflict when no replay runs. */
+  controlReplay(command: ReplayCommand): Promise<ReplayStatus>;
+  /** Deletes every key under the replay key prefix; Conflict while a replay runs. */
+  clearReplayKeys(): Promise<ReplayKeysCleared>;
 }
 
 /** Unknown ids are NotFound; in read-only mode every change is refused. */

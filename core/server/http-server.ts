@@ -16,6 +16,8 @@ import { indexHandlers } from './index-handlers.js';
 import { errorAnswer } from './error-answer.js';
 import { inspectHandlers } from './inspect-handlers.js';
 import { LiveHub } from './live-hub.js';
+import { recordReplayHandlers } from './record-replay-handlers.js';
+import { registerRecordingFileRoutes } from './recording-file-routes.js';
 import { registerRoutes } from './route-registration.js';
 import { workbenchHandlers } from './workbench-handlers.js';
 
@@ -79,9 +81,11 @@ export async function startHttpServer({ backend, host, port, token, rendererDir,
     ...brokerHandlers(backend),
     ...apiKeyHandlers(backend),
     ...indexHandlers(backend),
+    ...recordReplayHandlers(backend),
   });
 
   registerExportRoutes(app, backend.inspect);
+  await registerRecordingFileRoutes(app, backend.recordReplay);
 
   if (rendererDir && existsSync(rendererDir)) await app.register(fastifyStatic, { root: rendererDir });
 

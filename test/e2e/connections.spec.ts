@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { freePort } from '../helpers/free-port.js';
 import { startRedisServer, type RedisServerProcess } from '../helpers/redis-server-process.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
-import { openDashboard, openPage, shoot, useBuiltInConnection } from './e2e-helpers.js';
+import { deleteConnectionsNamed, openDashboard, openPage, shoot, useBuiltInConnection } from './e2e-helpers.js';
 
 /** A "production" Redis the workbench did not fill, with its own key names. */
 let production: RedisServerProcess;
@@ -24,6 +24,7 @@ test.beforeAll(async () => {
 
 test.afterEach(async ({ request }) => {
   await useBuiltInConnection(request);
+  await deleteConnectionsNamed(request, 'plant 7');
 });
 
 test.afterAll(async () => {
