@@ -199,6 +199,8 @@ export class StackBackend implements ApiBackend {
     this.refuseWrites('archiving deletes archived buckets from Redis, so it is off');
     const status = await this.parts.archiver.status();
     if (!status.configured) throw new Conflict(status.reason ?? 'the archive is not configured');
+    // One archiver at a time: refused, naming the lease, while another workbench holds it.
+    await this.parts.archiver.ensureLease();
     void this.parts.archiver.runNow('manual').catch(() => undefined);
     return this.parts.archiver.status();
   }

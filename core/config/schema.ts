@@ -277,6 +277,12 @@ const configFields = z.strictObject({
       concurrency: z.int().min(1).max(64).default(8),
       /** Pending-set entries asked for per SSCAN step. */
       scanCount: z.int().min(1).max(10_000).default(100),
+      /**
+       * The archiver lease (one archiver at a time across processes): how long a holder's lease lasts
+       * without renewal. The holder renews it every third of this; a holder that dies is replaced
+       * within two of these.
+       */
+      leaseMs: z.int().min(1000).max(600_000).default(15_000),
       s3: z
         .strictObject({
           /** S3-compatible endpoint (MinIO, s3rver); unset means AWS S3 itself. */

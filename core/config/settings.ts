@@ -75,6 +75,7 @@ export const SETTINGS: readonly SettingSource[] = [
   { flag: 'replay-key-prefix', env: 'SW_REPLAY_KEY_PREFIX', path: 'replay.keyPrefix', kind: 'string', help: 'prefix of the keys a replay writes unless sent to the live keys (default replay:)' },
   { flag: 'replay-max-line-bytes', env: 'SW_REPLAY_MAX_LINE_BYTES', path: 'replay.maxLineBytes', kind: 'number', help: 'longer lines of a replay file are skipped as oversize (default 1048576)' },
   { flag: 'archive-interval', env: 'SW_ARCHIVE_INTERVAL', path: 'archive.intervalSeconds', kind: 'number', help: 'seconds between archive passes, 0 = only on demand' },
+  { flag: 'archive-lease-ms', env: 'SW_ARCHIVE_LEASE_MS', path: 'archive.leaseMs', kind: 'number', help: 'the archiver lease: one archiver at a time across processes; a dead holder is replaced within two of these (default 15000)' },
   { flag: 'archive-concurrency', env: 'SW_ARCHIVE_CONCURRENCY', path: 'archive.concurrency', kind: 'number', help: 'buckets archived at the same time' },
   { flag: 's3-endpoint', env: 'SW_S3_ENDPOINT', path: 'archive.s3.endpoint', kind: 'string', help: 'S3-compatible endpoint (MinIO, s3rver); unset = AWS S3' },
   { flag: 's3-region', env: 'SW_S3_REGION', path: 'archive.s3.region', kind: 'string', help: 'S3 region (default us-east-1)' },
