@@ -64,8 +64,11 @@ test('the Broker page records an outside device, stops, replays the recording un
 
   // Every page can read the replay keys.
   await replay.getByRole('button', { name: 'Show the replay keys on every page' }).click();
-  await expect(page.locator('.connection-switcher select')).toHaveValue('workbench-replay');
-  await useBuiltInConnection(request);
+  const switcher = page.locator('.connection-switcher select');
+  await expect(switcher).toHaveValue('workbench-replay');
+  await switcher.selectOption('workbench');
+  await expect(switcher).toHaveValue('workbench');
+  await expect(page.getByTestId('recording-row').filter({ hasText: name })).toBeVisible();
 
   await row.getByRole('button', { name: `Delete ${name}` }).click();
   await page.getByRole('alert').getByRole('button', { name: 'Delete' }).click();
