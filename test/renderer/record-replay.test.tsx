@@ -11,8 +11,8 @@ describe('the Record panel', () => {
   it('starts a recording with a filter and a name, then shows its size and count live', async () => {
     const fake = fakeClient();
     let active: ReturnType<typeof recordingState> | null = null;
-    fake.client.recordings.mockImplementation(async () => recordingsView({ active }));
-    fake.client.startRecording.mockImplementation(async (request) => {
+    vi.mocked(fake.client.recordings).mockImplementation(async () => recordingsView({ active }));
+    vi.mocked(fake.client.startRecording).mockImplementation(async (request = {}) => {
       active = recordingState({ name: request.name ?? 'x', filter: request.filter ?? '#', messages: 1234, bytes: 300_000 });
       return active;
     });
@@ -33,7 +33,7 @@ describe('the Record panel', () => {
 
   it('says a recording stopped at its size cap', async () => {
     const fake = fakeClient();
-    fake.client.recordings.mockResolvedValue(recordingsView({ last: recordingState({ name: 'big', stopReason: 'size-cap', messages: 99, bytes: 104_857_000 }) }));
+    vi.mocked(fake.client.recordings).mockResolvedValue(recordingsView({ last: recordingState({ name: 'big', stopReason: 'size-cap', messages: 99, bytes: 104_857_000 }) }));
     renderApp(fake, 'broker');
     expect((await screen.findByTestId('recording-last')).textContent).toMatch(/big stopped at its size cap \(100 MiB, --record-max-bytes\): 99 messages/);
   });
@@ -42,7 +42,7 @@ describe('the Record panel', () => {
 describe('the Recordings list', () => {
   it('lists each file with size, messages and time span, downloads, replays and deletes after asking', async () => {
     const fake = fakeClient();
-    fake.client.recordings.mockResolvedValue(recordingsView({ files: [recordingFile({ name: 'r1', messages: 10_000, bytes: 2_500_000 })] }));
+    vi.mocked(fake.client.recordings).mockResolvedValue(recordingsView({ files: [recordingFile({ name: 'r1', messages: 10_000, bytes: 2_500_000 })] }));
     renderApp(fake, 'broker');
     const row = await screen.findByTestId('recording-row');
     expect(row.textContent).toContain('r1');
@@ -71,7 +71,7 @@ describe('the Recordings list', () => {
 describe('the Replay panel', () => {
   it('starts a replay of a file at a speed, into the replay prefix by default', async () => {
     const fake = fakeClient();
-    fake.client.recordings.mockResolvedValue(recordingsView({ files: [recordingFile({ name: 'r1' })] }));
+    vi.mocked(fake.client.recordings).mockResolvedValue(recordingsView({ files: [recordingFile({ name: 'r1' })] }));
     renderApp(fake, 'broker');
     const panel = await screen.findByTestId('replay-panel');
     const form = within(panel).getByTestId('replay-form');
@@ -86,7 +86,7 @@ describe('the Replay panel', () => {
   it('shows progress, the emulated time, skipped lines and bad buckets, and pauses, seeks and stops', async () => {
     const fake = fakeClient();
     const start = Date.UTC(2026, 10, 2, 12, 0, 0);
-    fake.client.replay.mockResolvedValue(
+    vi.mocked(fake.client.replay).mockResolvedValue(
       replayStatus({
         state: 'playing',
         sourceLabel: 'file r1',
@@ -107,7 +107,7 @@ describe('the Replay panel', () => {
     expect(within(status).getByRole('progressbar', { name: 'Replay progress' }).getAttribute('aria-valuenow')).toBe('25');
     expect(within(status).getByTestId('replay-percent').textContent).toContain('25%');
     expect(within(status).getByTestId('replay-published').textContent).toContain('2,500');
-    expect(within(status).getByTestId('replay-emulated-time').querySelector('time').getAttribute('dateTime')).toBe(new Date(start + 15_000).toISOString());
+    expect(within(status).getByTestId('replay-emulated-time').querySelector('time')!.getAttribute('dateTime')).toBe(new Date(start + 15_000).toISOString());
     const skipped = within(status).getByTestId('replay-skipped-lines');
     expect(skipped.textContent).toContain('2 lines of the file skipped (1 not JSON, 1 unknown topic)');
     expect(within(skipped).getAllByRole('row').map((row) => row.textContent)).toEqual(['LineWhyDetail', '7not JSONUnexpected token', '9unknown topic"x": no topic rule writes this topic']);
@@ -127,7 +127,7 @@ describe('the Replay panel', () => {
 
   it('offers the replay keys on every page and clears them after asking', async () => {
     const fake = fakeClient();
-    fake.client.clearReplayKeys.mockResolvedValue({ keyPrefix: 'replay:', deleted: 42, command: '' });
+    vi.mocked(fake.client.clearReplayKeys).mockResolvedValue({ keyPrefix: 'replay:', deleted: 42, command: '' });
     renderApp(fake, 'broker');
     const keys = await screen.findByTestId('replay-keys');
     expect(keys.textContent).toContain("redis-cli --scan --pattern 'replay:*'");
