@@ -13,6 +13,7 @@ import { ingestPhase, round, type BenchSettings, type PhaseContext } from './ing
 import { parseSoakSettings, runSoak } from './soak-bench.js';
 import { runUiLoad } from './ui-load.js';
 import { runApiBench } from './api-bench.js';
+import { replayBench } from './replay-bench.js';
 import { runIndexBench } from './index-bench.js';
 import { runKeyBrowserBench } from './key-browser-bench.js';
 import { archivePhase, fillEnergyBuckets, meterIngestPhase, queryPhase, startBenchS3, type EnergyBenchContext } from './energy-bench.js';
@@ -30,6 +31,7 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
  */
 export async function runBench(argv: string[]): Promise<void> {
   if (argv[0] === 'api') return apiBench(argv.slice(1));
+  if (argv[0] === 'replay') return replayBench(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

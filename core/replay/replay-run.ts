@@ -33,6 +33,8 @@ export interface RunFigures {
 }
 
 const DEFAULT_MAX_IN_FLIGHT = 10_000;
+/** Once full, the replay goes on when this share of maxInFlight is still unacknowledged: the window stays nearly full, as a device's would. */
+const RESUME_AT = 0.9;
 /**
  * Behind the pace by more than this much real time (the pipeline is slower than the replay asks
  * for, or Redis was away), the clock is set back to the message at hand rather than the replay
@@ -217,14 +219,24 @@ export class ReplayRun {
         const page = await pages.next();
         if (page.done) return { to: 'end' };
         for (const message of page.value) {
-          const turn = await this.untilDue(message);
-          if (turn) return turn;
+          // Most messages may go at once: only a wait costs a promise.
+          if (!this.mayGoNow(message)) {
+            const turn = await this.untilDue(message);
+            if (turn) return turn;
+          }
           this.publish(message);
         }
       }
     } finally {
       await pages.return?.();
     }
+  }
+
+  /** Playing, nothing asked of the loop, room in flight, and the message's time reached but not lagged far behind. */
+  private mayGoNow(message: ReplayMessage): boolean {
+    if (this.state !== 'playing' || this.stopping || this.seekTo !== null || this.inFlight >= this.maxInFlight) return false;
+    const lag = this.clock() - message.time;
+    return lag >= 0 && lag <= this.speed * MAX_LAG_MS;
   }
 
   /** Waits until `message` may go: not paused, room in flight, its time reached; or says where to turn instead. */
@@ -268,7 +280,7 @@ export class ReplayRun {
       this.inFlight -= 1;
       if (error) this.fail(error);
       else this.acknowledged += 1;
-      if (this.waitingForRoom && this.inFlight <= this.maxInFlight / 2) {
+      if (this.waitingForRoom && this.inFlight <= this.maxInFlight * RESUME_AT) {
         this.waitingForRoom = false;
         this.wakeUp();
       }

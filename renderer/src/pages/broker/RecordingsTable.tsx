@@ -154,9 +154,13 @@ function UploadForm({ onUploaded }: { onUploaded: () => void }) {
   return (
     <div className="upload">
       <label>
-        Upload a recording or an events export (NDJSON, <code>GET /api/export/events?format=ndjson</code>)
+        Upload a recording or an events export
         <input ref={input} type="file" accept=".ndjson,.json,.jsonl,application/x-ndjson" onChange={choose} disabled={upload.busy} data-testid="recording-upload" />
       </label>
+      <p className="field-hint">
+        NDJSON: a recording made here or by another workbench, or the Events export (<code>GET /api/export/events?format=ndjson</code>), which replays as the
+        thermostats’ readings. At most the recording size cap.
+      </p>
       {upload.busy && <p className="muted small">Uploading…</p>}
       {upload.error && <InlineError>Not uploaded: {upload.error}</InlineError>}
       {done && (
