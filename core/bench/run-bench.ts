@@ -15,6 +15,7 @@ import { runUiLoad } from './ui-load.js';
 import { runApiBench } from './api-bench.js';
 import { runIndexBench } from './index-bench.js';
 import { runKeyBrowserBench } from './key-browser-bench.js';
+import { runScaleBench } from './scale-bench.js';
 import { archivePhase, fillEnergyBuckets, meterIngestPhase, queryPhase, startBenchS3, type EnergyBenchContext } from './energy-bench.js';
 import { meterId, meterReading } from '../emulator/meter-generator.js';
 import { bucketStartOf } from '../model/energy-bucket.js';
@@ -97,6 +98,11 @@ export async function runBench(argv: string[]): Promise<void> {
   const broker = await startBroker({ host: '127.0.0.1', port: 0 });
   const keys = createKeySchema({ keyPrefix: '' });
   try {
+    if (suite === 'scale') {
+      log(`bench: redis ${embedded.binary} (AOF everysec); ${settings.measureMs / 1000} s measured after ${settings.warmupMs / 1000} s warm-up per phase`);
+      log(JSON.stringify(await runScaleBench({ settings, broker, redis, redisUrl: embedded.url, keys, log })));
+      return;
+    }
     if (suite === 'soak') {
       log(`bench: redis ${embedded.binary} (AOF everysec)`);
       const soak = await runSoak({ broker, redis, redisUrl: embedded.url, log }, parseSoakSettings(values));
@@ -143,8 +149,8 @@ export async function runBench(argv: string[]): Promise<void> {
   }
 }
 
-/** `soak` runs alone (it takes minutes); `all` is every other suite. */
-const SUITES = ['all', 'thermostats', 'broker', 'energy', 'keys', 'index', 'soak'];
+/** `soak` and `scale` run alone (soak takes minutes, scale needs mosquitto); `all` is every other suite. */
+const SUITES = ['all', 'thermostats', 'broker', 'energy', 'keys', 'index', 'soak', 'scale'];
 
 /** `npm run bench -- api [--seconds n] [--connections n] [--rate n]`: the client API with and without API management. */
 async function apiBench(argv: string[]): Promise<void> {
