@@ -62,6 +62,7 @@ export async function runBench(argv: string[]): Promise<void> {
       'index-scan-runs': { type: 'string', default: '3' },
       'index-rate': { type: 'string' },
       'index-scan-count': { type: 'string' },
+      'receive-maximum': { type: 'string', default: String(configSchema.parse({}).mqttSource.receiveMaximum) },
     },
   });
   if (values.ui) {
@@ -100,7 +101,7 @@ export async function runBench(argv: string[]): Promise<void> {
   try {
     if (suite === 'scale') {
       log(`bench: redis ${embedded.binary} (AOF everysec); ${settings.measureMs / 1000} s measured after ${settings.warmupMs / 1000} s warm-up per phase`);
-      log(JSON.stringify(await runScaleBench({ settings, broker, redis, redisUrl: embedded.url, keys, log })));
+      log(JSON.stringify(await runScaleBench({ settings, broker, redis, redisUrl: embedded.url, keys, log }, { receiveMaximum: Number(values['receive-maximum']) })));
       return;
     }
     if (suite === 'soak') {

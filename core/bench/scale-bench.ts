@@ -29,19 +29,20 @@ interface ScalePhase {
  * part shares its cores: the CPU per reading of each part is what a projection to more machines
  * starts from.
  */
-export async function runScaleBench(context: PhaseContext): Promise<Record<string, unknown>> {
+export async function runScaleBench(context: PhaseContext, { receiveMaximum }: { receiveMaximum: number }): Promise<Record<string, unknown>> {
   if (!existsSync(MOSQUITTO)) throw new Error(`the scale bench needs mosquitto at ${MOSQUITTO} (apt-get install mosquitto, or set MOSQUITTO_BINARY)`);
   const { log, settings } = context;
-  log(`scale: ${settings.publishers} publisher processes (${settings.client} client), QoS ${settings.qos}; mosquitto ${MOSQUITTO}`);
+  log(`scale: ${settings.publishers} publisher processes (${settings.client} client), QoS ${settings.qos}; mosquitto ${MOSQUITTO}; workers with receive maximum ${receiveMaximum}`);
   const bundled = await ingestPhase(context, 'scale: bundled broker, one process', 'batched', 'max');
-  const one = await outsideBrokerPhase(context, 1);
-  const two = await outsideBrokerPhase(context, 2);
+  const one = await outsideBrokerPhase(context, 1, receiveMaximum);
+  const two = await outsideBrokerPhase(context, 2, receiveMaximum);
   return {
     scale_bundled_readings_per_s: Math.round(bundled.writtenPerSec),
     scale_bundled_cpu_us_per_reading: perReading(bundled.cpu.ingestProcess, bundled.writtenPerSec),
     scale_bundled_redis_cpu_us_per_reading: perReading(bundled.cpu.redis, bundled.writtenPerSec),
     ...phaseFigures('scale_1_worker', one),
     ...phaseFigures('scale_2_workers', two),
+    scale_receive_maximum: receiveMaximum,
     scale_qos: settings.qos,
     scale_publishers: settings.publishers,
   };
@@ -60,7 +61,7 @@ function phaseFigures(prefix: string, phase: ScalePhase): Record<string, number 
 
 const perReading = (cores: number | null, perSec: number) => (cores === null || perSec === 0 ? null : round((cores / perSec) * 1e6, 1));
 
-async function outsideBrokerPhase({ settings, redis, redisUrl, keys, log }: PhaseContext, workers: number): Promise<ScalePhase> {
+async function outsideBrokerPhase({ settings, redis, redisUrl, keys, log }: PhaseContext, workers: number, receiveMaximum: number): Promise<ScalePhase> {
   const name = `scale: ${workers} ingest worker${workers === 1 ? '' : 's'} behind mosquitto`;
   await redis.flushall();
   const dir = await mkdtemp(join(tmpdir(), 'sw-bench-scale-'));
@@ -70,7 +71,7 @@ async function outsideBrokerPhase({ settings, redis, redisUrl, keys, log }: Phas
     running.push(mosquitto.child);
     const processes = await Promise.all(
       Array.from({ length: workers }, async (_, index) => {
-        const worker = await startWorker(join(dir, `worker-${index}`), redisUrl, mosquitto.url);
+        const worker = await startWorker(join(dir, `worker-${index}`), redisUrl, mosquitto.url, receiveMaximum);
         running.push(worker);
         return worker;
       }),
@@ -133,8 +134,9 @@ async function startMosquitto(dir: string): Promise<{ child: ChildProcess; url: 
 }
 
 /** `serve --role ingest --mqtt-source …` as `npm run serve` runs it (young-generation flag), resolved at its ready line. */
-function startWorker(dataDir: string, redisUrl: string, mqttSource: string): Promise<ChildProcess> {
+function startWorker(dataDir: string, redisUrl: string, mqttSource: string, receiveMaximum: number): Promise<ChildProcess> {
   const args = ['--max-semi-space-size=64', '--import', 'tsx', CLI, 'serve', '--role', 'ingest', '--data-dir', dataDir, '--redis-url', redisUrl, '--mqtt-source', mqttSource];
+  args.push('--mqtt-receive-maximum', String(receiveMaximum));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
