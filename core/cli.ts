@@ -36,7 +36,7 @@ async function serve(argv: string[]): Promise<void> {
     log,
     stop: (reason) => {
       clearInterval(reporter);
-      log(`${reason}: stopping intake, flushing buffered readings, stopping Redis`);
+      log(`${reason}: stopping intake, flushing buffered readings${stack.plan.everything ? ', stopping Redis' : ''}`);
       void stack.stop().then((report) => {
         log(report.unwritten === 0 ? 'stopped cleanly, nothing left unwritten' : `stopped; ${report.unwritten} readings saved to ${report.unwrittenFiles.join(' and ')}`);
         process.exit(0);
@@ -58,11 +58,13 @@ function reportFiguresPeriodically(stack: Stack): NodeJS.Timeout {
     if (received === lastReceived && ingest.buffered === 0) return;
     lastReceived = received;
     const perSec = (value: number | undefined) => (value ?? 0).toFixed(1);
+    const source = stack.sourceStatus();
+    const fromSource = source ? `; mqtt source ${source.state}: ${source.received} received, ${source.redelivered} redelivered, ${source.acknowledged} acknowledged` : '';
     const ms = (value: number | null) => (value === null ? '–' : value.toFixed(1));
     log(
       `figures: received ${ingest.received} (${perSec(rates?.receivedPerSec)}/s), written ${ingest.written} (${perSec(rates?.writtenPerSec)}/s), ` +
         `meter readings ${ingest.meterReadingsWritten} (${perSec(rates?.meterWrittenPerSec)}/s), ` +
-        `buffered ${ingest.buffered}, rejected ${ingest.rejected}, dropped ${ingest.dropped + ingest.meterDatagramsDropped}, latency p50 ${ms(latencyMs.p50)} ms p99 ${ms(latencyMs.p99)} ms`,
+        `buffered ${ingest.buffered}, rejected ${ingest.rejected}, dropped ${ingest.dropped + ingest.meterDatagramsDropped}, latency p50 ${ms(latencyMs.p50)} ms p99 ${ms(latencyMs.p99)} ms${fromSource}`,
     );
   }, 10_000);
   timer.unref();

@@ -224,14 +224,14 @@ export class StackBackend implements ApiBackend {
       ...tally,
       origin: topicRules.origin,
       file: topicRules.path,
-      locked: ingest ? null : 'read-only mode: nothing is ingested, so there is nothing to route',
+      locked: ingest ? null : this.noIngest('there is nothing to route'),
       hashKeyPattern: keys.topicHash('<topic>'),
     };
   }
 
   async saveTopicRules(rules: TopicRule[]): Promise<TopicRulesView> {
     const { ingest, topicRules, log } = this.parts;
-    if (!ingest) throw new ReadOnlyRefusal('read-only mode: nothing is ingested, so the topic rules cannot be changed');
+    if (!ingest) throw new ReadOnlyRefusal(this.noIngest('the topic rules cannot be changed'));
     await topicRules.save(rules);
     await ingest.setTopicRules(rules);
     log(`topic rules saved to ${topicRules.path}: ${describeTopicRules(rules)}`);
@@ -261,6 +261,13 @@ export class StackBackend implements ApiBackend {
     const { connection } = this.inspecting;
     if (connection.builtIn) return;
     throw new Conflict(`${what} here: the pages show ${connection.name}, and the emulators and the archive write only to the workbench's own Redis; switch back to it on the Connections page`);
+  }
+
+  /** Why this process routes nothing: read-only mode, or a role without ingest (the workers read their own rules). */
+  private noIngest(consequence: string): string {
+    const { config } = this.parts;
+    if (config.readOnly) return `read-only mode: nothing is ingested, so ${consequence}`;
+    return `this process (role ${config.roles.join(',')}) ingests nothing, so ${consequence}: each ingest worker reads its own rules (config file or <data dir>/topic-rules.json)`;
   }
 
   /** The bundled broker the emulators publish to, or a refusal that says why this process has none. */

@@ -166,6 +166,8 @@ export class Stack {
     const { broker, source, ingest, archiver, s3, figures, apiAccess, redis, clientApiRedis, embeddedRedis, config, log } = this.parts;
     await this.ui?.backend.stopEmulators();
     await broker?.close();
+    // Leaving for good: the broker routes nothing more here, and what it still holds for this worker is taken first.
+    if (config.mqttSource.leaveOnStop) await source?.leave().catch((error: Error) => log(`mqtt source: could not leave the group: ${error.message}`));
     source?.stopTaking();
     const unwritten = (await ingest?.stop()) ?? NOTHING_UNWRITTEN;
     // After ingest has written what it took, so that those PUBACKs have gone out.

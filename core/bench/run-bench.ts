@@ -16,6 +16,7 @@ import { runApiBench } from './api-bench.js';
 import { replayBench } from './replay-bench.js';
 import { runIndexBench } from './index-bench.js';
 import { runKeyBrowserBench } from './key-browser-bench.js';
+import { runScaleBench } from './scale-bench.js';
 import { archivePhase, fillEnergyBuckets, meterIngestPhase, queryPhase, startBenchS3, type EnergyBenchContext } from './energy-bench.js';
 import { meterId, meterReading } from '../emulator/meter-generator.js';
 import { bucketStartOf } from '../model/energy-bucket.js';
@@ -63,6 +64,7 @@ export async function runBench(argv: string[]): Promise<void> {
       'index-scan-runs': { type: 'string', default: '3' },
       'index-rate': { type: 'string' },
       'index-scan-count': { type: 'string' },
+      'receive-maximum': { type: 'string', default: String(configSchema.parse({}).mqttSource.receiveMaximum) },
     },
   });
   if (values.ui) {
@@ -99,6 +101,11 @@ export async function runBench(argv: string[]): Promise<void> {
   const broker = await startBroker({ host: '127.0.0.1', port: 0 });
   const keys = createKeySchema({ keyPrefix: '' });
   try {
+    if (suite === 'scale') {
+      log(`bench: redis ${embedded.binary} (AOF everysec); ${settings.measureMs / 1000} s measured after ${settings.warmupMs / 1000} s warm-up per phase`);
+      log(JSON.stringify(await runScaleBench({ settings, broker, redis, redisUrl: embedded.url, keys, log }, { receiveMaximum: Number(values['receive-maximum']) })));
+      return;
+    }
     if (suite === 'soak') {
       log(`bench: redis ${embedded.binary} (AOF everysec)`);
       const soak = await runSoak({ broker, redis, redisUrl: embedded.url, log }, parseSoakSettings(values));
@@ -145,8 +152,8 @@ export async function runBench(argv: string[]): Promise<void> {
   }
 }
 
-/** `soak` runs alone (it takes minutes); `all` is every other suite. */
-const SUITES = ['all', 'thermostats', 'broker', 'energy', 'keys', 'index', 'soak'];
+/** `soak` and `scale` run alone (soak takes minutes, scale needs mosquitto); `all` is every other suite. */
+const SUITES = ['all', 'thermostats', 'broker', 'energy', 'keys', 'index', 'soak', 'scale'];
 
 /** `npm run bench -- api [--seconds n] [--rounds n] [--connections n] [--rate n]`: the client API with and without API management. */
 async function apiBench(argv: string[]): Promise<void> {

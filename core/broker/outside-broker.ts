@@ -204,6 +204,11 @@ export class OutsideBroker implements MessageSource {
   private subscriptionIds = true;
   private taking = true;
   private closing = false;
+  /** leave() was called: close() ends the session, if nothing taken is left unacknowledged. */
+  private leaving = false;
+  /** Messages that arrived after stopTaking(): the broker still holds them in the session. */
+  private untaken = 0;
+  private lastTakenAt = 0;
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private lastAttemptLoggedAt = 0;
@@ -254,6 +259,24 @@ export class OutsideBroker implements MessageSource {
   }
 
   /**
+   * For a worker that leaves its group for good: UNSUBSCRIBE, so that the broker routes nothing
+   * more to this session, then keep taking what the session still holds until nothing has come for
+   * `quietMs`. close() afterwards ends the session (expiry 0) instead of leaving it to hold this
+   * worker's share of the messages until it expires.
+   */
+  async leave(quietMs = 1000, timeoutMs = 30_000): Promise<void> {
+    this.leaving = true;
+    const link = this.link;
+    const shared = [...this.subscriptions.values()].map(({ shared }) => shared);
+    if (!link || shared.length === 0) return;
+    await link.request({ cmd: 'unsubscribe', unsubscriptions: shared }, this.timeoutMs());
+    this.lastTakenAt = Math.max(this.lastTakenAt, Date.now());
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() - this.lastTakenAt < quietMs && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    this.options.log(`mqtt source: left the group ${this.options.shareGroup} (unsubscribed ${shared.join(', ')}); took what the broker still held for ${this.options.clientId}`);
+  }
+
+  /**
    * Shutdown's first step: messages that arrive from now on are left unacknowledged to the broker,
    * which keeps them in the session (the subscriptions stay) for this worker's next start.
    */
@@ -270,14 +293,21 @@ export class OutsideBroker implements MessageSource {
     const link = this.link;
     this.setState('closed', null);
     const { received, redelivered, acknowledged, leftUnacknowledged } = this.counters;
+    const unacknowledged = (link?.inflight ?? 0) + this.untaken;
+    // Ending the session would drop what it still holds for this worker: only when that is nothing.
+    const endSession = this.leaving && link !== null && unacknowledged === 0;
+    const session = endSession
+      ? `the session of ${this.options.clientId} ends`
+      : `the broker keeps the session of ${this.options.clientId} for ${this.options.sessionExpirySeconds} s${this.leaving ? ` (not ended: ${unacknowledged} message(s) it holds are not acknowledged)` : ''}`;
     this.options.log(
-      `mqtt source: disconnecting from ${this.displayUrl}; the broker keeps the session of ${this.options.clientId} for ${this.options.sessionExpirySeconds} s; ` +
-        `received ${received} (${redelivered} redelivered), acknowledged ${acknowledged}, left unacknowledged ${leftUnacknowledged + (link?.inflight ?? 0)}`,
+      `mqtt source: disconnecting from ${this.displayUrl}; ${session}; ` +
+        `received ${received} (${redelivered} redelivered), acknowledged ${acknowledged}, left unacknowledged ${leftUnacknowledged + unacknowledged}`,
     );
     if (!link) return;
     const ended = new Promise<void>((resolve) => link.socket.once('close', () => resolve()));
     link.flush();
-    link.send(mqttPacket.generate({ cmd: 'disconnect', reasonCode: 0 } as Packet, PROTOCOL));
+    const disconnect = { cmd: 'disconnect', reasonCode: 0, ...(endSession && { properties: { sessionExpiryInterval: 0 } }) };
+    link.send(mqttPacket.generate(disconnect as Packet, PROTOCOL));
     link.socket.end();
     const timer = setTimeout(() => link.socket.destroy(), 2000);
     await ended;
@@ -452,7 +482,11 @@ export class OutsideBroker implements MessageSource {
     this.counters.received += 1;
     if (packet.dup) this.counters.redelivered += 1;
     // Stopping: the broker keeps it for this worker's next session.
-    if (!this.taking) return;
+    if (!this.taking) {
+      if (packet.qos > 0) this.untaken += 1;
+      return;
+    }
+    this.lastTakenAt = Date.now();
     const targets = this.targetsOf(packet);
     if (targets.length === 0) {
       // A subscription this worker no longer has (a topic rule removed since its session began): nothing wants it.

@@ -162,6 +162,8 @@ const configFields = z.strictObject({
        * what a worker killed mid-stream has written but not acknowledged: the broker sends those again.
        */
       receiveMaximum: z.int().min(1).max(65_535).default(1000),
+      /** On SIGTERM, leave the group for good (unsubscribe, take what the broker still holds, end the session) instead of keeping the session for a restart. */
+      leaveOnStop: z.boolean().default(false),
       /** Seconds between PINGREQs when nothing else is sent; a broker silent for 1.5 times this counts as gone. */
       keepaliveSeconds: z.int().min(5).max(65_535).default(30),
       tls: z

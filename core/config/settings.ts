@@ -40,6 +40,7 @@ export const SETTINGS: readonly SettingSource[] = [
   { flag: 'mqtt-client-id', env: 'SW_MQTT_CLIENT_ID', path: 'mqttSource.clientId', kind: 'string', help: 'client id at the outside broker (default: made once, kept in <data-dir>/mqtt-client-id)' },
   { flag: 'mqtt-session-expiry', env: 'SW_MQTT_SESSION_EXPIRY', path: 'mqttSource.sessionExpirySeconds', kind: 'number', help: 'seconds the outside broker keeps the session of a worker that is gone (default 3600)' },
   { flag: 'mqtt-receive-maximum', env: 'SW_MQTT_RECEIVE_MAXIMUM', path: 'mqttSource.receiveMaximum', kind: 'number', help: 'messages the outside broker sends before waiting for their PUBACKs (default 1000)' },
+  { flag: 'mqtt-leave-on-stop', env: 'SW_MQTT_LEAVE_ON_STOP', path: 'mqttSource.leaveOnStop', kind: 'boolean', switch: true, help: 'on stop, leave the shared subscription group for good and end the session (scaling down) instead of keeping it for a restart' },
   { flag: 'mqtt-source-ca', env: 'SW_MQTT_SOURCE_CA', path: 'mqttSource.tls.caFile', kind: 'string', help: 'PEM CA the mqtts:// source\'s certificate is checked against (default: the system roots)' },
   { flag: 'mqtt-source-cert', env: 'SW_MQTT_SOURCE_CERT', path: 'mqttSource.tls.certFile', kind: 'string', help: 'PEM client certificate for the mqtts:// source' },
   { flag: 'mqtt-source-key', env: 'SW_MQTT_SOURCE_KEY', path: 'mqttSource.tls.keyFile', kind: 'string', help: 'PEM private key (unencrypted) of that certificate' },

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { acceptsConnections, freePort } from './free-port.js';
@@ -7,10 +6,6 @@ import { waitUntil } from './wait-until.js';
 
 /** Debian's mosquitto (2.x: MQTT 5, shared subscriptions), which .ci/run installs. */
 export const MOSQUITTO = '/usr/sbin/mosquitto';
-
-export function mosquittoInstalled(): boolean {
-  return existsSync(MOSQUITTO);
-}
 
 export interface MosquittoOptions {
   /** Where its config file goes (a temp dir of the test's). */

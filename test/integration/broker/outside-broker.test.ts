@@ -157,6 +157,38 @@ describe('an outside broker (mosquitto 2.0) as the source', () => {
     expect([...payloads(fromPresent), ...payloads(fromBack)].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, index) => index));
   });
 
+  it('leaves the group for good: takes what its session still holds, then ends it, and the other member gets everything', async () => {
+    const clientId = `sw-test-leave-${process.pid}`;
+    const group = { shareGroup: `sw-test-leave-${process.pid}` };
+    const leaving = outsideBroker({ clientId, ...group });
+    const staying = outsideBroker(group);
+    await taking(leaving, 'leave/+');
+    const fromStaying = await taking(staying, 'leave/+');
+    await Promise.all([leaving.start(), staying.start()]);
+    leaving.stopTaking();
+    await leaving.close();
+    await publishAll((index) => `leave/${index}`, 10);
+    await waitUntil('the staying member has its half', () => fromStaying.length === 5);
+
+    // Back with its client id, only to leave: it takes the five kept for it, then ends its session.
+    const log: string[] = [];
+    const back = outsideBroker({ clientId, ...group, log: (line) => log.push(line) });
+    const fromBack = await taking(back, 'leave/+');
+    await back.start();
+    await back.leave(300);
+    expect(payloads(fromBack)).toHaveLength(5);
+    back.stopTaking();
+    await back.close();
+    expect(log.join('\n')).toMatch(/the session of sw-test-leave-\d+ ends/);
+
+    await publishAll((index) => `leave/${10 + index}`, 10);
+    await waitUntil('the staying member gets every later message', () => fromStaying.length === 15);
+    const again = outsideBroker({ clientId, ...group });
+    await taking(again, 'leave/+');
+    await again.start();
+    expect(again.status().sessionPresent).toBe(false);
+  });
+
   it('leaves messages that arrive after stopTaking unacknowledged, for its next session', async () => {
     const clientId = `sw-test-stop-${process.pid}`;
     const stopping = outsideBroker({ clientId });

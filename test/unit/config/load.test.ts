@@ -157,6 +157,7 @@ describe('loadConfig', () => {
         shareGroup: 'sensor-workbench',
         sessionExpirySeconds: 3600,
         receiveMaximum: 1000,
+        leaveOnStop: false,
         keepaliveSeconds: 30,
         tls: { caFile: '/etc/ca.pem' },
       });
