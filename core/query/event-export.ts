@@ -2,7 +2,7 @@ import type { ExportRow } from '../api/export.js';
 import type { KeySchema } from '../model/keys.js';
 import type { RedisClient } from '../redis/redis-target.js';
 
-const PAGE_SIZE = 1000;
+const PAGE_SIZE = Number(process.env.PAGE ?? 1000);
 
 /**
  * Every SensorData entry with from ≤ score ≤ to, oldest first, each with its device hash's fields,
