@@ -15,7 +15,7 @@ import { ThermostatEmulator } from '../emulator/thermostat-emulator.js';
 import { TopicRouter } from '../ingest/topic-rules.js';
 import { listMeters } from '../query/meters.js';
 import { ReadOnlyRefusal } from '../redis/command-table.js';
-import type { ApiBackend, ApiKeyManagement, InspectBackend } from '../server/api-backend.js';
+import type { ApiBackend, ApiKeyManagement, ExportBackend, InspectBackend } from '../server/api-backend.js';
 import { brokerView, type BrokerView } from './broker-view.js';
 import { deviceEnrollment, type DeviceEnrollment } from './device-enrollment.js';
 import { indexBackend, indexBuildSettings } from './index-backend.js';
@@ -41,6 +41,7 @@ export class StackBackend implements ApiBackend {
   /** The read side the pages call, always on the connection active at the time of the request. */
   readonly inspect: InspectBackend;
   readonly indexes = indexBackend(() => this.inspecting);
+  readonly exports: ExportBackend = { start: (view, query) => this.parts.exports.start(view, query, this.inspecting) };
 
   constructor(
     private readonly parts: StackParts,

@@ -29,6 +29,7 @@ import { startHttpServer, type HttpServer } from '../server/http-server.js';
 import { apiKeyManagement } from './api-key-management.js';
 import { clientApiBackend } from './client-api-backend.js';
 import { startMetricsListener, type MetricsListener } from '../server/metrics-listener.js';
+import { ExportService } from './export-service.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { FiguresSampler } from './figures-sampler.js';
 import { saveUnwritten, type StopReport } from './shutdown.js';
@@ -131,7 +132,7 @@ export class Stack {
 
   /** Stop taking readings, flush them, then stop the servers and the embedded Redis. */
   async stop(): Promise<StopReport> {
-    const { broker, ingest, archiver, s3, figures, apiAccess, redis, embeddedRedis, config, log } = this.parts;
+    const { broker, ingest, archiver, s3, figures, apiAccess, exports, redis, embeddedRedis, config, log } = this.parts;
     await this.backend.stopEmulators();
     await broker.close();
     const unwritten = (await ingest?.stop()) ?? NOTHING_UNWRITTEN;
@@ -140,6 +141,7 @@ export class Stack {
     figures.stop();
     await this.clientApi?.close();
     await this.http.close();
+    await exports.close();
     await apiAccess.stop();
     await this.metrics?.close();
     await this.backend.closeInspection();
@@ -185,7 +187,9 @@ async function startParts(config: Config, log: Log, secretBox: SecretBox, cleanu
   cleanup.push(async () => figures.stop());
   const apiAccess = new ApiAccess(redis, keys, log);
   cleanup.push(() => apiAccess.stop());
-  return { config, keys, redisUrl, embeddedRedis, redis, broker, ingest, figures, archiver, energyArchive, s3, connections, devices, certificateAuthority, topicRules, apiAccess, log };
+  const exports = new ExportService({ config, connections, broker });
+  cleanup.push(() => exports.close());
+  return { config, keys, redisUrl, embeddedRedis, redis, broker, ingest, figures, archiver, energyArchive, s3, connections, devices, certificateAuthority, topicRules, apiAccess, exports, log };
 }
 
 /** Off with --no-api, and in read-only mode: its throttle and usage counters are writes. */
