@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Worker } from 'node:worker_threads';
 import { Conflict, InvalidInput, NotFound, Refused, Unavailable, type KindedError } from '../domain/errors.js';
 import { startWorker } from '../threads/worker-entry.js';
@@ -16,6 +17,25 @@ import type { ExportFailure, ExportJob, FromExportThread, ToExportThread } from 
 const EXPORT_HEAP = { maxYoungGenerationSizeMb: 6, maxOldGenerationSizeMb: 96 };
 /** Chunks (64 KiB of text each) asked for ahead of what the response has taken. */
 const CHUNKS_AHEAD = 2;
+/** A young-generation GC on this thread after this many chunks (see youngGc). */
+const CHUNKS_PER_SCAVENGE = 32;
+
+/**
+ * The chunks arrive as ArrayBuffers outside the heap, freed only when a GC finds their wrappers
+ * dead; an otherwise idle server thread seldom runs one, and V8 waits for 64 MB of them before it
+ * forces one (measured: +30 MB of RSS while an export streams). A scavenge every 2 MiB sent
+ * (well under a millisecond on a small young generation) keeps them to a few MB. The gc function
+ * lives in a context of its own, not on this thread's global object.
+ */
+const youngGc: () => void = (() => {
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as (options?: { type: 'minor' | 'major' }) => void;
+    return () => gc({ type: 'minor' });
+  } catch {
+    return () => undefined;
+  }
+})();
 
 export interface StartedExport {
   total: number | null;
@@ -38,6 +58,7 @@ interface Job {
 export class ExportThread {
   private worker: Worker | null = null;
   private nextId = 0;
+  private chunks = 0;
   private readonly jobs = new Map<number, Job>();
 
   constructor(private readonly onRows: (job: ExportJob, rows: number) => void = () => undefined) {}
@@ -93,6 +114,7 @@ export class ExportThread {
         return;
       case 'chunk': {
         job.asked -= 1;
+        if (++this.chunks % CHUNKS_PER_SCAVENGE === 0) youngGc();
         if (message.rows > 0) this.onRows(job.job, message.rows);
         job.body.push(Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength));
         return;

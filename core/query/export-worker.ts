@@ -1,12 +1,10 @@
 import { parentPort } from 'node:worker_threads';
 import { EXPORT_COLUMNS } from '../api/export.js';
-import { createS3Client } from '../archive/s3-client.js';
 import { KindedError, InvalidInput, Unavailable } from '../domain/errors.js';
 import type { KeyType } from '../domain/key-type.js';
 import { createKeySchema } from '../model/keys.js';
 import { redisFailure } from '../redis/redis-failure.js';
 import { openTarget, type RedisTarget } from '../redis/redis-target.js';
-import { EnergyQuery } from './energy-query.js';
 import { ExportEncoder } from './export-format.js';
 import type { ExportFailure, ExportJob, FromExportThread, ToExportThread } from './export-job.js';
 import { deviceHashRows, keyRows, meterEnergyRows, meterReadingRows, sensorEventRows, type RowSource } from './export-rows.js';
@@ -116,6 +114,8 @@ async function rowSource(job: ExportJob, target: RedisTarget): Promise<RowSource
       return keyRows(target, query.match as string | undefined, query.type as KeyType | undefined);
     case 'meter-readings':
     case 'meter-energy': {
+      // Loaded on the first meter export only: the AWS SDK is most of what this thread would load.
+      const [{ EnergyQuery }, { createS3Client }] = await Promise.all([import('./energy-query.js'), import('../archive/s3-client.js')]);
       const { s3 } = job.energy;
       const energy = new EnergyQuery({
         redis: target.client,
