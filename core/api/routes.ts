@@ -40,6 +40,7 @@ import {
   recentEventsSchema,
   rejectedPayloadsSchema,
 } from './events.js';
+import { EXPORT_QUERIES, exportDownloadSchema, exportPath, type ExportView } from './export.js';
 import { indexCompareRequestSchema, indexCompareSchema, indexListSchema, indexLookupQuery, indexLookupSchema, indexParams, indexStatusSchema, indexVerifyReportSchema } from './indexes.js';
 import { keyDetailQuery, keysQuery, keyDetailSchema, keyPageSchema } from './keys.js';
 import { liveFrameSchema, liveRefusalSchema, liveSubscribeSchema } from './live.js';
@@ -143,7 +144,33 @@ export const routes = {
   repairIndex: route({ method: 'POST', path: '/api/indexes/:name/repair', params: indexParams, response: indexVerifyReportSchema }),
   lookupIndex: route({ method: 'GET', path: '/api/indexes/:name/lookup', params: indexParams, query: indexLookupQuery, response: indexLookupSchema }),
   compareIndex: route({ method: 'POST', path: '/api/indexes/compare', body: indexCompareRequestSchema, response: indexCompareSchema }),
+
+  /** Streaming exports (core/api/export.ts): a file in the format asked for, read in bounded steps as the client takes it. */
+  exportEvents: exportRoute('events'),
+  exportDevices: exportRoute('devices'),
+  exportMeterEnergy: exportRoute('meter-energy'),
+  exportMeterReadings: exportRoute('meter-readings'),
+  exportRejected: exportRoute('rejected'),
+  exportBrokerTopics: exportRoute('broker-topics'),
+  exportKeys: exportRoute('keys'),
+  exportRefusals: exportRoute('refusals'),
 };
+
+function exportRoute<V extends ExportView>(view: V) {
+  return route({ method: 'GET', path: exportPath(view), query: EXPORT_QUERIES[view], response: exportDownloadSchema, download: true });
+}
+
+/** The route of each export view, by the view's name. */
+export const EXPORT_ROUTES = {
+  events: routes.exportEvents,
+  devices: routes.exportDevices,
+  'meter-energy': routes.exportMeterEnergy,
+  'meter-readings': routes.exportMeterReadings,
+  rejected: routes.exportRejected,
+  'broker-topics': routes.exportBrokerTopics,
+  keys: routes.exportKeys,
+  refusals: routes.exportRefusals,
+} as const satisfies Record<ExportView, unknown>;
 
 export type Routes = typeof routes;
 export type RouteName = keyof Routes;

@@ -15,7 +15,7 @@ import { ThermostatEmulator } from '../emulator/thermostat-emulator.js';
 import { TopicRouter } from '../ingest/topic-rules.js';
 import { listMeters } from '../query/meters.js';
 import { ReadOnlyRefusal } from '../redis/command-table.js';
-import type { ApiBackend, ApiKeyManagement, InspectBackend } from '../server/api-backend.js';
+import type { ApiBackend, ApiKeyManagement, ExportBackend, InspectBackend } from '../server/api-backend.js';
 import { absentBrokerView, brokerView, type BrokerView } from './broker-view.js';
 import { deviceEnrollment, type DeviceEnrollment } from './device-enrollment.js';
 import { recordReplay, type RecordReplay } from './record-replay.js';
@@ -44,6 +44,7 @@ export class StackBackend implements ApiBackend {
   readonly indexes = indexBackend(() => this.inspecting);
   /** Recording the broker's traffic and replaying it: the Broker page's Record and Replay panels. */
   readonly recordReplay: RecordReplay;
+  readonly exports: ExportBackend = { start: (view, query) => this.parts.exports!.start(view, query, this.inspecting) };
 
   constructor(
     private readonly parts: StackParts,

@@ -13,6 +13,7 @@ import type { TopicRuleStore } from '../ingest/topic-rule-store.js';
 import type { KeySchema } from '../model/keys.js';
 import type { EnergyS3Target } from '../query/energy-query.js';
 import type { EmbeddedRedis } from '../redis/embedded-redis.js';
+import type { ExportService } from './export-service.js';
 import type { FiguresSampler } from './figures-sampler.js';
 import type { StackPlan } from './stack-plan.js';
 
@@ -47,5 +48,7 @@ export interface StackParts {
   topicRules: TopicRuleStore;
   /** The client API's keys, throttle and usage counters, on the workbench's own Redis. */
   apiAccess: ApiAccess;
+  /** Streaming exports: the export thread and the rows counted. */
+  exports: ExportService | null;
   log: Log;
 }

@@ -30,6 +30,7 @@ import { startHttpServer, type HttpServer } from '../server/http-server.js';
 import { apiKeyManagement } from './api-key-management.js';
 import { clientApiBackend } from './client-api-backend.js';
 import { startMetricsListener, type MetricsListener } from '../server/metrics-listener.js';
+import { ExportService } from './export-service.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { FiguresSampler } from './figures-sampler.js';
 import { saveUnwritten, type StopReport } from './shutdown.js';
@@ -163,7 +164,7 @@ export class Stack {
 
   /** Stop taking readings, flush them, then stop the servers and the embedded Redis. */
   async stop(): Promise<StopReport> {
-    const { broker, source, ingest, archiver, s3, figures, apiAccess, redis, clientApiRedis, embeddedRedis, config, log } = this.parts;
+    const { broker, source, ingest, archiver, s3, figures, apiAccess, exports, redis, clientApiRedis, embeddedRedis, config, log } = this.parts;
     await this.ui?.backend.stopEmulators();
     await broker?.close();
     // Leaving for good: the broker routes nothing more here, and what it still holds for this worker is taken first.
@@ -177,6 +178,7 @@ export class Stack {
     figures.stop();
     await this.clientApi?.close();
     await this.ui?.http.close();
+    await exports?.close();
     await apiAccess.stop();
     await this.metrics?.close();
     await this.ui?.backend.closeInspection();
@@ -243,7 +245,10 @@ async function startParts(config: Config, plan: StackPlan, log: Log, secretBox: 
   cleanup.push(() => clientApiRedis.quit().catch(() => clientApiRedis.disconnect()));
   const apiAccess = new ApiAccess(clientApiRedis, keys, log);
   cleanup.push(() => apiAccess.stop());
-  return { config, plan, keys, redisUrl, embeddedRedis, redis, clientApiRedis, broker, source, ingest, figures, archiver, energyArchive, s3, connections, devices, certificateAuthority, topicRules, apiAccess, log };
+  // Exports are the pages' downloads: only a process that serves the pages has them.
+  const exports = connections && new ExportService({ config, connections, broker });
+  if (exports) cleanup.push(() => exports.close());
+  return { config, plan, keys, redisUrl, embeddedRedis, redis, clientApiRedis, broker, source, ingest, figures, archiver, energyArchive, s3, connections, devices, certificateAuthority, topicRules, apiAccess, exports, log };
 }
 
 /** The pages read the workbench's own Redis, or a saved connection the user switches to (the replay keys among them). */

@@ -1,5 +1,5 @@
 import type { ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyUpdate, ApiKeyUsage, ApiKeyView, UsageRange } from '../api/api-keys.js';
-import type { ExportRow } from '../api/export.js';
+import type { ExportDownload, ExportQueryOf, ExportView } from '../api/export.js';
 import type { ArchivedObjects, ArchiveStatus, PendingBuckets, S3ConnectionCheck } from '../api/archive.js';
 import type { ActiveConnection, ConnectionCheck, ConnectionInput } from '../api/connections.js';
 import type { BrokerClientList, BrokerPublishResult, BrokerTestMessage, BrokerTopicList } from '../api/broker.js';
@@ -72,6 +72,14 @@ export interface ApiBackend {
 
   /** Recording the broker's traffic and replaying it into the pipeline. */
   recordReplay: RecordReplayBackend;
+
+  /** Streaming exports of what the pages show. */
+  exports: ExportBackend;
+}
+
+export interface ExportBackend {
+  /** Resolves once the first rows are read (a refused query or an unreachable Redis rejects), with the file to stream. */
+  start<V extends ExportView>(view: V, query: ExportQueryOf<V>): Promise<ExportDownload>;
 }
 
 /** Record and replay (core/app/record-replay.ts): unknown names are NotFound, a file in use Conflict. */
@@ -128,8 +136,6 @@ export interface InspectBackend {
   activeConnectionId(): string;
   recentEvents(limit: number): Promise<RecentEvents>;
   eventRange(from: number, to: number, limit: number): Promise<EventRange>;
-  /** Every SensorData entry in [from, to] with its device hash, in pages read only as the consumer pulls. */
-  exportEvents(from: number, to: number): AsyncIterable<ExportRow[]>;
   searchEvents(match: string, cursor: string, count: number): Promise<EventSearch>;
   deviceDetail(deviceId: string): Promise<DeviceDetail>;
   climateCounters(): Promise<ClimateCounters>;

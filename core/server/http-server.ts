@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { timingSafeEqual } from 'node:crypto';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
-import { registerExportRoutes } from './export-handlers.js';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { liveChannel } from '../api/routes.js';
 import { NotFound, Unauthorized } from '../domain/errors.js';
@@ -12,6 +11,7 @@ import { brokerHandlers } from './broker-handlers.js';
 import { connectionHandlers } from './connection-handlers.js';
 import { deviceHandlers } from './device-handlers.js';
 import { energyHandlers } from './energy-handlers.js';
+import { exportHandlers } from './export-handlers.js';
 import { indexHandlers } from './index-handlers.js';
 import { errorAnswer } from './error-answer.js';
 import { inspectHandlers } from './inspect-handlers.js';
@@ -82,9 +82,9 @@ export async function startHttpServer({ backend, host, port, token, rendererDir,
     ...apiKeyHandlers(backend),
     ...indexHandlers(backend),
     ...recordReplayHandlers(backend),
+    ...exportHandlers(backend),
   });
 
-  registerExportRoutes(app, backend.inspect);
   await registerRecordingFileRoutes(app, backend.recordReplay);
 
   if (rendererDir && existsSync(rendererDir)) await app.register(fastifyStatic, { root: rendererDir });

@@ -81,12 +81,12 @@ export function fakeBackend(overrides: Overrides = {}): ApiBackend {
     apiKeys: NO_API_KEYS,
     indexes: NO_INDEXES,
     recordReplay: NO_RECORD_REPLAY,
+    exports: { start: notFaked('exports.start') },
     ...top,
     inspect: {
       activeConnectionId: () => 'workbench',
       recentEvents: notFaked('inspect.recentEvents'),
       eventRange: notFaked('inspect.eventRange'),
-      exportEvents: notFaked('inspect.exportEvents'),
       searchEvents: notFaked('inspect.searchEvents'),
       deviceDetail: notFaked('inspect.deviceDetail'),
       climateCounters: notFaked('inspect.climateCounters'),
