@@ -9,7 +9,7 @@ const LAYERS = [
   ['redis'],
   ['ingest', 'archive', 'devices', 'api-access'],
   ['broker', 'query'],
-  ['emulator', 'connections', 'console'],
+  ['emulator', 'connections', 'console', 'replay'],
   ['server'],
   ['app'],
   ['bench', 'cli'],

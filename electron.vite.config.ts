@@ -15,6 +15,7 @@ export default defineConfig({
           cli: resolve('core/cli.ts'),
           'ingest-worker': resolve('core/ingest/ingest-worker.ts'),
           'bucket-encoder-worker': resolve('core/archive/bucket-encoder-worker.ts'),
+          'export-worker': resolve('core/query/export-worker.ts'),
         },
         // Code shared by main and cli lands in chunks; they must sit beside the workers too, as
         // startWorker() resolves the worker against the import.meta.url of the chunk that calls it.

@@ -25,15 +25,18 @@ async function serve(argv: string[]): Promise<void> {
   if (configFile) log(`config file ${configFile}`);
   const stack = await Stack.start(config, { log, rendererDir: fileURLToPath(new URL(RENDERER_DIR, import.meta.url)) });
   const addresses = stack.addresses();
-  process.stdout.write(`ready ${JSON.stringify(addresses)}\n`);
-  log(`open ${addresses.http}`);
+  // The whole stack prints the line it always has; a process of a fleet says which role it runs.
+  const ready = stack.plan.everything ? addresses : { role: config.roles.join(','), ...addresses };
+  process.stdout.write(`ready ${JSON.stringify(ready)}\n`);
+  if (addresses.http) log(`open ${addresses.http}`);
+  else log(`running role ${config.roles.join(',')}: ${Object.entries(addresses).map(([name, address]) => `${name} ${address}`).join(', ')}`);
 
   const reporter = reportFiguresPeriodically(stack);
   handleStopSignals({
     log,
     stop: (reason) => {
       clearInterval(reporter);
-      log(`${reason}: stopping intake, flushing buffered readings, stopping Redis`);
+      log(`${reason}: stopping intake, flushing buffered readings${stack.plan.everything ? ', stopping Redis' : ''}`);
       void stack.stop().then((report) => {
         log(report.unwritten === 0 ? 'stopped cleanly, nothing left unwritten' : `stopped; ${report.unwritten} readings saved to ${report.unwrittenFiles.join(' and ')}`);
         process.exit(0);
@@ -50,16 +53,18 @@ async function serve(argv: string[]): Promise<void> {
 function reportFiguresPeriodically(stack: Stack): NodeJS.Timeout {
   let lastReceived = -1;
   const timer = setInterval(() => {
-    const { ingest, rates, latencyMs } = stack.status().figures;
+    const { ingest, rates, latencyMs } = stack.figures();
     const received = ingest.received + ingest.meterReadingsReceived;
     if (received === lastReceived && ingest.buffered === 0) return;
     lastReceived = received;
     const perSec = (value: number | undefined) => (value ?? 0).toFixed(1);
+    const source = stack.sourceStatus();
+    const fromSource = source ? `; mqtt source ${source.state}: ${source.received} received, ${source.redelivered} redelivered, ${source.acknowledged} acknowledged` : '';
     const ms = (value: number | null) => (value === null ? '–' : value.toFixed(1));
     log(
       `figures: received ${ingest.received} (${perSec(rates?.receivedPerSec)}/s), written ${ingest.written} (${perSec(rates?.writtenPerSec)}/s), ` +
         `meter readings ${ingest.meterReadingsWritten} (${perSec(rates?.meterWrittenPerSec)}/s), ` +
-        `buffered ${ingest.buffered}, rejected ${ingest.rejected}, dropped ${ingest.dropped + ingest.meterDatagramsDropped}, latency p50 ${ms(latencyMs.p50)} ms p99 ${ms(latencyMs.p99)} ms`,
+        `buffered ${ingest.buffered}, rejected ${ingest.rejected}, dropped ${ingest.dropped + ingest.meterDatagramsDropped}, latency p50 ${ms(latencyMs.p50)} ms p99 ${ms(latencyMs.p99)} ms${fromSource}`,
     );
   }, 10_000);
   timer.unref();

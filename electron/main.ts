@@ -9,8 +9,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 let stack: Stack | null = null;
 
 async function openWindow(running: Stack): Promise<void> {
-  const { http } = running.addresses();
-  const apiUrl = new URL(http);
+  const apiUrl = new URL(running.addresses().http!);
   const window = new BrowserWindow({
     width: 1280,
     height: 820,
@@ -60,6 +59,7 @@ async function main(): Promise<void> {
   // The same flags as `npm run serve`, after the app path (`electron . --mqtt-port 1884`).
   const argv = process.argv.slice(app.isPackaged ? 1 : 2);
   const { config } = loadConfig({ argv, env: { SW_DATA_DIR: app.getPath('userData'), ...process.env } });
+  if (!config.roles.includes('ui')) throw new Error(`the desktop app shows the pages, and role ${config.roles.join(',')} has none: use npm run serve for it`);
   stack = await Stack.start(config, { log, rendererDir: join(import.meta.dirname, '../renderer'), secretBox: keychainSecretBox() });
   buildMenu(stack);
   const dataDir = config.dataDir;

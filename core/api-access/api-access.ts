@@ -34,7 +34,15 @@ export class ApiAccess {
 
   record(outcome: Omit<RequestOutcome, 'atMs'>): void {
     this.usage.record({ ...outcome, atMs: this.clock() });
+    const key = `${outcome.route} ${outcome.status}`;
+    this.requestCounts.set(key, (this.requestCounts.get(key) ?? 0) + 1);
+    if (outcome.status === 429) this.throttledCount += 1;
   }
+
+  /** Requests this process answered since start, by route name and status (`meterEnergy 200`), for the metrics. */
+  readonly requestCounts = new Map<string, number>();
+  /** Requests answered 429 since start. */
+  throttledCount = 0;
 
   /** Counter hashes that could not be written so far. */
   get failedUsageWrites(): number {

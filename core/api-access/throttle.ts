@@ -17,16 +17,17 @@ export interface ThrottleVerdict {
 
 /**
  * One request against the key's limit, exactly as the source paper: the 5-second interval's counter
- * `<ns>:apiKeys:<keyId>:tps:<intervalStart>` gets INCR, EXPIRE 60 and GET in one pipeline. The
- * counter lives in Redis, so every API process sharing it sees the same count.
+ * `<ns>:apiKeys:<keyId>:tps:<intervalStart>` gets INCR, EXPIRE 60 and GET, sent together without
+ * waiting between them. The counter lives in Redis, so every API process sharing it sees the same
+ * count. Issued as three commands rather than a pipeline object: on the client API's
+ * auto-pipelined connection they then share one write with the other requests' commands of the
+ * same turn of the event loop (a pipeline object is written on its own).
  */
 export async function countRequest(redis: RedisClient, keys: KeySchema, keyId: string, limit: number, nowMs: number): Promise<ThrottleVerdict> {
   const now = Math.floor(nowMs / 1000);
   const intervalStart = now - (now % THROTTLE_INTERVAL_SECONDS);
   const counter = keys.apiKeyTps(keyId, intervalStart);
-  const replies = await redis.pipeline().incr(counter).expire(counter, TPS_COUNTER_TTL_SECONDS).get(counter).exec();
-  const failed = replies?.find(([error]) => error !== null);
-  if (failed) throw failed[0]!;
-  const count = Number(replies![2]![1]);
+  const [, , value] = await Promise.all([redis.incr(counter), redis.expire(counter, TPS_COUNTER_TTL_SECONDS), redis.get(counter)]);
+  const count = Number(value);
   return { allowed: count <= limit, limit, remaining: Math.max(0, limit - count), resetSeconds: intervalStart + THROTTLE_INTERVAL_SECONDS - now };
 }

@@ -4,6 +4,7 @@ import type { ConnectionInput } from './connections.js';
 import { ApiRequestError, malformedAnswer, readApiError } from './api-error.js';
 import type { DeviceRegistrationRequest } from './devices.js';
 import type { BrokerPublishRequest } from './broker.js';
+import { recordingFilePath, recordingFileSchema, type RecordingStart, type ReplayCommand, type ReplayStart } from './replay.js';
 import type { MeterEmulatorCommand } from './energy.js';
 import type { TopicRule } from '../domain/topic-rule.js';
 import type { IndexDefinitionInput } from '../domain/index-definition.js';
@@ -195,6 +196,69 @@ export class ApiClient {
   /** Publishes one message as the workbench itself; rejects with the server's reason on bad input. */
   publishTestMessage(message: BrokerPublishRequest) {
     return this.call(routes.publishTestMessage, { body: message });
+  }
+
+  /** The recording running, the last one, and the recording files. */
+  recordings() {
+    return this.call(routes.recordings, {});
+  }
+
+  /** Records every message the broker delivers on `filter` (default `#`) to a new file in the data dir. */
+  startRecording(request: RecordingStart = {}) {
+    return this.call(routes.startRecording, { body: request });
+  }
+
+  stopRecording() {
+    return this.call(routes.stopRecording, {});
+  }
+
+  deleteRecording(name: string) {
+    return this.call(routes.deleteRecording, { params: { name } });
+  }
+
+  /** A link that downloads the file (the token rides in the query, as a link cannot send a header). */
+  recordingDownloadUrl(name: string): string {
+    return `${this.endpoint.origin}${recordingFilePath(name)}?token=${encodeURIComponent(this.endpoint.token)}`;
+  }
+
+  /** Uploads a recording or an events export (NDJSON) under `name`, for replay; the answer is its entry in the list. */
+  async importRecording(name: string, body: Blob | string) {
+    const path = recordingFilePath(name);
+    const response = await fetch(`${this.endpoint.origin}${path}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${this.endpoint.token}`, 'content-type': 'application/x-ndjson' },
+      body,
+    });
+    const text = await response.text();
+    let payload: unknown;
+    try {
+      payload = text ? JSON.parse(text) : undefined;
+    } catch {
+      throw new ApiRequestError(response.status, { error: `HTTP ${response.status} from ${path}: not JSON (${text.slice(0, 80)})`, kind: 'unexpected' });
+    }
+    if (!response.ok) throw new ApiRequestError(response.status, readApiError(payload, `HTTP ${response.status} from ${path}`));
+    const answer = recordingFileSchema.safeParse(payload);
+    if (!answer.success) throw new ApiRequestError(response.status, malformedAnswer(`PUT ${path}`, answer.error));
+    return answer.data;
+  }
+
+  replay() {
+    return this.call(routes.replay, {});
+  }
+
+  /** Starts a replay (answering at once, while its source is read); rejects while another runs. */
+  startReplay(request: ReplayStart) {
+    return this.call(routes.startReplay, { body: request });
+  }
+
+  /** Pause, resume, stop, seek (to a time or a fraction), or a new speed or loop setting. */
+  controlReplay(command: ReplayCommand) {
+    return this.call(routes.controlReplay, { body: command });
+  }
+
+  /** Deletes every key under the replay key prefix (never a live key). */
+  clearReplayKeys() {
+    return this.call(routes.clearReplayKeys, {});
   }
 
   apiKeys() {

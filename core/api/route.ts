@@ -15,8 +15,10 @@ export interface Route<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.
   readonly hasBody: boolean;
   /** The status of a successful answer; 204 answers carry no body. */
   readonly status: SuccessStatus;
-  /** The successful answer's body; z.void() for a 204. The client parses every answer with it. */
+  /** The successful answer's body; z.void() for a 204. The client parses every answer with it, except a download's. */
   readonly response: R;
+  /** The answer is a file streamed as it is read (an ExportDownload, core/api/export.ts), not JSON. */
+  readonly download: boolean;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -31,6 +33,7 @@ interface RouteSpec {
   body?: z.ZodType;
   status?: SuccessStatus;
   response: z.ZodType;
+  download?: boolean;
 }
 
 type PartOf<S, Name extends string, Absent> = S extends { [K in Name]: infer Schema extends z.ZodType } ? Schema : Absent;
@@ -45,7 +48,7 @@ export function route<const S extends RouteSpec>(
   spec: S,
 ): Route<PartOf<S, 'params', typeof NO_PARAMS>, PartOf<S, 'query', typeof NO_QUERY>, PartOf<S, 'body', typeof NO_BODY>, S['response']>;
 export function route(spec: RouteSpec): Route {
-  return { params: NO_PARAMS, query: NO_QUERY, body: NO_BODY, hasBody: spec.body !== undefined, status: 200, ...spec };
+  return { params: NO_PARAMS, query: NO_QUERY, body: NO_BODY, hasBody: spec.body !== undefined, status: 200, download: false, ...spec };
 }
 
 /** The validated request parts a server handler gets. */

@@ -40,9 +40,20 @@ import {
   recentEventsSchema,
   rejectedPayloadsSchema,
 } from './events.js';
+import { EXPORT_QUERIES, exportDownloadSchema, exportPath, type ExportView } from './export.js';
 import { indexCompareRequestSchema, indexCompareSchema, indexListSchema, indexLookupQuery, indexLookupSchema, indexParams, indexStatusSchema, indexVerifyReportSchema } from './indexes.js';
 import { keyDetailQuery, keysQuery, keyDetailSchema, keyPageSchema } from './keys.js';
 import { liveFrameSchema, liveRefusalSchema, liveSubscribeSchema } from './live.js';
+import {
+  recordingParams,
+  recordingStartSchema,
+  recordingStateSchema,
+  recordingsViewSchema,
+  replayCommandSchema,
+  replayKeysClearedSchema,
+  replayStartSchema,
+  replayStatusSchema,
+} from './replay.js';
 import { route } from './route.js';
 import { emulatorCommandSchema, emulatorStatusSchema, stackStatusSchema } from './status.js';
 import { connectionInputSchema } from '../domain/connection.js';
@@ -106,6 +117,17 @@ export const routes = {
   brokerTopics: route({ method: 'GET', path: '/api/broker/topics', query: brokerTopicsQuery, response: brokerTopicListSchema }),
   publishTestMessage: route({ method: 'POST', path: '/api/broker/publish', body: brokerPublishRequestSchema, response: brokerPublishResultSchema }),
 
+  /** The recording running, the last one, and the files (downloaded and uploaded at RECORDING_FILE_PATH, outside this table: they stream). */
+  recordings: route({ method: 'GET', path: '/api/recordings', response: recordingsViewSchema }),
+  startRecording: route({ method: 'POST', path: '/api/recordings', body: recordingStartSchema, status: 201, response: recordingStateSchema }),
+  stopRecording: route({ method: 'POST', path: '/api/recordings/stop', response: recordingStateSchema }),
+  deleteRecording: route({ method: 'DELETE', path: '/api/recordings/:name', params: recordingParams, status: 204, response: z.void() }),
+  replay: route({ method: 'GET', path: '/api/replay', response: replayStatusSchema }),
+  /** Answers at once, state preparing: the source is read meanwhile. */
+  startReplay: route({ method: 'POST', path: '/api/replay', body: replayStartSchema, response: replayStatusSchema }),
+  controlReplay: route({ method: 'POST', path: '/api/replay/control', body: replayCommandSchema, response: replayStatusSchema }),
+  clearReplayKeys: route({ method: 'POST', path: '/api/replay/clear', response: replayKeysClearedSchema }),
+
   apiKeys: route({ method: 'GET', path: '/api/api-keys', response: apiKeyListSchema }),
   /** The answer holds the secret; it is never shown again. */
   createApiKey: route({ method: 'POST', path: '/api/api-keys', body: apiKeyCreateSchema, status: 201, response: apiKeyCreatedSchema }),
@@ -122,7 +144,33 @@ export const routes = {
   repairIndex: route({ method: 'POST', path: '/api/indexes/:name/repair', params: indexParams, response: indexVerifyReportSchema }),
   lookupIndex: route({ method: 'GET', path: '/api/indexes/:name/lookup', params: indexParams, query: indexLookupQuery, response: indexLookupSchema }),
   compareIndex: route({ method: 'POST', path: '/api/indexes/compare', body: indexCompareRequestSchema, response: indexCompareSchema }),
+
+  /** Streaming exports (core/api/export.ts): a file in the format asked for, read in bounded steps as the client takes it. */
+  exportEvents: exportRoute('events'),
+  exportDevices: exportRoute('devices'),
+  exportMeterEnergy: exportRoute('meter-energy'),
+  exportMeterReadings: exportRoute('meter-readings'),
+  exportRejected: exportRoute('rejected'),
+  exportBrokerTopics: exportRoute('broker-topics'),
+  exportKeys: exportRoute('keys'),
+  exportRefusals: exportRoute('refusals'),
 };
+
+function exportRoute<V extends ExportView>(view: V) {
+  return route({ method: 'GET', path: exportPath(view), query: EXPORT_QUERIES[view], response: exportDownloadSchema, download: true });
+}
+
+/** The route of each export view, by the view's name. */
+export const EXPORT_ROUTES = {
+  events: routes.exportEvents,
+  devices: routes.exportDevices,
+  'meter-energy': routes.exportMeterEnergy,
+  'meter-readings': routes.exportMeterReadings,
+  rejected: routes.exportRejected,
+  'broker-topics': routes.exportBrokerTopics,
+  keys: routes.exportKeys,
+  refusals: routes.exportRefusals,
+} as const satisfies Record<ExportView, unknown>;
 
 export type Routes = typeof routes;
 export type RouteName = keyof Routes;

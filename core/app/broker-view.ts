@@ -1,7 +1,7 @@
 import { MAX_TEST_PAYLOAD_BYTES } from '../api/broker.js';
 import type { BrokerLimits } from '../broker/broker-access.js';
 import type { Broker } from '../broker/broker.js';
-import { InvalidInput, Unavailable } from '../domain/errors.js';
+import { Conflict, InvalidInput, Unavailable } from '../domain/errors.js';
 import type { ApiBackend } from '../server/api-backend.js';
 
 /** aedes refuses topics with more levels whatever the broker's own limit says. */
@@ -26,6 +26,17 @@ export function brokerView(broker: Pick<Broker, 'clients' | 'topics' | 'publishA
         throw new Unavailable('broker', `the broker did not take the message: ${(error as Error).message}`, { cause: error });
       }
       return { topic, size: bytes.length, qos, retain, at: Date.now() };
+    },
+  };
+}
+
+/** Where this process runs no bundled broker (role ui alone, or ingest from --mqtt-source): nobody connected, no traffic, no test message. */
+export function absentBrokerView(why: string): BrokerView {
+  return {
+    brokerClients: () => ({ total: 0, clients: [] }),
+    brokerTopics: () => ({ topics: [], matched: 0, tracked: 0, maxTopics: 0, untrackedMessages: 0, at: Date.now() }),
+    publishTestMessage: async () => {
+      throw new Conflict(why);
     },
   };
 }

@@ -6,7 +6,6 @@ import { runConsoleLine } from '../console/console-session.js';
 import { climateCounters } from '../query/climate-counters.js';
 import { dbSize, keyDetail, scanKeys } from '../query/key-browser.js';
 import { rejectedPayloads } from '../query/rejected-payloads.js';
-import { sensorEventRows } from '../query/event-export.js';
 import { deviceDetail, eventRange, recentEvents, searchEvents } from '../query/sensor-events.js';
 import type { InspectBackend } from '../server/api-backend.js';
 
@@ -27,10 +26,6 @@ export function inspectBackend({ inspection, connections }: InspectBackendParts)
     eventRange: (from, to, limit) => {
       const { client, keys } = inspection();
       return eventRange(client, keys, from, to, limit);
-    },
-    exportEvents: (from, to) => {
-      const { client, keys } = inspection();
-      return sensorEventRows(client, keys, from, to);
     },
     searchEvents: (match, cursor, count) => {
       const { client, keys } = inspection();

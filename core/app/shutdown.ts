@@ -17,8 +17,8 @@ export async function saveUnwritten(dataDir: string, unwritten: UnwrittenReading
   const save = (kind: string, lines: string[]) => saveLines(join(dataDir, 'unwritten'), kind, lines, log);
   const files = [
     await save('thermostats', unwritten.thermostats.map(({ receivedAt: _receivedAt, ...reading }) => JSON.stringify(reading))),
-    await save('meters', unwritten.meters.map(({ deviceId, json }) => `{"deviceId":${JSON.stringify(deviceId)},"reading":${json}}`)),
-    await save('topic-hashes', unwritten.topicHashes.map(({ topic, fields }) => JSON.stringify({ topic, fields }))),
+    await save('meters', unwritten.meters.map(({ deviceId, json, replay }) => `{"deviceId":${JSON.stringify(deviceId)},"reading":${json}${replay ? ',"replay":true' : ''}}`)),
+    await save('topic-hashes', unwritten.topicHashes.map(({ topic, fields, replay }) => JSON.stringify({ topic, fields, ...(replay && { replay }) }))),
   ].filter((file) => file !== null);
   return { unwrittenFiles: files, unwritten: unwritten.thermostats.length + unwritten.meters.length + unwritten.topicHashes.length };
 }

@@ -6,7 +6,7 @@ import type { EnergyReadings, EnergySeries, MeterEmulatorCommand, MeterEmulatorS
 import type { EmulatorCommand, EmulatorStatus, StackStatus } from '../api/status.js';
 import { BUILT_IN_ID, type ConnectionManager } from '../connections/connection-manager.js';
 import { startInspection, stopInspection, type Inspection } from '../connections/inspection.js';
-import type { RefusalSnapshot } from '../devices/refusals.js';
+import { RefusalLog, type RefusalSnapshot } from '../devices/refusals.js';
 import { Conflict } from '../domain/errors.js';
 import type { TopicRule } from '../domain/topic-rule.js';
 import { MeterEmulator } from '../emulator/meter-emulator.js';
@@ -15,9 +15,10 @@ import { ThermostatEmulator } from '../emulator/thermostat-emulator.js';
 import { TopicRouter } from '../ingest/topic-rules.js';
 import { listMeters } from '../query/meters.js';
 import { ReadOnlyRefusal } from '../redis/command-table.js';
-import type { ApiBackend, ApiKeyManagement, InspectBackend } from '../server/api-backend.js';
-import { brokerView, type BrokerView } from './broker-view.js';
+import type { ApiBackend, ApiKeyManagement, ExportBackend, InspectBackend } from '../server/api-backend.js';
+import { absentBrokerView, brokerView, type BrokerView } from './broker-view.js';
 import { deviceEnrollment, type DeviceEnrollment } from './device-enrollment.js';
+import { recordReplay, type RecordReplay } from './record-replay.js';
 import { indexBackend, indexBuildSettings } from './index-backend.js';
 import { inspectBackend } from './inspect-backend.js';
 import type { StackParts } from './stack-parts.js';
@@ -41,17 +42,34 @@ export class StackBackend implements ApiBackend {
   /** The read side the pages call, always on the connection active at the time of the request. */
   readonly inspect: InspectBackend;
   readonly indexes = indexBackend(() => this.inspecting);
+  /** Recording the broker's traffic and replaying it: the Broker page's Record and Replay panels. */
+  readonly recordReplay: RecordReplay;
+  readonly exports: ExportBackend = { start: (view, query) => this.parts.exports!.start(view, query, this.inspecting) };
 
   constructor(
     private readonly parts: StackParts,
+    /** The connections the pages can switch to (StackParts has them with role ui, which is where a backend runs). */
+    private readonly connectionManager: ConnectionManager,
     inspection: Inspection,
     private readonly startedAt: number,
     readonly apiKeys: ApiKeyManagement,
   ) {
     this.inspecting = inspection;
-    this.enrollment = deviceEnrollment({ registry: parts.devices, certificateAuthority: parts.certificateAuthority, broker: parts.broker });
-    this.brokerView = brokerView(parts.broker);
-    this.inspect = inspectBackend({ inspection: () => this.inspecting, connections: parts.connections });
+    const { broker } = parts;
+    // Without a bundled broker here, devices still register (for the bundled brokers of other processes on this Redis); their kits name no endpoint.
+    this.enrollment = deviceEnrollment({ registry: parts.devices, certificateAuthority: parts.certificateAuthority, broker: broker ?? { listeners: [], deviceChanged: () => undefined } });
+    this.brokerView = broker ? brokerView(broker) : absentBrokerView(this.noBroker('the test message'));
+    this.inspect = inspectBackend({ inspection: () => this.inspecting, connections: connectionManager });
+    this.recordReplay = recordReplay({
+      config: parts.config,
+      broker,
+      noBroker: this.noBroker('record and replay'),
+      topicRules: () => parts.topicRules.rules,
+      redis: parts.redis,
+      energyArchive: parts.energyArchive,
+      ingesting: parts.ingest !== null,
+      log: parts.log,
+    });
   }
 
   /** The connection every page reads from right now. */
@@ -60,13 +78,13 @@ export class StackBackend implements ApiBackend {
   }
 
   get connections(): ConnectionManager {
-    return this.parts.connections;
+    return this.connectionManager;
   }
 
   /** Points every page at another connection; the current one stays when the new one cannot be opened. */
   activateConnection(id: string): Promise<ActiveConnection> {
     const next = this.switching.then(async () => {
-      const inspection = await startInspection(await this.parts.connections.open(id), {
+      const inspection = await startInspection(await this.connectionManager.open(id), {
         bucketSeconds: this.parts.config.energy.bucketSeconds,
         s3: id === BUILT_IN_ID ? this.parts.energyArchive : null,
         index: indexBuildSettings(this.parts.config),
@@ -99,7 +117,7 @@ export class StackBackend implements ApiBackend {
   }
 
   refusals(): RefusalSnapshot {
-    return this.parts.broker.refusals();
+    return this.parts.broker?.refusals() ?? new RefusalLog().snapshot();
   }
 
   brokerClients(limit: number): BrokerClientList {
@@ -135,7 +153,8 @@ export class StackBackend implements ApiBackend {
       ...(command.devices !== undefined && { devices: command.devices }),
       ...(command.hotShare !== undefined && { hotShare: command.hotShare }),
     };
-    const { broker, config } = this.parts;
+    const broker = this.bundledBroker('the emulator');
+    const { config } = this.parts;
     this.emulator ??= new ThermostatEmulator({ brokerUrl: broker.url, credentials: broker.internalCredentials, ...config.emulator, ...changes });
     this.emulator.reconfigure(changes);
     if (command.action === 'start') await this.emulator.start();
@@ -181,6 +200,8 @@ export class StackBackend implements ApiBackend {
     this.refuseWrites('archiving deletes archived buckets from Redis, so it is off');
     const status = await this.parts.archiver.status();
     if (!status.configured) throw new Conflict(status.reason ?? 'the archive is not configured');
+    // One archiver at a time: refused, naming the lease, while another workbench holds it.
+    await this.parts.archiver.ensureLease();
     void this.parts.archiver.runNow('manual').catch(() => undefined);
     return this.parts.archiver.status();
   }
@@ -204,24 +225,25 @@ export class StackBackend implements ApiBackend {
       ...tally,
       origin: topicRules.origin,
       file: topicRules.path,
-      locked: ingest ? null : 'read-only mode: nothing is ingested, so there is nothing to route',
+      locked: ingest ? null : this.noIngest('there is nothing to route'),
       hashKeyPattern: keys.topicHash('<topic>'),
     };
   }
 
   async saveTopicRules(rules: TopicRule[]): Promise<TopicRulesView> {
     const { ingest, topicRules, log } = this.parts;
-    if (!ingest) throw new ReadOnlyRefusal('read-only mode: nothing is ingested, so the topic rules cannot be changed');
+    if (!ingest) throw new ReadOnlyRefusal(this.noIngest('the topic rules cannot be changed'));
     await topicRules.save(rules);
-    ingest.setTopicRules(rules);
+    await ingest.setTopicRules(rules);
     log(`topic rules saved to ${topicRules.path}: ${describeTopicRules(rules)}`);
     return this.topicRules();
   }
 
-  /** The first step of shutdown: nothing new is published. */
+  /** The first step of shutdown: nothing new is published (a replay stops, a recording's file is completed). */
   async stopEmulators(): Promise<void> {
     await this.emulator?.stop();
     await this.meterEmulator?.stop();
+    await this.recordReplay.stop();
   }
 
   /** After the HTTP server closed: waits for a connection switch in flight, then closes the pages' connection. */
@@ -242,8 +264,28 @@ export class StackBackend implements ApiBackend {
     throw new Conflict(`${what} here: the pages show ${connection.name}, and the emulators and the archive write only to the workbench's own Redis; switch back to it on the Connections page`);
   }
 
+  /** Why this process routes nothing: read-only mode, or a role without ingest (the workers read their own rules). */
+  private noIngest(consequence: string): string {
+    const { config } = this.parts;
+    if (config.readOnly) return `read-only mode: nothing is ingested, so ${consequence}`;
+    return `this process (role ${config.roles.join(',')}) ingests nothing, so ${consequence}: each ingest worker reads its own rules (config file or <data dir>/topic-rules.json)`;
+  }
+
+  /** The bundled broker the emulators publish to, or a refusal that says why this process has none. */
+  private bundledBroker(what: string): NonNullable<StackParts['broker']> {
+    if (!this.parts.broker) throw new Conflict(this.noBroker(what));
+    return this.parts.broker;
+  }
+
+  private noBroker(what: string): string {
+    const { source, config } = this.parts;
+    const why = source ? `ingest takes readings from ${source.url} (--mqtt-source)` : `it runs role ${config.roles.join(',')}`;
+    return `${what} needs the bundled broker, and this process has none: ${why}`;
+  }
+
   private createMeterEmulator(): MeterEmulator {
-    const { ingest, broker, config } = this.parts;
+    const broker = this.bundledBroker('the meter emulator');
+    const { ingest, config } = this.parts;
     const udp = ingest?.udpUrl;
     const { meters, meterIntervalSeconds, meterSpeed, meterHistoryDays, meterTransport } = config.emulator;
     return new MeterEmulator({

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { EXPORT_VIEWS } from '../api/export.js';
 import { REFUSAL_CODES } from '../devices/refusals.js';
 import { REJECTION_REASONS } from '../domain/rejection.js';
 import { EMPTY_INGEST_SNAPSHOT, type IngestSnapshot } from '../ingest/ingest-snapshot.js';
@@ -29,9 +30,13 @@ export const STACK_METRIC_NAMES = [
   `${PREFIX}archive_bytes_in_total`,
   `${PREFIX}archive_bytes_out_total`,
   `${PREFIX}redis_commands_processed_total`,
+  `${PREFIX}api_requests_total`,
+  `${PREFIX}api_throttled_total`,
+  `${PREFIX}export_rows_total`,
+  `${PREFIX}exports_total`,
 ] as const;
 
-type Parts = Pick<StackParts, 'ingest' | 'broker' | 'archiver' | 'redis' | 'config'>;
+type Parts = Pick<StackParts, 'ingest' | 'broker' | 'archiver' | 'redis' | 'config' | 'apiAccess' | 'exports'>;
 
 /**
  * Prometheus figures of a running stack. Every value is read at scrape time from what the parts
@@ -46,6 +51,8 @@ export function stackMetrics(parts: Parts): () => Promise<MetricsExposition> {
   registerBroker(registry, parts);
   registerArchive(registry, parts);
   registerRedis(registry, parts);
+  registerApi(registry, parts);
+  registerExports(registry, parts);
   return async () => ({
     contentType: registry.contentType,
     body: (await registry.metrics()) + latencyExposition(ingest().latencyHistogram),
@@ -99,7 +106,8 @@ function registerIngest(registry: Registry, ingest: () => IngestSnapshot, buffer
 }
 
 function registerBroker(registry: Registry, { broker }: Parts): void {
-  gauge(registry, `${PREFIX}mqtt_clients`, 'MQTT clients connected to the bundled broker.', () => broker.connectedClients());
+  // 0 where this process runs no bundled broker (an outside broker's clients are its own to count).
+  gauge(registry, `${PREFIX}mqtt_clients`, 'MQTT clients connected to the bundled broker.', () => broker?.connectedClients() ?? 0);
   new Counter({
     name: `${PREFIX}mqtt_refusals_total`,
     help: 'Connections, publishes and subscriptions the broker refused, by code.',
@@ -107,8 +115,8 @@ function registerBroker(registry: Registry, { broker }: Parts): void {
     registers: [registry],
     collect() {
       this.reset();
-      const { byCode } = broker.refusals();
-      for (const code of REFUSAL_CODES) this.inc({ code }, byCode[code]);
+      const byCode = broker?.refusals().byCode;
+      for (const code of REFUSAL_CODES) this.inc({ code }, byCode?.[code] ?? 0);
     },
   });
 }
@@ -143,6 +151,50 @@ function registerRedis(registry: Registry, { redis }: Parts): void {
       lastKnown = (await redisCommandsProcessed(redis)) ?? lastKnown;
       this.reset();
       this.inc(lastKnown);
+    },
+  });
+}
+
+function registerApi(registry: Registry, { apiAccess }: Parts): void {
+  new Counter({
+    name: `${PREFIX}api_requests_total`,
+    help: 'Client API requests answered, by route name (unknown for a path that is none) and HTTP status.',
+    labelNames: ['route', 'status'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [key, count] of apiAccess.requestCounts) {
+        const [route, status] = key.split(' ');
+        this.inc({ route, status }, count);
+      }
+    },
+  });
+  // Per key would be a series per key id: too many; the API keys page has each key's 429s.
+  totalCounter(registry, `${PREFIX}api_throttled_total`, 'Client API requests refused with 429: over their key\'s limit per 5 s.', () => apiAccess.throttledCount);
+}
+
+function registerExports(registry: Registry, { exports }: Parts): void {
+  // A process without the pages (roles ingest, udp, api, archiver) exports nothing.
+  if (!exports) return;
+  new Counter({
+    name: `${PREFIX}export_rows_total`,
+    help: 'Rows streamed by exports, by view.',
+    labelNames: ['view'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const view of EXPORT_VIEWS) this.inc({ view }, 0);
+      for (const [view, rows] of exports.totals().rows) this.inc({ view }, rows);
+    },
+  });
+  new Counter({
+    name: `${PREFIX}exports_total`,
+    help: 'Exports ended, by outcome: done, failed, or aborted (the client went away first).',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [outcome, count] of Object.entries(exports.totals().outcomes)) this.inc({ outcome }, count);
     },
   });
 }

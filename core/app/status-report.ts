@@ -1,5 +1,6 @@
 import { describeTarget } from '../archive/s3-client.js';
 import type { Broker } from '../broker/broker.js';
+import type { OutsideBroker } from '../broker/outside-broker.js';
 import { requiresAuthentication } from '../broker/broker-exposure.js';
 import type { ActiveConnection } from '../api/connections.js';
 import type { MeterEmulatorStatus } from '../api/energy.js';
@@ -24,18 +25,19 @@ const NOTHING_WRITTEN = 'read-only mode: nothing is written to Redis';
 /** Every part's state, address and a line a person can act on, for the Overview page and the CLI's log. */
 export function stackStatus(parts: StackParts, { startedAt, connection, emulator, meterEmulator }: StatusInputs): StackStatus {
   const udp = parts.ingest?.udpUrl ?? null;
+  const brokerUrl = parts.broker?.url ?? null;
   return {
     startedAt,
     readOnly: connection.readOnly,
     connection,
     parts: {
       redis: redisPart(parts),
-      broker: running(parts.broker.url, describeBroker(parts.broker)),
+      broker: brokerPart(parts),
       ingest: ingestPart(parts),
-      emulator: emulator?.running ? running(parts.broker.url, `thermostats on ${parts.broker.url}`) : stopped(),
+      emulator: emulator?.running ? running(brokerUrl, `thermostats on ${brokerUrl}`) : stopped(),
       udp: udp ? running(udp, `meter datagrams → energy buckets of ${parts.config.energy.bucketSeconds} s in ${parts.keys.namespace}`) : stopped(NOTHING_WRITTEN),
       meterEmulator: meterEmulator?.running
-        ? running(meterEmulator.transport === 'udp' ? udp : parts.broker.url, `${meterEmulator.meters} meters over ${meterEmulator.transport}`)
+        ? running(meterEmulator.transport === 'udp' ? udp : brokerUrl, `${meterEmulator.meters} meters over ${meterEmulator.transport}`)
         : stopped(),
       archive: archivePart(parts),
     },
@@ -75,6 +77,22 @@ function archivePart({ config }: StackParts): PartStatus {
   const where = `s3://${target.bucket}/${target.keyPrefix}energy/`;
   const every = config.archive.intervalSeconds > 0 ? `every ${config.archive.intervalSeconds} s` : 'on demand';
   return running(target.endpoint ?? `AWS S3 ${target.region}`, `stale buckets → ${where}, ${every}`);
+}
+
+/** The bundled broker, or the outside broker ingest takes readings from, or neither in this process. */
+function brokerPart({ broker, source, config }: StackParts): PartStatus {
+  if (broker) return running(broker.url, describeBroker(broker));
+  if (source) return outsideBrokerPart(source);
+  return stopped(`no broker in this process (role ${config.roles.join(',')})`);
+}
+
+function outsideBrokerPart(source: OutsideBroker): PartStatus {
+  const { url, clientId, state, since, lastError, subscriptions, received, redelivered, leftUnacknowledged, reconnects } = source.status();
+  const figures = `${received} received, ${redelivered} redelivered, ${leftUnacknowledged} left unacknowledged at a disconnect, ${reconnects} reconnects`;
+  const subscribed = `as ${clientId}: ${subscriptions.join(', ') || 'no subscriptions'}`;
+  if (state === 'connected') return running(url, `outside broker ${subscribed}; ${figures}`);
+  if (state === 'closed') return stopped(`outside broker ${url}: disconnected`);
+  return { state: 'failed', address: url, detail: `OUTSIDE BROKER GONE since ${new Date(since).toISOString()} (${lastError ?? 'connecting'}); reconnecting with back-off, nothing is acknowledged meanwhile; ${figures}` };
 }
 
 /** Every MQTT listener with its client-certificate rule, who may connect, and the refusals so far, for the Overview. */

@@ -105,6 +105,10 @@ export function bucketOf(keys: KeySchema, name: string): EnergyBucketRef | null 
 }
 
 function count(progress: ArchiveProgress, outcome: BucketOutcome): void {
+  if (outcome.kind === 'stale') {
+    progress.bucketsFailed += 1;
+    return;
+  }
   if (outcome.kind === 'missing') {
     progress.bucketsDone += 1;
     return;

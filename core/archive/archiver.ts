@@ -14,6 +14,7 @@ import type {
   S3ConnectionCheck,
 } from '../api/archive.js';
 import { bucketOf, runArchivePass } from './archive-pass.js';
+import { ArchiverLease } from './archiver-lease.js';
 import { archiveBucket } from './bucket-archive.js';
 import { BucketEncoder } from './bucket-encoder.js';
 import { EnergyObjectStore } from './energy-object-store.js';
@@ -36,6 +37,8 @@ export interface ArchiverOptions {
   retryDelaysMs?: readonly number[];
   /** Runs between a verified upload and the Redis finalize; a seam for tests of what can happen there. */
   afterUpload?: (bucket: EnergyBucketRef) => Promise<void>;
+  /** This archiver's id on the Archive page and in the lease; random unless given. */
+  holderId?: string;
 }
 
 interface RunningPass {
@@ -61,9 +64,19 @@ export class Archiver {
   private nextRunAt: number | null = null;
   private started = false;
   private stopped = false;
+  /** One archiver at a time across processes: passes run only while this one holds it. */
+  readonly lease: ArchiverLease;
+  private leaseLostLogged = false;
 
   constructor(private readonly options: ArchiverOptions) {
     this.now = options.now ?? Date.now;
+    this.lease = new ArchiverLease({
+      redis: options.redis,
+      keys: options.keys,
+      leaseMs: options.archive.leaseMs,
+      log: options.log,
+      ...(options.holderId !== undefined && { holderId: options.holderId }),
+    });
     this.backoff = new FailureBackoff(options.retryDelaysMs);
     this.encoder = new BucketEncoder(options.log);
     const { s3 } = options.archive;
@@ -76,6 +89,13 @@ export class Archiver {
     if (this.started || this.stopped) return;
     this.started = true;
     this.prepareBucket();
+    if (this.store !== null) {
+      this.lease.start();
+      // A new holder (at start, or taking over from one that died) archives at once rather than an interval later.
+      void this.lease.acquired().then(() => {
+        if (!this.stopped && this.options.archive.intervalSeconds > 0) this.runNow('interval').catch(() => undefined);
+      });
+    }
     this.schedule();
   }
 
@@ -96,16 +116,22 @@ export class Archiver {
     this.stopped = true;
     this.clearTimer();
     await this.running?.done;
+    await this.lease.stop();
     this.client?.destroy();
     await this.encoder.close();
   }
 
-  /** Runs a pass, or joins the one already running. */
+  /** Runs a pass, or joins the one already running; refused (Conflict) while another archiver holds the lease. */
   runNow(trigger: ArchiveProgress['trigger']): Promise<ArchiveRunSummary> {
     if (this.running !== null) return this.running.done;
     if (this.stopped) return Promise.reject(new Error('the archiver is stopped'));
     const progress = emptyProgress(trigger, this.now());
     if (this.store === null) return Promise.resolve(summarize(progress, progress.startedAt, NO_BUCKET_PROBLEM));
+    if (!this.lease.holding()) {
+      // Not started yet, or the lease is free: take it now if nobody holds it.
+      return this.lease.takeNow().then((held) => (held && this.lease.holding() ? this.runNow(trigger) : Promise.reject(new Conflict(this.notHoldingReason()))));
+    }
+    this.leaseLostLogged = false;
     const done = this.pass(this.store, progress).finally(() => {
       this.running = null;
       this.schedule();
@@ -117,6 +143,20 @@ export class Archiver {
   /** The passes of this run of the workbench, added up. */
   totals(): ArchiveTotals {
     return this.passTotals;
+  }
+
+  /** Resolves once this archiver holds the lease (taking it if free); a Conflict naming the lease otherwise. */
+  async ensureLease(): Promise<void> {
+    if (this.store === null || this.lease.holding()) return;
+    if (!(await this.lease.takeNow())) throw new Conflict(this.notHoldingReason());
+  }
+
+  /** Why this archiver does not archive now: who holds the lease, or that nobody does yet. */
+  notHoldingReason(): string {
+    return (
+      `another archiver holds the archiver lease (${this.options.keys.archiveLease}): one archiver at a time archives; ` +
+      `this one (${this.lease.holderId}) takes over within ${Math.round((2 * this.options.archive.leaseMs) / 1000)} s once that one stops`
+    );
   }
 
   async status(): Promise<ArchiveStatus> {
@@ -181,8 +221,8 @@ export class Archiver {
         scanCount: archive.scanCount,
         concurrency: archive.concurrency,
         progress,
-        archiveOne: (bucket) => archiveBucket({ redis, keys, store, encoder: this.encoder, log, afterUpload }, bucket),
-        stopping: () => this.stopped,
+        archiveOne: (bucket) => archiveBucket({ redis, keys, store, encoder: this.encoder, log, afterUpload, token: () => this.lease.token }, bucket),
+        stopping: () => this.stopped || this.leaseLost(),
         onForeignEntry: (name) => this.logForeignEntry(name),
         log,
       });
@@ -209,6 +249,14 @@ export class Archiver {
     }
   }
 
+  /** True once the lease is gone mid-pass: the pass starts no further bucket (said once in the log). */
+  private leaseLost(): boolean {
+    if (this.lease.holding()) return false;
+    if (!this.leaseLostLogged) this.options.log('archive: the archiver lease is no longer held by this archiver; the pass starts no further bucket');
+    this.leaseLostLogged = true;
+    return true;
+  }
+
   private logForeignEntry(name: string): void {
     if (this.foreignEntries.has(name)) return;
     this.foreignEntries.add(name);
@@ -225,6 +273,8 @@ export class Archiver {
     this.timer = setTimeout(() => {
       this.timer = null;
       this.nextRunAt = null;
+      // Another archiver holds the lease: this one waits for its turn, quietly, an interval at a time.
+      if (!this.lease.holding()) return this.schedule();
       this.runNow('interval').catch((error: unknown) => this.options.log(`archive: pass not run: ${(error as Error).message}`));
     }, Math.max(0, runAt - this.now()));
     this.timer.unref();

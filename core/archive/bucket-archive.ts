@@ -9,6 +9,8 @@ import { redisRequest } from './redis-request-error.js';
 export interface BucketArchiveContext {
   redis: Redis;
   keys: KeySchema;
+  /** The archiver lease's fencing token while this archiver holds it; null once it does not. */
+  token: () => number | null;
   store: EnergyObjectStore;
   encoder: BucketEncoder;
   log: (line: string) => void;
@@ -31,7 +33,9 @@ export type BucketOutcome =
   /** A reading arrived during the upload: nothing was removed, the next pass takes the bucket again. */
   | ({ kind: 'late' } & UploadedBucket)
   /** The list was gone (archived by another pass or deleted); its pending entry was dropped. */
-  | { kind: 'missing' };
+  | { kind: 'missing' }
+  /** This archiver lost the lease (its token is no longer the lease's): it changed nothing in Redis. */
+  | { kind: 'stale' };
 
 /**
  * Moves one bucket from Redis to S3. Redis is changed only after S3 verifiably holds every reading of
@@ -45,7 +49,10 @@ export async function archiveBucket(context: BucketArchiveContext, bucket: Energ
     return { kind: 'missing' };
   }
   await context.afterUpload?.(bucket);
-  const finalized = await redisRequest('EVAL (finalize bucket)', context.redis.call(...finalizeArchivedBucket(context.keys, bucket, uploaded.listLength, uploaded.etag)));
+  const token = context.token();
+  if (token === null) return { kind: 'stale' };
+  const finalized = await redisRequest('EVAL (finalize bucket)', context.redis.call(...finalizeArchivedBucket(context.keys, bucket, uploaded.listLength, uploaded.etag, token)));
+  if (finalized === -1) return { kind: 'stale' };
   return { kind: finalized === 1 ? 'archived' : 'late', ...uploaded };
 }
 

@@ -55,12 +55,12 @@ export async function runKeyBrowserBench(settings: KeyBrowserBenchSettings): Pro
     const hasRenderer = existsSync(join(RENDERER_DIR, 'index.html'));
     const stack = await Stack.start(config, { log: (line) => log(`  stack: ${line}`), rendererDir: hasRenderer ? RENDERER_DIR : null });
     cleanup.push(() => stack.stop());
-    const api = new ApiClient({ origin: new URL(stack.addresses().http).origin, token: stack.token });
+    const api = new ApiClient({ origin: new URL(stack.addresses().http!).origin, token: stack.token });
 
     const pages = await apiPagePhase(api, settings.runs, log);
     const memory = await memoryPhase(api, embedded.url, log);
     const baseline = await keysStarPhase(redis, embedded.url, settings.runs, log);
-    const ui = await uiPhase(stack.addresses().http, hasRenderer, settings.chromium, log);
+    const ui = await uiPhase(stack.addresses().http!, hasRenderer, settings.chromium, log);
     return { keys_total: await redis.dbsize(), keys_fill_per_s: Math.round(fill.keysPerSec), ...pages, ...baseline, ...memory, ...ui };
   } finally {
     for (const step of cleanup.reverse()) await step().catch((error: Error) => log(`  keys: cleanup failed: ${error.message}`));

@@ -13,8 +13,10 @@ import { ingestPhase, round, type BenchSettings, type PhaseContext } from './ing
 import { parseSoakSettings, runSoak } from './soak-bench.js';
 import { runUiLoad } from './ui-load.js';
 import { runApiBench } from './api-bench.js';
+import { replayBench } from './replay-bench.js';
 import { runIndexBench } from './index-bench.js';
 import { runKeyBrowserBench } from './key-browser-bench.js';
+import { runScaleBench } from './scale-bench.js';
 import { archivePhase, fillEnergyBuckets, meterIngestPhase, queryPhase, startBenchS3, type EnergyBenchContext } from './energy-bench.js';
 import { meterId, meterReading } from '../emulator/meter-generator.js';
 import { bucketStartOf } from '../model/energy-bucket.js';
@@ -30,6 +32,7 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
  */
 export async function runBench(argv: string[]): Promise<void> {
   if (argv[0] === 'api') return apiBench(argv.slice(1));
+  if (argv[0] === 'replay') return replayBench(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -61,6 +64,7 @@ export async function runBench(argv: string[]): Promise<void> {
       'index-scan-runs': { type: 'string', default: '3' },
       'index-rate': { type: 'string' },
       'index-scan-count': { type: 'string' },
+      'receive-maximum': { type: 'string', default: String(configSchema.parse({}).mqttSource.receiveMaximum) },
     },
   });
   if (values.ui) {
@@ -97,6 +101,11 @@ export async function runBench(argv: string[]): Promise<void> {
   const broker = await startBroker({ host: '127.0.0.1', port: 0 });
   const keys = createKeySchema({ keyPrefix: '' });
   try {
+    if (suite === 'scale') {
+      log(`bench: redis ${embedded.binary} (AOF everysec); ${settings.measureMs / 1000} s measured after ${settings.warmupMs / 1000} s warm-up per phase`);
+      log(JSON.stringify(await runScaleBench({ settings, broker, redis, redisUrl: embedded.url, keys, log }, { receiveMaximum: Number(values['receive-maximum']) })));
+      return;
+    }
     if (suite === 'soak') {
       log(`bench: redis ${embedded.binary} (AOF everysec)`);
       const soak = await runSoak({ broker, redis, redisUrl: embedded.url, log }, parseSoakSettings(values));
@@ -143,16 +152,18 @@ export async function runBench(argv: string[]): Promise<void> {
   }
 }
 
-/** `soak` runs alone (it takes minutes); `all` is every other suite. */
-const SUITES = ['all', 'thermostats', 'broker', 'energy', 'keys', 'index', 'soak'];
+/** `soak` and `scale` run alone (soak takes minutes, scale needs mosquitto); `all` is every other suite. */
+const SUITES = ['all', 'thermostats', 'broker', 'energy', 'keys', 'index', 'soak', 'scale'];
 
-/** `npm run bench -- api [--seconds n] [--connections n] [--rate n]`: the client API with and without API management. */
+/** `npm run bench -- api [--seconds n] [--rounds n] [--connections n] [--rate n]`: the client API with and without API management. */
 async function apiBench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { seconds: { type: 'string', default: '8' }, connections: { type: 'string', default: '20' }, rate: { type: 'string', default: '1000' } },
+    options: { seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '3' }, connections: { type: 'string', default: '20' }, rate: { type: 'string', default: '1000' } },
   });
-  log(JSON.stringify(await runApiBench({ seconds: Number(values.seconds), connections: Number(values.connections), fixedRate: Number(values.rate), log })));
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a whole number of at least 1, not ${values.rounds}`);
+  log(JSON.stringify(await runApiBench({ seconds: Number(values.seconds), rounds, connections: Number(values.connections), fixedRate: Number(values.rate), log })));
 }
 
 async function thermostatSuite(context: PhaseContext): Promise<Record<string, unknown>> {

@@ -58,12 +58,12 @@ export async function runUiLoad(settings: UiLoadSettings): Promise<Record<string
     await page.addInitScript(LONG_TASK_PROBE);
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
-    await page.goto(stack.addresses().http);
+    await page.goto(stack.addresses().http!);
     await page.getByRole('navigation', { name: 'Pages' }).waitFor();
     const durationMs = settings.minutes * 60_000;
     log(`ui load: ${settings.minutes} min at ${settings.rate} readings/s, dashboard open in ${settings.chromium}`);
     const publishers = Array.from({ length: settings.publishers }, () =>
-      runPublisher({ brokerUrl: stack.addresses().mqtt, connections: 1, rate: settings.rate / settings.publishers, durationMs, qos: 1, devices: 5000, client: 'raw' }),
+      runPublisher({ brokerUrl: stack.addresses().mqtt!, connections: 1, rate: settings.rate / settings.publishers, durationMs, qos: 1, devices: 5000, client: 'raw' }),
     );
     const started = Date.now();
     const samples: PageSample[] = [];

@@ -49,7 +49,15 @@ export interface WorkbenchMessage {
   retain: boolean;
   /** MQTT 5 properties: MQTT 5 subscribers receive them, 3.1.1 ones the message without. */
   properties?: PublishPacket['properties'];
+  /** The client id ingest sees (a replay's, see core/domain/replay.ts); none by default. */
+  clientId?: string;
 }
+
+/** A message the broker delivered, as its 'publish' event carries it: aedes' own packet, not a copy. */
+export type DeliveredMessage = Pick<PublishPacket, 'topic' | 'payload' | 'qos' | 'retain'>;
+
+/** `clientId` is null for the broker's own ($SYS/…) and in-process publishes. */
+export type DeliveryListener = (message: DeliveredMessage, clientId: string | null) => void;
 
 export interface Broker extends MessageSource {
   /** The MQTT over TCP listener. */
@@ -67,6 +75,8 @@ export interface Broker extends MessageSource {
   topics(prefix: string, limit: number): BrokerTopicList;
   /** Publishes in-process as the workbench: no ACL applies, subscribers and ingest receive it like any message. */
   publishAsWorkbench(message: WorkbenchMessage): Promise<void>;
+  /** Hears every message the broker delivers, $SYS/… included, until the returned function is called (the recorder's hook). */
+  onDelivery(listener: DeliveryListener): () => void;
   /** The bounds clients are held to (an absent one is off). */
   limits: BrokerLimits;
   /** Every connection, publish and subscription refused since start. */
@@ -180,6 +190,11 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     clients: () => registeredClients(broker).map((client) => describeClient(client, transports.get(client)!, access, traffic)),
     topics: (prefix, limit) => traffic.topics(prefix, limit),
     publishAsWorkbench: (message) => publishInProcess(broker, intake, message),
+    onDelivery: (listener) => {
+      const heard = (packet: PublishPacket, client: Client | null) => listener(packet, client?.id ?? null);
+      broker.on('publish', heard);
+      return () => void broker.off('publish', heard);
+    },
     limits: options.limits ?? {},
     refusals: () => access.refusals.snapshot(),
     deviceChanged: (deviceId) => {
@@ -272,9 +287,9 @@ function receivedBefore(aedes: Aedes, client: Client, packet: PublishPacket): Pr
 }
 
 /** Through the intake like a client's publish, so that ingest has it before subscribers do. */
-function publishInProcess(aedes: Aedes, intake: BrokerIntake, { topic, payload, qos, retain, properties }: WorkbenchMessage): Promise<void> {
+function publishInProcess(aedes: Aedes, intake: BrokerIntake, { topic, payload, qos, retain, properties, clientId }: WorkbenchMessage): Promise<void> {
   return new Promise((resolve, reject) => {
-    intake.take({ topic, payload, qos, properties }, null, () =>
+    intake.take({ topic, payload, qos, properties }, clientId ?? null, () =>
       aedes.publish({ cmd: 'publish', topic, payload, qos, retain, dup: false, ...(properties && { properties }) }, (error) => (error ? reject(error) : resolve())),
     );
   });

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_REPLAY_KEY_PREFIX } from '../domain/replay.js';
 import { DEFAULT_TOPIC_RULES, topicRulesSchema } from '../domain/topic-rule.js';
 
 const port = z.int().min(0).max(65535);
@@ -9,15 +10,47 @@ const DAY_SECONDS = 86_400;
 /** S3's bucket naming rules (lower case, 3-63 characters, no leading or trailing dot or dash). */
 const S3_BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
+/**
+ * What one `serve` process runs (README "Scaling out"): `ingest` takes MQTT readings (from the
+ * bundled broker, or from --mqtt-source), `udp` the meter datagrams, `api` serves the client API,
+ * `archiver` runs the archive schedule, `ui` the pages. `all`, the default, is every one of them in
+ * one process, the workstation stack.
+ */
+export const ROLES = ['ingest', 'udp', 'api', 'archiver', 'ui'] as const;
+export type Role = (typeof ROLES)[number];
+const ROLE_CHOICES: readonly string[] = ['all', ...ROLES];
+
+/** `ingest,udp` or ["ingest", "udp"] (the config file), in the order of ROLES, each once; `all` is every role. */
+const rolesSchema = z.union([z.string(), z.array(z.string())]).transform((value, context): Role[] => {
+  const names = (typeof value === 'string' ? value.split(',') : value).map((name) => name.trim()).filter((name) => name !== '');
+  const unknown = names.filter((name) => !ROLE_CHOICES.includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    const what = names.length === 0 ? 'no role given' : `unknown role ${unknown.map((name) => JSON.stringify(name)).join(', ')}`;
+    context.addIssue({ code: 'custom', message: `${what}: a comma-separated list of ${ROLE_CHOICES.join(', ')}` });
+    return z.NEVER;
+  }
+  return names.includes('all') ? [...ROLES] : ROLES.filter((role) => names.includes(role));
+});
+
+/** Whether these roles are the whole stack (the default): the workstation's own Redis and broker, today's ready line. */
+export function runsEverything(roles: readonly Role[]): boolean {
+  return ROLES.every((role) => roles.includes(role));
+}
+
+/** Neither "/" nor the wildcards: the group is one level of `$share/<group>/<filter>`. */
+const SHARE_GROUP = /^[^/+#\s]+$/;
+
 export function defaultDataDir(): string {
   const base = process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
   return join(base, 'sensor-workbench');
 }
 
 /** The whole configuration; every value has its default here and is validated here. */
-export const configSchema = z.strictObject({
+const configFields = z.strictObject({
   dataDir: z.string().min(1).default(defaultDataDir),
   readOnly: z.boolean().default(false),
+  /** What this process runs; see ROLES. */
+  roles: rolesSchema.prefault('all'),
   http: z
     .strictObject({
       host: host.default('127.0.0.1'),
@@ -109,6 +142,51 @@ export const configSchema = z.strictObject({
       if (redis.url !== undefined) context.addIssue({ code: 'custom', path: ['fsync'], message: 'applies to the embedded Redis only; set appendfsync on the Redis of --redis-url itself' });
       else if (!redis.persistence) context.addIssue({ code: 'custom', path: ['fsync'], message: 'needs --redis-persistence: without the append-only file there is nothing to sync' });
     }),
+  /**
+   * An outside MQTT broker (Mosquitto, EMQX, HiveMQ, …) as ingest's source instead of the bundled
+   * one: MQTT 5 shared subscriptions `$share/<shareGroup>/<filter>` for each topic rule, in a
+   * persistent session, acknowledged only once the reading is in Redis (README "An outside broker").
+   */
+  mqttSource: z
+    .strictObject({
+      /** mqtt[s]://[user:password@]host:port; unset = the bundled broker. */
+      url: z.url({ protocol: /^mqtts?$/, message: 'must be an mqtt:// or mqtts:// URL (mqtt[s]://[user:password@]host:port)' }).optional(),
+      /** The shared subscriptions' group: the workers of one group share the messages, each goes to one of them. */
+      shareGroup: z.string().regex(SHARE_GROUP, { message: 'must be one topic level: no "/", "+", "#" or white space' }).default('sensor-workbench'),
+      /** Unset: made once and kept in <dataDir>/mqtt-client-id, so a restarted worker takes its session back. */
+      clientId: z.string().min(1).max(256).regex(/^[^\s]+$/, { message: 'must not contain white space' }).optional(),
+      /** How long the broker keeps the session (subscriptions, unacknowledged and queued messages) of a worker that is gone; MQTT 5 Session Expiry Interval. */
+      sessionExpirySeconds: z.int().min(1).max(4_294_967_295).default(3600),
+      /**
+       * MQTT 5 Receive Maximum: messages the broker sends before it waits for their PUBACKs. Bounds
+       * what a worker killed mid-stream has written but not acknowledged: the broker sends those again.
+       */
+      receiveMaximum: z.int().min(1).max(65_535).default(1000),
+      /** On SIGTERM, leave the group for good (unsubscribe, take what the broker still holds, end the session) instead of keeping the session for a restart. */
+      leaveOnStop: z.boolean().default(false),
+      /** Seconds between PINGREQs when nothing else is sent; a broker silent for 1.5 times this counts as gone. */
+      keepaliveSeconds: z.int().min(5).max(65_535).default(30),
+      tls: z
+        .strictObject({
+          /** PEM CA the broker's certificate is checked against; unset = the system's public roots. */
+          caFile: z.string().min(1).optional(),
+          /** PEM client certificate (chain) and its unencrypted key, for brokers that require one. */
+          certFile: z.string().min(1).optional(),
+          keyFile: z.string().min(1).optional(),
+        })
+        .prefault({}),
+    })
+    .prefault({})
+    .superRefine((source, context) => {
+      const { caFile, certFile, keyFile } = source.tls;
+      if ((certFile === undefined) !== (keyFile === undefined)) {
+        context.addIssue({ code: 'custom', path: ['tls', certFile === undefined ? 'certFile' : 'keyFile'], message: '--mqtt-source-cert and --mqtt-source-key go together' });
+      }
+      const tlsFile = caFile !== undefined ? 'caFile' : certFile !== undefined ? 'certFile' : null;
+      if (tlsFile && !source.url?.startsWith('mqtts:')) {
+        context.addIssue({ code: 'custom', path: ['tls', tlsFile], message: 'applies to an mqtts:// --mqtt-source only' });
+      }
+    }),
   emulator: z
     .strictObject({
       mode: z.enum(['none', 'thermostats', 'meters', 'all']).default('none'),
@@ -174,6 +252,25 @@ export const configSchema = z.strictObject({
       maxPayloadBytes: z.int().min(256).max(1_048_576).default(65_507),
     })
     .prefault({}),
+  /** Recording the broker's traffic and replaying it into the pipeline (README "Record and replay"). */
+  replay: z
+    .strictObject({
+      /** A recording stops (and says so) before its file would grow past this; 100 MiB by default. */
+      recordMaxBytes: z.int().min(1024).max(1_099_511_627_776).default(104_857_600),
+      /**
+       * Lines held in memory while the disk is behind; past it messages are left out of the recording
+       * and counted as dropped, rather than the broker waiting for the disk.
+       */
+      recordBufferBytes: z.int().min(65_536).max(1_073_741_824).default(16_777_216),
+      /** In front of every key a replay writes unless it goes to the live keys; ends with ":" so no device id can name such a key. */
+      keyPrefix: z
+        .string()
+        .regex(/^\S+:$/, { message: 'must be non-empty without white space and end with ":" (device ids have no ":", so no live key can look like a replay key)' })
+        .default(DEFAULT_REPLAY_KEY_PREFIX),
+      /** A replay file's line longer than this is skipped as oversize (a 256 KiB payload in base64 is about 350 KiB). */
+      maxLineBytes: z.int().min(1024).max(67_108_864).default(1_048_576),
+    })
+    .prefault({}),
   archive: z
     .strictObject({
       /** Seconds between archive passes; 0 archives only when asked (Run now, POST /api/archive/run). */
@@ -182,6 +279,12 @@ export const configSchema = z.strictObject({
       concurrency: z.int().min(1).max(64).default(8),
       /** Pending-set entries asked for per SSCAN step. */
       scanCount: z.int().min(1).max(10_000).default(100),
+      /**
+       * The archiver lease (one archiver at a time across processes): how long a holder's lease lasts
+       * without renewal. The holder renews it every third of this; a holder that dies is replaced
+       * within two of these.
+       */
+      leaseMs: z.int().min(1000).max(600_000).default(15_000),
       s3: z
         .strictObject({
           /** S3-compatible endpoint (MinIO, s3rver); unset means AWS S3 itself. */
@@ -205,7 +308,46 @@ export const configSchema = z.strictObject({
         }),
     })
     .prefault({}),
+}).superRefine((config, context) => {
+  // The only way a live key could look like a replay key: a meter namespace that begins like the replay prefix.
+  const { keyPrefix } = config.replay;
+  if (`${config.model.namespace}:`.startsWith(keyPrefix)) {
+    context.addIssue({ code: 'custom', path: ['replay', 'keyPrefix'], message: `must not be where the meter namespace ${config.model.namespace} begins: replayed and live meter keys would be alike` });
+  }
+});
+
+export const configSchema = configFields.superRefine((config, context) => {
+  for (const problem of roleProblems(config)) context.addIssue({ code: 'custom', ...problem });
 });
 
 export type Config = z.output<typeof configSchema>;
+
+/**
+ * The settings a set of roles cannot run with. A process that is not the whole stack starts no
+ * Redis of its own (the fleet shares one), so it needs a target; the emulators publish to the
+ * bundled broker and are run from the pages.
+ */
+function roleProblems({ roles, redis, readOnly, mqttSource, emulator }: Pick<Config, 'roles' | 'redis' | 'readOnly' | 'mqttSource' | 'emulator'>): Array<{ path: string[]; message: string }> {
+  const problems: Array<{ path: string[]; message: string }> = [];
+  const named = roles.join(',');
+  const whole = runsEverything(roles);
+  if (!whole && redis.url === undefined) {
+    problems.push({ path: ['roles'], message: `role ${named} starts no Redis of its own: give it the Redis the other processes use (--redis-url)` });
+  }
+  const writing = roles.filter((role) => role !== 'ui');
+  if (!whole && readOnly && writing.length > 0) {
+    problems.push({ path: ['readOnly'], message: `role ${writing.join(',')} writes to Redis; a read-only process can only run role ui` });
+  }
+  if (mqttSource.url !== undefined && !roles.includes('ingest')) {
+    problems.push({ path: ['mqttSource', 'url'], message: `is where role ingest takes readings from, and this process runs role ${named}` });
+  }
+  if (emulator.mode !== 'none' && (!roles.includes('ui') || !roles.includes('ingest') || mqttSource.url !== undefined)) {
+    const why =
+      mqttSource.url !== undefined
+        ? 'the emulators publish to the bundled broker, which is off with --mqtt-source'
+        : `the emulators are run from the pages (role ui) and publish to the bundled broker of role ingest; this process runs role ${named}`;
+    problems.push({ path: ['emulator', 'mode'], message: why });
+  }
+  return problems;
+}
 export type ConfigInput = z.input<typeof configSchema>;

@@ -6,11 +6,18 @@ import type { ActiveConnection, ConnectionInput, ConnectionList, ConnectionView 
 import type { ConnectionSettings } from '../domain/connection.js';
 import { describeAddress, type StoredSecrets } from '../domain/connection.js';
 import { NotFound } from '../domain/errors.js';
+import { REPLAY_VIEW_ID } from '../domain/replay.js';
 import { InvalidConnection, settingsFromInput } from './connection-settings.js';
 import type { ConnectionStore, SavedConnection } from './connection-store.js';
 
 /** The id of the workbench's own Redis in the connection list. */
 export const BUILT_IN_ID = 'workbench';
+
+/**
+ * REPLAY_VIEW_ID is the workbench's own Redis again, read through the replay key prefix: the
+ * pages show what a replay kept apart from live data wrote, as they show live data on BUILT_IN_ID.
+ */
+export { REPLAY_VIEW_ID };
 
 /** An open connection with everything the pages need to read from it. */
 export interface ConnectedRedis {
@@ -31,6 +38,8 @@ export interface BuiltInConnection {
   secrets: StoredSecrets;
   /** The workbench's own client: shared with ingest and the archiver, so never closed here. */
   client: Redis;
+  /** The same Redis with the replay keys' schema, listed as REPLAY_VIEW_ID; absent: not listed. */
+  replayView?: ConnectionSettings;
 }
 
 /**
@@ -54,7 +63,7 @@ export class ConnectionManager {
 
   list(activeId: string): ConnectionList {
     return {
-      connections: [this.builtInView(), ...this.store.list().map(toView)],
+      connections: [this.builtInView(), ...this.replayViewEntry(), ...this.store.list().map(toView)],
       activeId,
       secretStorage: this.store.secretStorage,
     };
@@ -91,12 +100,14 @@ export class ConnectionManager {
       return { settings, secrets: applySecretChanges(stored, secrets) };
     }
     if (source.id === BUILT_IN_ID) return { settings: this.builtIn.settings, secrets: this.builtIn.secrets };
+    if (source.id === REPLAY_VIEW_ID && this.builtIn.replayView) return { settings: this.builtIn.replayView, secrets: this.builtIn.secrets };
     return { settings: this.saved(source.id).settings, secrets: this.store.secretsOf(source.id) };
   }
 
   /** Opens a connection for the pages; the built-in one reuses the workbench's own client. */
   async open(id: string): Promise<ConnectedRedis> {
-    if (id === BUILT_IN_ID) return this.openBuiltIn();
+    if (id === BUILT_IN_ID) return this.openBuiltIn(BUILT_IN_ID, this.builtIn.settings);
+    if (id === REPLAY_VIEW_ID && this.builtIn.replayView) return this.openBuiltIn(REPLAY_VIEW_ID, this.builtIn.replayView);
     const { settings, secrets } = this.resolve({ id });
     const target = await openTarget(settings, secrets, { connectionName: 'sensor-workbench:inspect' });
     try {
@@ -119,18 +130,25 @@ export class ConnectionManager {
     }
   }
 
-  private openBuiltIn(): ConnectedRedis {
-    const { settings, client } = this.builtIn;
+  private openBuiltIn(id: string, settings: ConnectionSettings): ConnectedRedis {
+    const { client } = this.builtIn;
     const target: RedisTarget = { client, masters: () => [client], close: async () => undefined };
-    return connected(BUILT_IN_ID, settings, target, this.fallbackCommands);
+    return connected(id, settings, target, this.fallbackCommands);
   }
 
   private builtInView(): ConnectionView {
     return { id: BUILT_IN_ID, builtIn: true, ...this.builtIn.settings, storedSecrets: { password: false, sentinelPassword: false, tlsKey: false } };
   }
 
+  /** Not editable either: its names follow from the flags (--replay-key-prefix, --key-prefix, --namespace). */
+  private replayViewEntry(): ConnectionView[] {
+    const settings = this.builtIn.replayView;
+    return settings ? [{ id: REPLAY_VIEW_ID, builtIn: true, ...settings, storedSecrets: { password: false, sentinelPassword: false, tlsKey: false } }] : [];
+  }
+
   private saved(id: string): SavedConnection {
     if (id === BUILT_IN_ID) throw new InvalidConnection('the workbench\'s own Redis is set by its flags (--redis-url, --read-only), not here');
+    if (id === REPLAY_VIEW_ID) throw new InvalidConnection('the workbench\'s replay keys are named by its flags (--replay-key-prefix), not here');
     const saved = this.store.get(id);
     if (!saved) throw new ConnectionNotFound(`no saved connection ${id}`);
     return saved;

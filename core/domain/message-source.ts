@@ -1,6 +1,6 @@
 /**
- * Where ingest gets messages from. Today the in-process aedes broker; an MQTT subscription to an
- * external broker (shared subscriptions for several workers, acknowledging manually) fits the same shape.
+ * Where ingest gets messages from: the in-process aedes broker, or an MQTT 5 subscription to an
+ * outside broker (shared subscriptions for several workers, acknowledged after the write).
  */
 export interface InboundMessage {
   topic: string;
@@ -50,6 +50,12 @@ export function metadataOf(properties: PublishProperties | undefined): MessageMe
 export type MessageHandler = (message: InboundMessage, done: () => void) => void;
 
 export interface MessageSource {
+  /**
+   * Set by a source that delivers only what is subscribed to (an outside broker): ingest then
+   * subscribes to each topic rule's filter. Without it ingest subscribes to every topic once and
+   * routes itself (the bundled broker's intake).
+   */
+  readonly subscribesPerRule?: boolean;
   /** Resolves with a function that removes the subscription. */
   subscribe(topicFilter: string, handler: MessageHandler): Promise<() => Promise<void>>;
 }

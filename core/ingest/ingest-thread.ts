@@ -4,18 +4,22 @@ import type { Config } from '../config/schema.js';
 import { startWorker } from '../threads/worker-entry.js';
 import { EMPTY_INGEST_SNAPSHOT, type IngestSnapshot } from './ingest-snapshot.js';
 import { addHistograms } from './latency-buckets.js';
-import { ALL_TOPICS, type WriteStrategy } from './ingest.js';
+import { ALL_TOPICS, routedHandler, type WriteStrategy } from './ingest.js';
 import type { FromIngestWorker, MessageBatch, ToIngestWorker } from './ingest-worker-protocol.js';
 import type { IngestWorkerData } from './ingest-worker.js';
 import type { InboundMessage, MessageSource } from '../domain/message-source.js';
-import { TopicRouter, type TopicRuleTally } from './topic-rules.js';
+import { DEFAULT_REPLAY_KEY_PREFIX } from '../domain/replay.js';
+import { ANOTHER_COPY, TopicRouter, type TopicRuleTally } from './topic-rules.js';
 import { type TopicRule } from '../domain/topic-rule.js';
 import { NOTHING_UNWRITTEN, type UnwrittenReadings } from './write-buffer.js';
 
 export interface IngestThreadOptions {
-  source: MessageSource;
+  /** Where MQTT messages come from; absent for a process that takes only meter datagrams (role udp). */
+  source?: MessageSource;
   redisUrl: string;
   model: Config['model'];
+  /** In front of the keys a prefixed replay's messages are written to; DEFAULT_REPLAY_KEY_PREFIX when not given. */
+  replayKeyPrefix?: string;
   settings: Config['ingest'];
   energy: Config['energy'];
   /** Open the meter datagram listener (in the worker) at energy.udpHost:udpPort. */
@@ -110,6 +114,8 @@ export class IngestThread {
   /** The counters of the workers that crashed, so the figures carry on from where they were. */
   private earlier: IngestSnapshot = EMPTY_INGEST_SNAPSHOT;
   private unsubscribers: Array<() => Promise<void>> = [];
+  /** A source that delivers only what is subscribed to: one subscription per topic rule filter, by filter. */
+  private readonly ruleSubscriptions = new Map<string, () => Promise<void>>();
   private drained: ((unwritten: UnwrittenReadings) => void) | null = null;
   private stopping: Promise<UnwrittenReadings> | null = null;
   private worker: Worker | null = null;
@@ -134,13 +140,31 @@ export class IngestThread {
     const thread = new IngestThread(options);
     thread.workerReady = thread.startWorker();
     await thread.workerReady;
-    thread.unsubscribers.push(await options.source.subscribe(ALL_TOPICS, (message, release) => thread.route(message, release)));
+    const { source } = options;
+    if (source?.subscribesPerRule) await thread.subscribeToRules(source);
+    else if (source) thread.unsubscribers.push(await source.subscribe(ALL_TOPICS, (message, release) => thread.route(message, release)));
     return thread;
   }
 
-  /** Takes effect with the next message; the tally starts again. */
-  setTopicRules(rules: readonly TopicRule[]): void {
+  /** Takes effect with the next message; the tally starts again. A source subscribed per rule follows the new filters. */
+  async setTopicRules(rules: readonly TopicRule[]): Promise<void> {
     this.router = new TopicRouter(rules);
+    const { source } = this.options;
+    if (source?.subscribesPerRule && !this.stopping) await this.subscribeToRules(source);
+  }
+
+  /** Subscribes to every rule's filter not subscribed yet and drops the subscriptions no rule has any more. */
+  private async subscribeToRules(source: MessageSource): Promise<void> {
+    const filters = new Set(this.router.rules.map(({ filter }) => filter));
+    for (const [filter, unsubscribe] of this.ruleSubscriptions) {
+      if (filters.has(filter)) continue;
+      this.ruleSubscriptions.delete(filter);
+      await unsubscribe();
+    }
+    for (const filter of filters) {
+      if (this.ruleSubscriptions.has(filter)) continue;
+      this.ruleSubscriptions.set(filter, await source.subscribe(filter, (message, release) => this.routeVia(filter, message, release)));
+    }
   }
 
   topicRules(): TopicRuleTally {
@@ -170,8 +194,9 @@ export class IngestThread {
   }
 
   private async drainAndEnd(): Promise<UnwrittenReadings> {
-    await Promise.all(this.unsubscribers.map((unsubscribe) => unsubscribe()));
+    await Promise.all([...this.unsubscribers, ...this.ruleSubscriptions.values()].map((unsubscribe) => unsubscribe()));
     this.unsubscribers = [];
+    this.ruleSubscriptions.clear();
     this.flush();
     await this.workerReady.catch(() => undefined);
     const worker = this.worker;
@@ -196,6 +221,7 @@ export class IngestThread {
     const workerData: IngestWorkerData = {
       redisUrl: options.redisUrl,
       model: options.model,
+      replayKeyPrefix: options.replayKeyPrefix ?? DEFAULT_REPLAY_KEY_PREFIX,
       settings: options.settings,
       energy: { ...options.energy, udpPort },
       listenUdp: options.listenUdp,
@@ -284,6 +310,13 @@ export class IngestThread {
   private route(message: InboundMessage, release: () => void): void {
     const handler = this.router.handlerFor(message.topic);
     if (handler === null) release();
+    else this.take(routedHandler(handler, message.clientId), message, release);
+  }
+
+  /** A copy of a message through the subscription to `filter`; of overlapping rules' copies only the first matching rule's is taken. */
+  private routeVia(filter: string, message: InboundMessage, release: () => void): void {
+    const handler = this.router.handlerVia(message.topic, filter);
+    if (handler === null || handler === ANOTHER_COPY) release();
     else this.take(handler, message, release);
   }
 

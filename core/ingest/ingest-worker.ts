@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
-import { createKeySchema } from '../model/keys.js';
+import { createKeySchema, replayKeySchemaOptions } from '../model/keys.js';
 import { openRedis } from '../redis/connect.js';
 import { Ingest, type WriteStrategy } from './ingest.js';
 import { WriteBuffer } from './write-buffer.js';
@@ -9,6 +9,7 @@ import type { FromIngestWorker, ToIngestWorker } from './ingest-worker-protocol.
 export interface IngestWorkerData {
   redisUrl: string;
   model: Config['model'];
+  replayKeyPrefix: string;
   settings: Config['ingest'];
   energy: Config['energy'];
   listenUdp: boolean;
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   const ingest = new Ingest({
     redis,
     keys,
+    replayKeys: createKeySchema(replayKeySchemaOptions(data.model, data.replayKeyPrefix)),
     writerId: data.writerId,
     settings: data.settings,
     energy: data.energy,

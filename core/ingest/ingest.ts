@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import { IngestCounters } from './ingest-figures.js';
 import type { KeySchema } from '../model/keys.js';
 import type { InboundMessage, MessageHandler, MessageSource } from '../domain/message-source.js';
+import { isReplayPrefixedClient } from '../domain/replay.js';
 import { snapshotOf, type IngestSnapshot } from './ingest-snapshot.js';
 import { MeterDatagramListener } from './meter-datagram-listener.js';
 import { meterDatagramHandler, meterMqttRule, type DatagramHandler } from './meter-rule.js';
@@ -20,11 +21,24 @@ export type WriteStrategy = 'batched' | 'per-reading';
 /** Every topic: the topic rules, not the broker's subscriptions, decide which messages ingest takes. */
 export const ALL_TOPICS = '#';
 
+/**
+ * Handler i + this is handler i writing under the replay keys: a message from a replay kept apart
+ * from live data (isReplayPrefixedClient) is routed by the same topic rules to the replay's twin.
+ */
+export const REPLAY_HANDLER_OFFSET = WRITING_HANDLERS.length;
+
+/** The handler index for a message its topic rule sends to `handler`: the replay's twin for a prefixed replay's client. */
+export function routedHandler(handler: number, clientId: string | null): number {
+  return isReplayPrefixedClient(clientId) ? handler + REPLAY_HANDLER_OFFSET : handler;
+}
+
 export interface IngestOptions {
   /** In-process, ingest subscribes to it and routes by the topic rules; in the ingest worker the main thread routes and this is absent. */
   source?: MessageSource;
   redis: Redis;
   keys: KeySchema;
+  /** Where a prefixed replay's messages are written (see REPLAY_HANDLER_OFFSET). */
+  replayKeys: KeySchema;
   settings: Config['ingest'];
   energy: Config['energy'];
   /** Whether to open the meter datagram listener at energy.udpHost:udpPort. */
@@ -39,7 +53,7 @@ export interface IngestOptions {
 export class Ingest {
   readonly buffer: WriteBuffer;
   readonly counters = new IngestCounters();
-  /** What each writing topic-rule handler does with a message, numbered as WRITING_HANDLERS. */
+  /** What each writing topic-rule handler does with a message, numbered as WRITING_HANDLERS, then the same for a prefixed replay. */
   readonly handlers: readonly MessageHandler[];
   readonly datagrams: DatagramHandler;
   private router: TopicRouter;
@@ -53,6 +67,7 @@ export class Ingest {
     this.buffer = new WriteBuffer({
       redis: options.redis,
       keys: options.keys,
+      replayKeys: options.replayKeys,
       counters: this.counters,
       bufferLimit: options.settings.bufferLimit,
       maxBatch: options.settings.maxBatch,
@@ -61,8 +76,8 @@ export class Ingest {
       log: options.log,
       writerId: options.writerId,
     });
-    const { handlers, datagrams } = this.buildHandlers();
-    this.handlers = WRITING_HANDLERS.map((kind) => handlers[kind]);
+    const { handlers, replayHandlers, datagrams } = this.buildHandlers();
+    this.handlers = [...WRITING_HANDLERS.map((kind) => handlers[kind]), ...WRITING_HANDLERS.map((kind) => replayHandlers[kind])];
     this.datagrams = datagrams;
     this.router = new TopicRouter(options.settings.topicRules);
   }
@@ -72,30 +87,41 @@ export class Ingest {
     return this.udp?.url ?? null;
   }
 
-  /** The handlers by rule kind; the per-reading strategy swaps the thermostat and meter ones for the source documents' one write per reading. */
-  private buildHandlers(): { handlers: Record<WritingHandler, MessageHandler>; datagrams: DatagramHandler } {
-    const { redis, keys, settings, energy, log } = this.options;
+  /**
+   * The handlers by rule kind, live and for a prefixed replay; the per-reading strategy swaps the
+   * thermostat and meter ones for the source documents' one write per reading.
+   */
+  private buildHandlers(): { handlers: Record<WritingHandler, MessageHandler>; replayHandlers: Record<WritingHandler, MessageHandler>; datagrams: DatagramHandler } {
+    const { redis, keys, replayKeys, settings, energy, log } = this.options;
     const { buffer, counters } = this;
-    const jsonHash = jsonHashRule({ buffer, counters, maxPayloadBytes: settings.maxPayloadBytes });
+    const jsonHash = (replay: boolean) => jsonHashRule({ buffer, counters, maxPayloadBytes: settings.maxPayloadBytes, replay });
     if (this.strategy === 'per-reading') {
-      const meters = perReadingMeterRules({
-        redis,
-        keys,
-        counters,
-        maxPayloadBytes: energy.maxPayloadBytes,
-        bucketSeconds: energy.bucketSeconds,
-        queueLimit: settings.bufferLimit,
-      });
+      const perReading = (schema: KeySchema) => {
+        const meters = perReadingMeterRules({
+          redis,
+          keys: schema,
+          counters,
+          maxPayloadBytes: energy.maxPayloadBytes,
+          bucketSeconds: energy.bucketSeconds,
+          queueLimit: settings.bufferLimit,
+        });
+        return { thermostat: perReadingRule(redis, schema, counters, settings.maxPayloadBytes), meters };
+      };
+      const live = perReading(keys);
+      const replay = perReading(replayKeys);
       return {
-        handlers: { thermostat: perReadingRule(redis, keys, counters, settings.maxPayloadBytes), meter: meters.mqtt, 'json-hash': jsonHash },
-        datagrams: meters.datagram,
+        handlers: { thermostat: live.thermostat, meter: live.meters.mqtt, 'json-hash': jsonHash(false) },
+        replayHandlers: { thermostat: replay.thermostat, meter: replay.meters.mqtt, 'json-hash': jsonHash(true) },
+        datagrams: live.meters.datagram,
       };
     }
     const meterOptions = { buffer, counters, maxPayloadBytes: energy.maxPayloadBytes, log };
-    return {
-      handlers: { thermostat: thermostatRule({ buffer, counters, maxPayloadBytes: settings.maxPayloadBytes }), meter: meterMqttRule(meterOptions), 'json-hash': jsonHash },
-      datagrams: meterDatagramHandler(meterOptions),
-    };
+    const rules = (replay: boolean) => ({
+      thermostat: thermostatRule({ buffer, counters, maxPayloadBytes: settings.maxPayloadBytes, replay }),
+      meter: meterMqttRule({ ...meterOptions, replay }),
+      'json-hash': jsonHash(replay),
+    });
+    return { handlers: rules(false), replayHandlers: rules(true), datagrams: meterDatagramHandler(meterOptions) };
   }
 
   /** Takes effect with the next message; the tally starts again. */
@@ -121,7 +147,7 @@ export class Ingest {
   private route(message: InboundMessage, done: () => void): void {
     const handler = this.router.handlerFor(message.topic);
     if (handler === null) done();
-    else this.handlers[handler]!(message, done);
+    else this.handlers[routedHandler(handler, message.clientId)]!(message, done);
   }
 
   snapshot(): IngestSnapshot {

@@ -6,6 +6,7 @@ import type { MeterReading, MeterTransport } from '../model/meter-reading.js';
 import type { ParseResult } from './json-payload.js';
 import type { MessageHandler } from '../domain/message-source.js';
 import { parseMeterDatagram, parseMeterMqttPayload, type MeterPayload } from './meter-payload.js';
+import { markReplay } from './replay-mark.js';
 import type { WriteBuffer } from './write-buffer.js';
 
 export interface MeterRuleOptions {
@@ -13,19 +14,23 @@ export interface MeterRuleOptions {
   counters: IngestCounters;
   maxPayloadBytes: number;
   log: (line: string) => void;
+  /** The MQTT rule for a replay kept apart from live data (see thermostatRule); datagrams are never a replay. */
+  replay?: boolean;
 }
 
 /** The energy path's MQTT rule: `meters/<deviceId>/energy` carrying the document's JSON array. */
-export function meterMqttRule({ buffer, counters, maxPayloadBytes }: MeterRuleOptions): MessageHandler {
+export function meterMqttRule({ buffer, counters, maxPayloadBytes, replay = false }: MeterRuleOptions): MessageHandler {
   return (message, done) => {
     const parsed = parseMeterMqttPayload(message.topic, message.payload, maxPayloadBytes);
     if (!parsed.ok) {
       counters.meterPayloadsRejected += 1;
       counters.countRejected(parsed.rejection.reason);
-      buffer.offerDeadLetter(deadLetterFrom(parsed.rejection, message.topic, message.clientId, message.payload), done);
+      buffer.offerDeadLetter(markReplay(deadLetterFrom(parsed.rejection, message.topic, message.clientId, message.payload), replay), done);
       return;
     }
-    buffer.offerMeterReadings(meterReadings(parsed.value, 'mqtt', message.receivedAt, counters), done);
+    const readings = meterReadings(parsed.value, 'mqtt', message.receivedAt, counters);
+    if (replay) for (const reading of readings) reading.replay = true;
+    buffer.offerMeterReadings(readings, done);
   };
 }
 

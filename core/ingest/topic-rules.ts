@@ -10,6 +10,8 @@ import { levelsMatchTopic } from '../domain/topic-filter.js';
 
 /** What `route` answers for a topic no rule matches. */
 export const UNROUTED = -1;
+/** What `handlerVia` answers for a copy of a message that another subscription's copy stands for. */
+export const ANOTHER_COPY = Symbol('another copy');
 
 interface CompiledRule {
   /** The filter itself when it has no wildcard: most rules, and compared without walking levels. */
@@ -36,15 +38,32 @@ export class TopicRouter {
 
   /** The index of the first rule matching `topic`, or UNROUTED; counted either way. */
   route(topic: string): number {
+    const index = this.firstMatch(topic);
+    if (index !== UNROUTED) this.matched[index]! += 1;
+    // `$SYS/…` is the broker's own chatter, which reaches the in-process `#` subscription too: not a device's message gone astray.
+    else if (!topic.startsWith('$')) this.unrouted += 1;
+    return index;
+  }
+
+  /**
+   * For a source that delivers one copy of a message per matching subscription, one subscription
+   * per rule (an outside broker): the handler index when this copy came through the filter of the
+   * first rule matching its topic (counted then), null for an `ignore` rule, ANOTHER_COPY when a
+   * copy through another rule's filter is the one that counts. Every worker decides alike, so of
+   * overlapping filters' copies exactly one is taken, whichever worker each went to.
+   */
+  handlerVia(topic: string, filter: string): number | null | typeof ANOTHER_COPY {
+    const index = this.firstMatch(topic);
+    if (index === UNROUTED || this.rules[index]!.filter !== filter) return ANOTHER_COPY;
+    this.matched[index]! += 1;
+    return this.handlerIndexes[index]!;
+  }
+
+  private firstMatch(topic: string): number {
     for (let index = 0; index < this.compiled.length; index += 1) {
       const { exact, levels } = this.compiled[index]!;
-      if (exact === null ? levelsMatchTopic(levels, topic) : exact === topic) {
-        this.matched[index]! += 1;
-        return index;
-      }
+      if (exact === null ? levelsMatchTopic(levels, topic) : exact === topic) return index;
     }
-    // `$SYS/…` is the broker's own chatter, which reaches the in-process `#` subscription too: not a device's message gone astray.
-    if (!topic.startsWith('$')) this.unrouted += 1;
     return UNROUTED;
   }
 

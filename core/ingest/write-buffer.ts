@@ -15,6 +15,8 @@ import { WriteQueue, type QueuedBatch } from './write-queue.js';
 export interface WriteBufferOptions {
   redis: Redis;
   keys: KeySchema;
+  /** Where what a replay's rules offer (items marked `replay`) is written; without it they go to `keys`. */
+  replayKeys?: KeySchema;
   counters: IngestCounters;
   /** Writes held in memory before the buffer counts as full: QoS 0 publishers then wait for their writes too, and meter datagrams are dropped. */
   bufferLimit: number;
@@ -236,15 +238,25 @@ export class WriteBuffer {
     }
   }
 
-  /** The batch as one transaction; the readings' script, when there is one, comes first. */
+  /**
+   * The batch as one transaction; the readings' script, when there is one, comes first. A replay's
+   * items (see markReplay) are written by the same scripts under the replay keys, in the same
+   * transaction, so the progress marker covers them too.
+   */
   private commandsFor(batch: Batch): RedisCommand[] {
-    const { keys, deadLetterCap } = this.options;
+    const { keys, replayKeys } = this.options;
+    const progress: RedisCommand = ['set', this.progressKey, formatProgress({ instanceId: this.instanceId, seq: batch.seq, sourceSeq: batch.sourceSeq }), 'EX', PROGRESS_TTL_SECONDS];
+    if (replayKeys === undefined || !hasReplayItems(batch)) return [...this.writesOf(batch, keys), progress];
+    const [live, replay] = splitReplay(batch);
+    return [...this.writesOf(live, keys), ...this.writesOf(replay, replayKeys), progress];
+  }
+
+  private writesOf(items: WriteItems, keys: KeySchema): RedisCommand[] {
     return [
-      ...thermostatWrites(batch.readings, keys),
-      ...meterWrites(batch.meterReadings, keys, this.options.bucketSeconds, Date.now()),
-      ...topicHashWrites(batch.topicHashes, keys),
-      ...deadLetterWrites(batch.deadLetters, countByReason(batch.deadLetters), keys, deadLetterCap),
-      ['set', this.progressKey, formatProgress({ instanceId: this.instanceId, seq: batch.seq, sourceSeq: batch.sourceSeq }), 'EX', PROGRESS_TTL_SECONDS],
+      ...thermostatWrites(items.readings, keys),
+      ...meterWrites(items.meterReadings, keys, this.options.bucketSeconds, Date.now()),
+      ...topicHashWrites(items.topicHashes, keys),
+      ...deadLetterWrites(items.deadLetters, countByReason(items.deadLetters), keys, this.options.deadLetterCap),
     ];
   }
 
@@ -360,6 +372,25 @@ function parseProgress(value: string | null): Progress | null {
   const [instanceId, seq, sourceSeq] = (value ?? '').split(':');
   if (!instanceId || seq === undefined || sourceSeq === undefined) return null;
   return { instanceId, seq: Number(seq), sourceSeq: Number(sourceSeq) };
+}
+
+type WriteItems = Pick<QueuedBatch, 'readings' | 'meterReadings' | 'topicHashes' | 'deadLetters'>;
+
+/** Most batches hold no replay at all: looked for before anything is split. */
+function hasReplayItems({ readings, meterReadings, topicHashes, deadLetters }: WriteItems): boolean {
+  const marked = (item: { replay?: boolean }) => item.replay === true;
+  return readings.some(marked) || meterReadings.some(marked) || topicHashes.some(marked) || deadLetters.some(marked);
+}
+
+/** The live items and the replay's, each in the order offered. */
+function splitReplay(batch: WriteItems): [live: WriteItems, replay: WriteItems] {
+  const live: WriteItems = { readings: [], meterReadings: [], topicHashes: [], deadLetters: [] };
+  const replay: WriteItems = { readings: [], meterReadings: [], topicHashes: [], deadLetters: [] };
+  for (const reading of batch.readings) (reading.replay ? replay : live).readings.push(reading);
+  for (const reading of batch.meterReadings) (reading.replay ? replay : live).meterReadings.push(reading);
+  for (const entry of batch.topicHashes) (entry.replay ? replay : live).topicHashes.push(entry);
+  for (const letter of batch.deadLetters) (letter.replay ? replay : live).deadLetters.push(letter);
+  return [live, replay];
 }
 
 function countByReason(letters: readonly DeadLetter[]): Map<string, number> {

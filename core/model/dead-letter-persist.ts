@@ -9,6 +9,8 @@ export interface DeadLetter extends Rejection {
   /** The start of the payload as text, at most DEAD_LETTER_PAYLOAD_CHARS characters. */
   payload: string;
   payloadBytes: number;
+  /** Rejected from a replay kept apart from live data: listed and counted under the replay key prefix. */
+  replay?: boolean;
 }
 
 export const DEAD_LETTER_PAYLOAD_CHARS = 256;

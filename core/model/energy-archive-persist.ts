@@ -1,3 +1,4 @@
+import { leaseCheckLua } from './archive-lease-persist.js';
 import type { EnergyBucketRef, KeySchema } from './keys.js';
 import type { RedisCommand } from './redis-command.js';
 
@@ -8,10 +9,14 @@ import type { RedisCommand } from './redis-command.js';
  * reading. Otherwise, in one step, the list and its pending entry go and the archived index points
  * at the new object (one member per bucketStart, so an older ETag is replaced, never kept beside it).
  *
- * KEYS: bucket list, pending set, archived index. ARGV: list length at read time, bucketStart,
- * index member `<bucketStart>:<etag>`. Reply: 1 finalized, 0 a reading arrived meanwhile.
+ * The archiver's fencing token is checked first: unless the lease still holds it, nothing changes
+ * (a holder that lost its lease while uploading cannot delete what a newer holder took over).
+ *
+ * KEYS: bucket list, pending set, archived index, archiver lease. ARGV: list length at read time,
+ * bucketStart, index member `<bucketStart>:<etag>`, fencing token. Reply: 1 finalized, 0 a reading
+ * arrived meanwhile, -1 the lease is not this token's.
  */
-export const FINALIZE_ARCHIVED_BUCKET_SCRIPT = `
+export const FINALIZE_ARCHIVED_BUCKET_SCRIPT = `${leaseCheckLua('KEYS[4]', 'ARGV[4]')}
 if redis.call('LLEN', KEYS[1]) ~= tonumber(ARGV[1]) then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], KEYS[1])
@@ -37,17 +42,19 @@ export function archivedIndexMember(bucketStart: number, etag: string): string {
   return `${bucketStart}:${etag}`;
 }
 
-export function finalizeArchivedBucket(keys: KeySchema, bucket: EnergyBucketRef, listLength: number, etag: string): RedisCommand {
+export function finalizeArchivedBucket(keys: KeySchema, bucket: EnergyBucketRef, listLength: number, etag: string, token: number): RedisCommand {
   return [
     'eval',
     FINALIZE_ARCHIVED_BUCKET_SCRIPT,
-    3,
+    4,
     keys.energyBucket(bucket.deviceId, bucket.bucketStart),
     keys.energyPending,
     keys.meterArchived(bucket.deviceId),
+    keys.archiveLease,
     listLength,
     bucket.bucketStart,
     archivedIndexMember(bucket.bucketStart, etag),
+    token,
   ];
 }
 

@@ -59,6 +59,13 @@ export interface KeySchema {
   /** STRING: JSON summary of the last archive pass. */
   archiveLastRun: string;
   /**
+   * STRING with a PX expiry: the archiver lease, JSON {token, holder, host, pid, since}. Set with
+   * SET NX PX, renewed by its holder only; one archiver at a time archives.
+   */
+  archiveLease: string;
+  /** STRING counter: INCR gives each new lease its fencing token, always higher than every earlier holder's. */
+  archiveLeaseToken: string;
+  /**
    * SET: the ids of the devices in the device registry, whose entries live in the device object
    * (meterDevice). Outside `<ns>:devices:` so that no device id can name the same key.
    */
@@ -132,6 +139,8 @@ export function createKeySchema({
     meterArchived: (deviceId) => `${namespace}:devices:${deviceId}:archived`,
     meters: `${namespace}:meters`,
     archiveLastRun: `${namespace}:workbench:archive:lastrun`,
+    archiveLease: `${namespace}:workbench:archive:lease`,
+    archiveLeaseToken: `${namespace}:workbench:archive:lease:token`,
     registeredDevices: `${namespace}:registered-devices`,
     topicHash: (topic) => `${keyPrefix}topic:${topic}`,
     apiKeys: `${namespace}:apiKeys`,
@@ -148,6 +157,17 @@ export function createKeySchema({
     indexSortedSet: (name) => `${indexKeysPrefix}:${name}`,
     indexKeysPrefix,
   };
+}
+
+/**
+ * The key names a replay writes when it is kept apart from live data: every key of the data model
+ * with `replayPrefix` in front (`replay:SensorData`, `replay:42`, `replay:climate:hot`,
+ * `replay:backend:dev:energy:<id>:<bucket>`, `replay:Warnings`), so that a replay never lands in a
+ * live key and the pages can read it through a connection with this schema. The ingest writer's
+ * progress marker stays the live one: one writer, one marker.
+ */
+export function replayKeySchemaOptions(options: KeySchemaOptions, replayPrefix: string): KeySchemaOptions {
+  return { ...options, keyPrefix: `${replayPrefix}${options.keyPrefix}`, namespace: `${replayPrefix}${options.namespace ?? DEFAULT_NAMESPACE}` };
 }
 
 function parseBucketKey(key: string, energyPrefix: string): EnergyBucketRef | null {

@@ -28,6 +28,8 @@ export interface MeterReading {
   transport: MeterTransport;
   /** preciseNow() when it arrived, for publish → written latency. */
   receivedAt: number;
+  /** Published by a replay kept apart from live data: written under the replay key prefix. */
+  replay?: boolean;
 }
 
 export type MeterTransport = 'udp' | 'mqtt';

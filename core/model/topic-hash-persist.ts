@@ -8,6 +8,8 @@ export interface TopicHashEntry {
   fields: string[];
   /** preciseNow() when the broker handed the message over. */
   receivedAt: number;
+  /** Published by a replay kept apart from live data: written under the replay key prefix. */
+  replay?: boolean;
 }
 
 /**

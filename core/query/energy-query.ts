@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { CorruptObjectError, decodeBucket, energyObjectKey } from '../archive/energy-object.js';
 import { bucketsCovering } from '../model/energy-bucket.js';
 import type { KeySchema } from '../model/keys.js';
-import type { EnergyReadings, EnergySeries } from '../api/energy.js';
+import type { EnergyPoint, EnergyReadings, EnergySeries } from '../api/energy.js';
 import type { EnergySource } from '../domain/energy.js';
 import { InvalidInput } from '../domain/errors.js';
 import { ArchivedObjectCache } from './archived-object-cache.js';
@@ -68,7 +68,7 @@ interface RangeRead {
 export class EnergyQuery {
   private readonly redis: RedisClient;
   private readonly keys: KeySchema;
-  private readonly bucketSeconds: number;
+  private readonly bucketSize: number;
   private readonly s3: EnergyS3Target | null;
   private readonly s3Concurrency: number;
   private readonly cache: ArchivedObjectCache<ReadingColumns>;
@@ -78,7 +78,7 @@ export class EnergyQuery {
   constructor(options: EnergyQueryOptions) {
     this.redis = options.redis;
     this.keys = options.keys;
-    this.bucketSeconds = options.bucketSeconds;
+    this.bucketSize = options.bucketSeconds;
     this.s3 = options.s3;
     this.s3Concurrency = Math.max(1, options.s3Concurrency ?? 8);
     this.cache = new ArchivedObjectCache(options.cacheBytes ?? 64 * 1024 * 1024);
@@ -124,6 +124,28 @@ export class EnergyQuery {
     };
   }
 
+  /**
+   * The range in steps of whole `alignSeconds` covering at least a bucket each, read as one query
+   * reads its range (one MULTI, then its S3 objects), one step only when the consumer asks for the
+   * next: the streaming exports' way through a long range in bounded memory.
+   */
+  async *steps(deviceId: string, fromSeconds: number, toSeconds: number, alignSeconds: number): AsyncGenerator<MergedBucket[]> {
+    this.checkRange(deviceId, fromSeconds, toSeconds);
+    const step = Math.ceil(this.bucketSize / alignSeconds) * alignSeconds;
+    for (let start = Math.floor(fromSeconds / step) * step; start <= toSeconds; start += step) {
+      yield (await this.readRange(deviceId, Math.max(fromSeconds, start), Math.min(toSeconds, start + step - 1))).buckets;
+    }
+  }
+
+  /** Sums per interval of what steps() read. */
+  pointsOf(buckets: readonly MergedBucket[], intervalSeconds: number): EnergyPoint[] {
+    return pointsOf(buckets, intervalSeconds);
+  }
+
+  get bucketSeconds(): number {
+    return this.bucketSize;
+  }
+
   private checkRange(deviceId: string, from: number, to: number): void {
     if (deviceId === '') throw new InvalidEnergyQuery('a meter id is required', 'deviceId');
     if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to)) {
@@ -133,14 +155,14 @@ export class EnergyQuery {
     if (to - from > MAX_RANGE_DAYS * DAY_SECONDS) {
       throw new InvalidEnergyQuery(`the range spans ${Math.ceil((to - from) / DAY_SECONDS)} days; at most ${MAX_RANGE_DAYS} per query`, 'to');
     }
-    const buckets = Math.floor(to / this.bucketSeconds) - Math.floor(from / this.bucketSeconds) + 1;
+    const buckets = Math.floor(to / this.bucketSize) - Math.floor(from / this.bucketSize) + 1;
     if (buckets > MAX_BUCKETS) {
-      throw new InvalidEnergyQuery(`the range covers ${buckets} buckets of ${this.bucketSeconds} s; at most ${MAX_BUCKETS} per query`, 'to');
+      throw new InvalidEnergyQuery(`the range covers ${buckets} buckets of ${this.bucketSize} s; at most ${MAX_BUCKETS} per query`, 'to');
     }
   }
 
   private async readRange(deviceId: string, from: number, to: number): Promise<RangeRead> {
-    const snapshots = await this.snapshot(deviceId, bucketsCovering(from, to, this.bucketSeconds));
+    const snapshots = await this.snapshot(deviceId, bucketsCovering(from, to, this.bucketSize));
     const archived = await this.archivedParts(deviceId, snapshots);
     const buckets = snapshots.map((snapshot) => this.mergeBucket(snapshot, archived.get(snapshot.bucketStart), from, to));
     return {
@@ -229,7 +251,7 @@ export class EnergyQuery {
     const { bucketStart, list, listKey } = snapshot;
     // Clamped to the bucket's own span so buckets never overlap: the merged answer stays sorted
     // across buckets and a reading filed in the wrong list cannot come out twice.
-    const span = { from: Math.max(from, bucketStart), to, end: bucketStart + this.bucketSeconds };
+    const span = { from: Math.max(from, bucketStart), to, end: bucketStart + this.bucketSize };
     const errors: string[] = [];
     let redisPart: Segment | null = null;
     if (list instanceof Error) {

@@ -4,15 +4,21 @@ import { Unavailable } from '../domain/errors.js';
 export interface RedisConnectionOptions {
   /** Name shown in CLIENT LIST, so an operator can tell the workbench's connections apart. */
   connectionName: string;
+  /**
+   * Commands issued in one turn of the event loop go out in one write (ioredis autopipelining):
+   * for many small concurrent requests, such as the client API's, one round trip serves them all.
+   */
+  autoPipelining?: boolean;
 }
 
 /**
  * A connection that fails commands at once while Redis is away (no offline queue): ingest keeps
  * its own bounded buffer and decides what to retry, so nothing piles up unseen inside the client.
  */
-export function connectRedis(url: string, { connectionName }: RedisConnectionOptions): Redis {
+export function connectRedis(url: string, { connectionName, autoPipelining = false }: RedisConnectionOptions): Redis {
   return new Redis(url, {
     connectionName,
+    enableAutoPipelining: autoPipelining,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     lazyConnect: true,

@@ -1,5 +1,5 @@
 import type { ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyUpdate, ApiKeyUsage, ApiKeyView, UsageRange } from '../api/api-keys.js';
-import type { ExportRow } from '../api/export.js';
+import type { ExportDownload, ExportQueryOf, ExportView } from '../api/export.js';
 import type { ArchivedObjects, ArchiveStatus, PendingBuckets, S3ConnectionCheck } from '../api/archive.js';
 import type { ActiveConnection, ConnectionCheck, ConnectionInput } from '../api/connections.js';
 import type { BrokerClientList, BrokerPublishResult, BrokerTestMessage, BrokerTopicList } from '../api/broker.js';
@@ -9,6 +9,8 @@ import type { EnergyReadings, EnergySeries, MeterEmulatorCommand, MeterEmulatorS
 import type { ClimateCounters, DataModel, DeviceDetail, EventRange, EventSearch, RecentEvents, RejectedPayloads, WarningMessage } from '../api/events.js';
 import type { IndexCompare, IndexCompareRequest, IndexList, IndexLookup, IndexLookupQuery, IndexStatus, IndexVerifyReport } from '../api/indexes.js';
 import type { KeyDetail, KeyPage } from '../api/keys.js';
+import type { Readable } from 'node:stream';
+import type { RecordingFile, RecordingsView, RecordingState, ReplayCommand, ReplayKeysCleared, ReplayRequest, ReplayStatus } from '../api/replay.js';
 import type { EmulatorCommand, EmulatorStatus, StackStatus } from '../api/status.js';
 import type { ConnectionManager } from '../connections/connection-manager.js';
 import type { RefusalSnapshot } from '../devices/refusals.js';
@@ -67,6 +69,38 @@ export interface ApiBackend {
 
   /** The unforeseen indexes of the connection the pages show. */
   indexes: IndexBackend;
+
+  /** Recording the broker's traffic and replaying it into the pipeline. */
+  recordReplay: RecordReplayBackend;
+
+  /** Streaming exports of what the pages show. */
+  exports: ExportBackend;
+}
+
+export interface ExportBackend {
+  /** Resolves once the first rows are read (a refused query or an unreachable Redis rejects), with the file to stream. */
+  start<V extends ExportView>(view: V, query: ExportQueryOf<V>): Promise<ExportDownload>;
+}
+
+/** Record and replay (core/app/record-replay.ts): unknown names are NotFound, a file in use Conflict. */
+export interface RecordReplayBackend {
+  recordings(): Promise<RecordingsView>;
+  /** Conflict while another recording runs or the name is taken. */
+  startRecording(request: { name?: string; filter: string }): Promise<RecordingState>;
+  /** Conflict when none runs. */
+  stopRecording(): Promise<RecordingState>;
+  deleteRecording(name: string): Promise<void>;
+  /** The file, to stream to the client. */
+  recordingFile(name: string): Promise<{ stream: Readable; bytes: number }>;
+  /** An uploaded recording or events export, streamed into the recordings folder and read through once. */
+  importRecording(name: string, body: Readable): Promise<RecordingFile>;
+  replayStatus(): ReplayStatus;
+  /** Answers at once (state preparing) and opens the source meanwhile; Conflict while another replay runs or in read-only mode. */
+  startReplay(request: ReplayRequest): Promise<ReplayStatus>;
+  /** Conflict when no replay runs. */
+  controlReplay(command: ReplayCommand): Promise<ReplayStatus>;
+  /** Deletes every key under the replay key prefix; Conflict while a replay runs. */
+  clearReplayKeys(): Promise<ReplayKeysCleared>;
 }
 
 /** Unknown ids are NotFound; in read-only mode every change is refused. */
@@ -102,8 +136,6 @@ export interface InspectBackend {
   activeConnectionId(): string;
   recentEvents(limit: number): Promise<RecentEvents>;
   eventRange(from: number, to: number, limit: number): Promise<EventRange>;
-  /** Every SensorData entry in [from, to] with its device hash, in pages read only as the consumer pulls. */
-  exportEvents(from: number, to: number): AsyncIterable<ExportRow[]>;
   searchEvents(match: string, cursor: string, count: number): Promise<EventSearch>;
   deviceDetail(deviceId: string): Promise<DeviceDetail>;
   climateCounters(): Promise<ClimateCounters>;

@@ -3,7 +3,7 @@ import type { ApiKeyRecord } from '../api-access/api-key-store.js';
 import { clientRoutes, OPENAPI_PATH, type ClientRouteName, type ClientRoutes } from '../api/client-api.js';
 import type { Route } from '../api/route.js';
 import { NotFound, Refused, Throttled, Unauthorized } from '../domain/errors.js';
-import type { ClientApiBackend } from './client-api-backend.js';
+import type { ClientApiAccess, ClientApiBackend } from './client-api-backend.js';
 import { clientOpenApiDocument } from './client-openapi.js';
 import { csvOf } from './client-csv.js';
 import { errorAnswer } from './error-answer.js';
@@ -34,6 +34,8 @@ const UNKNOWN_ROUTE = 'unknown';
 export async function startClientApiServer({ backend, host, port, log }: ClientApiServerOptions): Promise<ClientApiServer> {
   const app = Fastify({ logger: false });
   const keyOf = new WeakMap<FastifyRequest, ApiKeyRecord>();
+  const admissionOf = new WeakMap<FastifyRequest, Promise<void>>();
+  const refusals = new IntervalRefusals();
   const nameOf = new Map<string, ClientRouteName>(Object.entries(clientRoutes).map(([name, route]) => [route.path, name as ClientRouteName]));
 
   app.addHook('onRequest', async (request, reply) => {
@@ -42,11 +44,12 @@ export async function startClientApiServer({ backend, host, port, log }: ClientA
     const key = await backend.access.authenticate(request.headers);
     if (!key) throw new Unauthorized('missing, unknown or revoked API key: send Authorization: Bearer <key> or X-API-Key: <key>');
     keyOf.set(request, key);
-    const verdict = await backend.access.throttle(key);
-    reply.header('RateLimit-Limit', verdict.limit).header('RateLimit-Remaining', verdict.remaining).header('RateLimit-Reset', verdict.resetSeconds);
-    if (verdict.allowed) return;
-    reply.header('Retry-After', verdict.resetSeconds);
-    throw new Throttled(`over ${verdict.limit} requests per 5 seconds: retry in ${verdict.resetSeconds} s`, verdict.resetSeconds);
+    const admission = admit(backend.access, refusals, key, reply);
+    // Marked handled here; the handler awaits it, and a request that never reaches one has nothing to answer.
+    admission.catch(() => undefined);
+    admissionOf.set(request, admission);
+    // A key already refused in this interval waits for its verdict, so that its requests cost the throttle and no reads.
+    if (refusals.active(key.id)) await admission;
   });
   app.addHook('onResponse', async (request, reply) => {
     const path = request.routeOptions.url;
@@ -64,7 +67,7 @@ export async function startClientApiServer({ backend, host, port, log }: ClientA
   let document: Record<string, unknown> | null = null;
   app.get(OPENAPI_PATH, async () => document);
   const handlers = clientHandlers(backend);
-  for (const name of Object.keys(clientRoutes) as ClientRouteName[]) registerClientRoute(app, name, handlers, keyOf);
+  for (const name of Object.keys(clientRoutes) as ClientRouteName[]) registerClientRoute(app, name, handlers, keyOf, admissionOf);
 
   await app.listen({ host, port });
   const address = app.server.address();
@@ -78,6 +81,7 @@ function registerClientRoute<Name extends ClientRouteName>(
   name: Name,
   handlers: HandlersOf<ClientRoutes>,
   keyOf: WeakMap<FastifyRequest, ApiKeyRecord>,
+  admissionOf: WeakMap<FastifyRequest, Promise<void>>,
 ): void {
   const route: Route = clientRoutes[name];
   const handler = handlers[name];
@@ -85,13 +89,49 @@ function registerClientRoute<Name extends ClientRouteName>(
     method: route.method,
     url: route.path,
     handler: async (request, reply) => {
-      const input = parseInput(clientRoutes[name], request);
-      refuseOutsideScope(keyOf.get(request)!, (input.params as { deviceId?: string }).deviceId);
-      const answer = await handler(input as never);
-      if ((input.query as { format: string }).format === 'csv') return reply.type('text/csv; charset=utf-8').send(csvOf(name, answer as never));
-      return answer;
+      // The reads start beside the throttle's round trip (they share its write to Redis); the answer,
+      // or the error for bad input or scope, waits for the verdict, so a refused request is a 429 whatever it asked.
+      const answer = (async () => {
+        const input = parseInput(clientRoutes[name], request);
+        refuseOutsideScope(keyOf.get(request)!, (input.params as { deviceId?: string }).deviceId);
+        return { csv: (input.query as { format: string }).format === 'csv', body: await handler(input as never) };
+      })();
+      answer.catch(() => undefined);
+      await admissionOf.get(request);
+      const { csv, body } = await answer;
+      return csv ? reply.type('text/csv; charset=utf-8').send(csvOf(name, body as never)) : body;
     },
   });
+}
+
+/**
+ * The throttle's verdict on one request: the RateLimit headers set, and Throttled when it is over
+ * the key's limit (the key is then remembered as refused until its interval ends).
+ */
+async function admit(access: ClientApiAccess, refusals: IntervalRefusals, key: ApiKeyRecord, reply: FastifyReply): Promise<void> {
+  const verdict = await access.throttle(key);
+  reply.header('RateLimit-Limit', verdict.limit).header('RateLimit-Remaining', verdict.remaining).header('RateLimit-Reset', verdict.resetSeconds);
+  if (verdict.allowed) return;
+  refusals.remember(key.id, verdict.resetSeconds);
+  reply.header('Retry-After', verdict.resetSeconds);
+  throw new Throttled(`over ${verdict.limit} requests per 5 seconds: retry in ${verdict.resetSeconds} s`, verdict.resetSeconds);
+}
+
+/** Keys refused in their current 5-second interval, until it ends. One entry per valid key at most. */
+class IntervalRefusals {
+  private readonly until = new Map<string, number>();
+
+  remember(keyId: string, resetSeconds: number): void {
+    this.until.set(keyId, Date.now() + resetSeconds * 1000);
+  }
+
+  active(keyId: string): boolean {
+    const until = this.until.get(keyId);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.until.delete(keyId);
+    return false;
+  }
 }
 
 /** A key scoped to some devices reads those devices' routes only, not the lists and counters over every device. */

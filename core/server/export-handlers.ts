@@ -1,17 +1,24 @@
-import type { FastifyInstance } from 'fastify';
-import { EVENT_EXPORT_COLUMNS, EVENTS_EXPORT_PATH, eventsExportQuery } from '../api/export.js';
-import type { InspectBackend } from './api-backend.js';
-import { exportStream, EXPORT_CONTENT_TYPES } from './export-stream.js';
-import { parsePart } from './route-registration.js';
+import type { ExportView } from '../api/export.js';
+import type { Routes } from '../api/routes.js';
+import type { ApiBackend } from './api-backend.js';
+import type { HandlersOf } from './route-registration.js';
 
-/** The streaming export routes: their answers are files, not the JSON the route table's client parses. */
-export function registerExportRoutes(app: FastifyInstance, inspect: InspectBackend): void {
-  app.get(EVENTS_EXPORT_PATH, async (request, reply) => {
-    const { format, from, to } = parsePart(eventsExportQuery, request.query, 'query');
-    const stream = exportStream(inspect.exportEvents(from, to), format, EVENT_EXPORT_COLUMNS);
-    return reply
-      .type(EXPORT_CONTENT_TYPES[format])
-      .header('content-disposition', `attachment; filename="events-${from}-${to}.${format}"`)
-      .send(stream);
-  });
+type ExportRouteName = 'exportEvents' | 'exportDevices' | 'exportMeterEnergy' | 'exportMeterReadings' | 'exportRejected' | 'exportBrokerTopics' | 'exportKeys' | 'exportRefusals';
+
+/** The streaming export routes: each one call of the backend, whose answer route-registration sends as a file. */
+export function exportHandlers(backend: ApiBackend): HandlersOf<Pick<Routes, ExportRouteName>> {
+  const start =
+    <V extends ExportView>(view: V) =>
+    ({ query }: { query: Parameters<ApiBackend['exports']['start']>[1] }) =>
+      backend.exports.start(view, query as never);
+  return {
+    exportEvents: start('events'),
+    exportDevices: start('devices'),
+    exportMeterEnergy: start('meter-energy'),
+    exportMeterReadings: start('meter-readings'),
+    exportRejected: start('rejected'),
+    exportBrokerTopics: start('broker-topics'),
+    exportKeys: start('keys'),
+    exportRefusals: start('refusals'),
+  };
 }

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { timingSafeEqual } from 'node:crypto';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
-import { registerExportRoutes } from './export-handlers.js';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { liveChannel } from '../api/routes.js';
 import { NotFound, Unauthorized } from '../domain/errors.js';
@@ -12,10 +11,13 @@ import { brokerHandlers } from './broker-handlers.js';
 import { connectionHandlers } from './connection-handlers.js';
 import { deviceHandlers } from './device-handlers.js';
 import { energyHandlers } from './energy-handlers.js';
+import { exportHandlers } from './export-handlers.js';
 import { indexHandlers } from './index-handlers.js';
 import { errorAnswer } from './error-answer.js';
 import { inspectHandlers } from './inspect-handlers.js';
 import { LiveHub } from './live-hub.js';
+import { recordReplayHandlers } from './record-replay-handlers.js';
+import { registerRecordingFileRoutes } from './recording-file-routes.js';
 import { registerRoutes } from './route-registration.js';
 import { workbenchHandlers } from './workbench-handlers.js';
 
@@ -79,9 +81,11 @@ export async function startHttpServer({ backend, host, port, token, rendererDir,
     ...brokerHandlers(backend),
     ...apiKeyHandlers(backend),
     ...indexHandlers(backend),
+    ...recordReplayHandlers(backend),
+    ...exportHandlers(backend),
   });
 
-  registerExportRoutes(app, backend.inspect);
+  await registerRecordingFileRoutes(app, backend.recordReplay);
 
   if (rendererDir && existsSync(rendererDir)) await app.register(fastifyStatic, { root: rendererDir });
 

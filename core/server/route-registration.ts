@@ -1,4 +1,6 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { EXPORT_CONTENT_TYPES, EXPORT_TOTAL_HEADER, type ExportDownload } from '../api/export.js';
 import type { z } from 'zod';
 import type { Route, RouteInput, RouteResponse } from '../api/route.js';
 import { routes, type Routes } from '../api/routes.js';
@@ -26,9 +28,23 @@ function register<T extends Route>(app: FastifyInstance, route: T, handler: Rout
     url: route.path,
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const answer = await handler(parseInput(route, request));
+      if (route.download) return sendDownload(reply, answer as ExportDownload);
       return route.status === 204 ? reply.code(204).send() : reply.code(route.status).send(answer);
     },
   });
+}
+
+/**
+ * A file as it is read: Fastify pipes the stream into the response, so it is read only as fast as
+ * the client takes it, and destroyed (which stops the reads behind it) when the client goes away.
+ */
+export function sendDownload(reply: FastifyReply, { filename, format, total, body }: ExportDownload): FastifyReply {
+  if (total !== null) reply.header(EXPORT_TOTAL_HEADER, total);
+  return reply
+    .type(EXPORT_CONTENT_TYPES[format])
+    .header('content-disposition', `attachment; filename="${filename.replace(/[^\w.-]/g, '_')}"`)
+    .header('access-control-expose-headers', EXPORT_TOTAL_HEADER)
+    .send(body instanceof Readable ? body : Readable.from(body));
 }
 
 export function parseInput<T extends Route>(route: T, request: FastifyRequest): RouteInput<T> {

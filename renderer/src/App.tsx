@@ -218,7 +218,7 @@ function TopbarStatus() {
   return (
     <span className="topbar-status">
       {status?.readOnly && (
-        <span className="badge badge-readonly" title={`Read-only: only read commands reach ${status.connection.name}`}>
+        <span className="badge badge-readonly" data-testid="readonly-badge" title={`Read-only: only read commands reach ${status.connection.name}`}>
           read-only
         </span>
       )}

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { freePort } from '../helpers/free-port.js';
 import { startRedisServer, type RedisServerProcess } from '../helpers/redis-server-process.js';
 import { makeTempDir, type TempDir } from '../helpers/temp-dir.js';
-import { openDashboard, openPage, shoot, useBuiltInConnection } from './e2e-helpers.js';
+import { deleteConnectionsNamed, openDashboard, openPage, shoot, useBuiltInConnection } from './e2e-helpers.js';
 
 /** A "production" Redis the workbench did not fill, with its own key names. */
 let production: RedisServerProcess;
@@ -24,6 +24,7 @@ test.beforeAll(async () => {
 
 test.afterEach(async ({ request }) => {
   await useBuiltInConnection(request);
+  await deleteConnectionsNamed(request, 'plant 7');
 });
 
 test.afterAll(async () => {
@@ -49,7 +50,8 @@ test('a saved read-only connection shows another Redis on every page, and its co
   await form.getByRole('button', { name: 'Add connection' }).click();
 
   await page.getByRole('button', { name: 'Use plant 7' }).click();
-  await expect(page.locator('.badge-readonly')).toBeVisible();
+  // The top bar's badge: the connection's row on this page carries one too.
+  await expect(page.getByTestId('readonly-badge')).toBeVisible();
   await shoot(page, 'connections');
 
   await openPage(page, 'Events');
@@ -76,5 +78,5 @@ test('a saved read-only connection shows another Redis on every page, and its co
 
   // Back to the workbench's own Redis, so the other specs see it.
   await page.getByLabel('Connection').selectOption({ label: 'Workbench Redis (embedded)' });
-  await expect(page.locator('.badge-readonly')).toHaveCount(0);
+  await expect(page.getByTestId('readonly-badge')).toHaveCount(0);
 });

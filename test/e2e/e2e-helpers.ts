@@ -81,13 +81,26 @@ export async function apiStatus(request: APIRequestContext): Promise<StackStatus
  * after each test, so that a failure half-way does not leave the other specs reading elsewhere.
  */
 export async function useBuiltInConnection(request: APIRequestContext): Promise<void> {
-  const listed = await request.get(`${serve().origin}/api/connections`, { headers: auth() });
-  expect(listed.status()).toBe(200);
-  const { connections, activeId } = (await listed.json()) as ConnectionList;
+  const { connections, activeId } = await listConnections(request);
   const builtIn = connections.find((connection) => connection.builtIn);
   if (!builtIn || builtIn.id === activeId) return;
   const activated = await request.post(`${serve().origin}/api/connections/${builtIn.id}/activate`, { headers: auth() });
   expect(activated.status(), await activated.text()).toBe(200);
+}
+
+/** Deletes the saved connections a spec added under this name, so that running it again starts clean. */
+export async function deleteConnectionsNamed(request: APIRequestContext, name: string): Promise<void> {
+  const { connections } = await listConnections(request);
+  for (const connection of connections.filter((saved) => saved.name === name && !saved.builtIn)) {
+    const deleted = await request.delete(`${serve().origin}/api/connections/${connection.id}`, { headers: auth() });
+    expect(deleted.status(), await deleted.text()).toBe(204);
+  }
+}
+
+async function listConnections(request: APIRequestContext): Promise<ConnectionList> {
+  const listed = await request.get(`${serve().origin}/api/connections`, { headers: auth() });
+  expect(listed.status()).toBe(200);
+  return (await listed.json()) as ConnectionList;
 }
 
 export async function emulatorCommand(request: APIRequestContext, command: EmulatorCommand): Promise<EmulatorStatus> {

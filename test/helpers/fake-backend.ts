@@ -1,4 +1,4 @@
-import type { ApiBackend, ApiKeyManagement, IndexBackend, InspectBackend, SavedConnections } from '../../core/server/api-backend.js';
+import type { ApiBackend, ApiKeyManagement, IndexBackend, InspectBackend, RecordReplayBackend, SavedConnections } from '../../core/server/api-backend.js';
 import { startHttpServer, type HttpServer } from '../../core/server/http-server.js';
 
 /** Methods to fake; `inspect` is merged method by method, `connections` and `indexes` (often real objects) replace the whole. */
@@ -38,6 +38,19 @@ const NO_INDEXES: IndexBackend = {
   compare: notFaked('indexes.compare'),
 };
 
+const NO_RECORD_REPLAY: RecordReplayBackend = {
+  recordings: notFaked('recordReplay.recordings'),
+  startRecording: notFaked('recordReplay.startRecording'),
+  stopRecording: notFaked('recordReplay.stopRecording'),
+  deleteRecording: notFaked('recordReplay.deleteRecording'),
+  recordingFile: notFaked('recordReplay.recordingFile'),
+  importRecording: notFaked('recordReplay.importRecording'),
+  replayStatus: notFaked('recordReplay.replayStatus'),
+  startReplay: notFaked('recordReplay.startReplay'),
+  controlReplay: notFaked('recordReplay.controlReplay'),
+  clearReplayKeys: notFaked('recordReplay.clearReplayKeys'),
+};
+
 /** An in-memory ApiBackend: what a test passes, and for everything else a method that fails naming itself. */
 export function fakeBackend(overrides: Overrides = {}): ApiBackend {
   const { inspect = {}, ...top } = overrides;
@@ -67,12 +80,13 @@ export function fakeBackend(overrides: Overrides = {}): ApiBackend {
     connections: NO_CONNECTIONS,
     apiKeys: NO_API_KEYS,
     indexes: NO_INDEXES,
+    recordReplay: NO_RECORD_REPLAY,
+    exports: { start: notFaked('exports.start') },
     ...top,
     inspect: {
       activeConnectionId: () => 'workbench',
       recentEvents: notFaked('inspect.recentEvents'),
       eventRange: notFaked('inspect.eventRange'),
-      exportEvents: notFaked('inspect.exportEvents'),
       searchEvents: notFaked('inspect.searchEvents'),
       deviceDetail: notFaked('inspect.deviceDetail'),
       climateCounters: notFaked('inspect.climateCounters'),

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { startBroker, type Broker, type BrokerOptions } from '../../core/broker/broker.js';
 import { configSchema, type Config } from '../../core/config/schema.js';
 import { Ingest } from '../../core/ingest/ingest.js';
-import { createKeySchema, type KeySchema } from '../../core/model/keys.js';
+import { createKeySchema, replayKeySchemaOptions, type KeySchema } from '../../core/model/keys.js';
 import { openRedis } from '../../core/redis/connect.js';
 
 export interface IngestPipeline {
@@ -42,6 +42,7 @@ export async function startIngestPipeline(
     source: broker,
     redis: ingestRedis,
     keys,
+    replayKeys: createKeySchema(replayKeySchemaOptions(config.model, config.replay.keyPrefix)),
     settings: { ...config.ingest, shutdownFlushMs: 2000, ...ingestOverrides },
     energy: config.energy,
     listenUdp,

@@ -53,9 +53,9 @@ export async function startTestStack({
   let stopped: Promise<void> | null = null;
   return {
     stack,
-    origin: new URL(addresses.http).origin,
+    origin: new URL(addresses.http!).origin,
     token: stack.token,
-    mqttUrl: addresses.mqtt,
+    mqttUrl: addresses.mqtt!,
     redisUrl: addresses.redis,
     udpUrl: addresses.udp ?? null,
     apiUrl: addresses.api ?? null,

@@ -50,6 +50,7 @@ import type {
   MeterList,
 } from '../../core/api/energy.js';
 import type { KeyDetail, KeyPage } from '../../core/api/keys.js';
+import type { RecordingFile, RecordingsView, RecordingState, ReplayKeysCleared, ReplayStatus } from '../../core/api/replay.js';
 import type { LiveFrame, LiveTopic } from '../../core/api/live.js';
 import type { TopicRule } from '../../core/domain/topic-rule.js';
 import { App } from '../../renderer/src/App.js';
@@ -68,6 +69,73 @@ export function installDomStubs(): void {
     cleanup();
     vi.restoreAllMocks();
   });
+}
+
+export function recordingState(overrides: Partial<RecordingState> = {}): RecordingState {
+  return {
+    name: 'recording-1',
+    filter: '#',
+    startedAt: Date.now() - 5000,
+    stoppedAt: null,
+    messages: 0,
+    bytes: 0,
+    dropped: 0,
+    maxBytes: 104_857_600,
+    firstAt: null,
+    lastAt: null,
+    stopReason: null,
+    error: null,
+    ...overrides,
+  };
+}
+
+export function recordingFile(overrides: Partial<RecordingFile> = {}): RecordingFile {
+  return {
+    name: 'recording-1',
+    bytes: 2048,
+    messages: 10,
+    firstAt: 1_762_000_000_000,
+    lastAt: 1_762_000_060_000,
+    origin: 'recording',
+    filter: '#',
+    dropped: 0,
+    modifiedAt: 1_762_000_060_000,
+    recording: false,
+    replaying: false,
+    ...overrides,
+  };
+}
+
+export function recordingsView(overrides: Partial<RecordingsView> = {}): RecordingsView {
+  return { active: null, last: null, files: [], maxBytes: 104_857_600, directory: '/data/recordings', ...overrides };
+}
+
+export function replayStatus(overrides: Partial<ReplayStatus> = {}): ReplayStatus {
+  return {
+    state: 'idle',
+    source: null,
+    sourceLabel: null,
+    keys: 'prefix',
+    keyPrefix: 'replay:',
+    target: null,
+    speed: 1,
+    loop: false,
+    loops: 0,
+    startTime: null,
+    endTime: null,
+    emulatedTime: null,
+    progress: 0,
+    published: 0,
+    acknowledged: 0,
+    total: null,
+    ratePerSecond: 0,
+    startedAt: null,
+    endedAt: null,
+    skipped: { total: 0, byReason: { 'bad-json': 0, 'not-a-message': 0, 'unknown-topic': 0, oversize: 0 }, lines: [] },
+    badBuckets: [],
+    error: null,
+    ...overrides,
+  };
 }
 
 export function emulatorStatus(overrides: Partial<EmulatorStatus> = {}): EmulatorStatus {
@@ -390,6 +458,16 @@ export function fakeClient(overrides: Partial<Record<keyof WorkbenchClient, unkn
       async ({ topic, payload, qos = 0, retain = false }: BrokerPublishRequest): Promise<BrokerPublishResult> => ({ topic, size: new TextEncoder().encode(payload).length, qos, retain, at: Date.now() }),
     ),
     apiKeys: vi.fn(async (): Promise<ApiKeyList> => ({ keys: [], apiUrl: 'http://127.0.0.1:8787' })),
+    recordings: vi.fn(async (): Promise<RecordingsView> => recordingsView()),
+    startRecording: vi.fn(async (request: { name?: string; filter?: string } = {}): Promise<RecordingState> => recordingState({ name: request.name ?? 'recording-1', filter: request.filter ?? '#' })),
+    stopRecording: vi.fn(async (): Promise<RecordingState> => recordingState({ stopReason: 'stopped', stoppedAt: Date.now() })),
+    deleteRecording: vi.fn(async (): Promise<void> => undefined),
+    recordingDownloadUrl: vi.fn((name: string) => `http://127.0.0.1:4000/api/recordings/${name}/file?token=t`),
+    importRecording: vi.fn(async (name: string): Promise<RecordingFile> => recordingFile({ name, origin: 'import' })),
+    replay: vi.fn(async (): Promise<ReplayStatus> => replayStatus()),
+    startReplay: vi.fn(async (): Promise<ReplayStatus> => replayStatus({ state: 'preparing' })),
+    controlReplay: vi.fn(async (): Promise<ReplayStatus> => replayStatus({ state: 'playing' })),
+    clearReplayKeys: vi.fn(async (): Promise<ReplayKeysCleared> => ({ keyPrefix: 'replay:', deleted: 0, command: '' })),
     live: vi.fn((topics: LiveTopic[], onFrame: (frame: LiveFrame) => void, onState: (connected: boolean) => void) => {
       const connection: FakeLive = {
         topics,

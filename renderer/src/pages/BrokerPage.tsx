@@ -4,6 +4,7 @@ import { usePolling, useWorkbench } from '../context.js';
 import { formatInt } from '../format.js';
 import { ClientsPanel } from './broker/ClientsPanel.js';
 import { PublishForm } from './broker/PublishForm.js';
+import { RecordReplay } from './broker/RecordReplay.js';
 import { TopicTree } from './broker/TopicTree.js';
 
 const POLL_MS = 1000;
@@ -63,6 +64,7 @@ export function BrokerPage() {
         )}
       </section>
       <PublishForm onPublished={topics.refresh} />
+      <RecordReplay />
     </section>
   );
 }

@@ -117,6 +117,13 @@ function makeArchiver({ archive, s3: s3Overrides, lines = [], ...options }: Arch
   return archiver;
 }
 
+/** One pass by an archiver that then stops (gives up its lease), as a workbench that archived and quit. */
+async function archiveAndStop(): Promise<void> {
+  const archiver = makeArchiver();
+  await archiver.runNow('manual');
+  await archiver.stop();
+}
+
 async function getObject(deviceId: string, bucketStart: number): Promise<{ body: Buffer; etag: string; metadata: Record<string, string>; contentType: string | undefined }> {
   const answer = await s3Client.send(new GetObjectCommand({ Bucket: s3Bucket, Key: energyObjectKey('', deviceId, bucketStart) }));
   return {
@@ -252,7 +259,7 @@ describe('archiving a stale bucket', () => {
   it('recreates the S3 bucket when a late reading belongs to a bucket archived to a bucket that is gone', async () => {
     await s3.createBucket(s3Bucket);
     await fillBucket('late-3', DAY_1, 3);
-    await makeArchiver().runNow('manual');
+    await archiveAndStop();
     // The user points the archive at a fresh, not yet existing bucket; the index still says "archived".
     s3Bucket = `${s3Bucket}-moved`;
     const late = meterReading(DAY_1 + 3600 * 20);
@@ -404,7 +411,7 @@ describe('crash between upload and finalize', () => {
     const settings = s3.settings(s3Bucket);
     const client = createS3Client(settings);
     const store = new EnergyObjectStore(client, { ...settings, bucket: s3Bucket });
-    return { client, context: { redis, keys, store, encoder: new BucketEncoder(() => undefined), log: () => undefined } };
+    return { client, context: { redis, keys, store, encoder: new BucketEncoder(() => undefined), log: () => undefined, token: () => null } };
   }
 
   it('leaves Redis as it was, and the next pass re-uploads and finalizes: every reading once', async () => {
@@ -433,7 +440,7 @@ describe('crash between upload and finalize', () => {
   it('does not duplicate late readings when the crash follows the upload of a merged object', async () => {
     await s3.createBucket(s3Bucket);
     const readings = await fillBucket('C2', DAY_1, 5);
-    await makeArchiver().runNow('manual');
+    await archiveAndStop();
     const late = [meterReading(DAY_1 + 7000), meterReading(DAY_1 + 8000)];
     await pushReadings('C2', late);
     const { client, context } = uploadContext();

@@ -29,13 +29,14 @@ beforeEach(async () => {
   await redis.flushall();
   await redis.rpush(list, 'a', 'b', 'c');
   await redis.sadd(keys.energyPending, list, keys.energyBucket('D2', 0));
+  await redis.set(keys.archiveLease, JSON.stringify({ token: 7, holder: 'test', host: 'here', pid: 1, since: 0 }));
 });
 
 describe('finalizeArchivedBucket', () => {
   it('removes the list and its pending entry and puts the one index member of that bucket', async () => {
     await redis.zadd(keys.meterArchived('D1'), 86_400, '86400:old-etag', 172_800, '172800:other');
 
-    expect(await redis.call(...finalizeArchivedBucket(keys, bucket, 3, 'new-etag'))).toBe(1);
+    expect(await redis.call(...finalizeArchivedBucket(keys, bucket, 3, 'new-etag', 7))).toBe(1);
 
     expect(await redis.exists(list)).toBe(0);
     expect(await redis.smembers(keys.energyPending)).toEqual([keys.energyBucket('D2', 0)]);
@@ -46,9 +47,19 @@ describe('finalizeArchivedBucket', () => {
     await redis.zadd(keys.meterArchived('D1'), 86_400, '86400:old-etag');
     const before = await snapshotKeys(redis, '');
 
-    expect(await redis.call(...finalizeArchivedBucket(keys, bucket, 2, 'etag'))).toBe(0);
+    expect(await redis.call(...finalizeArchivedBucket(keys, bucket, 2, 'etag', 7))).toBe(0);
 
     expect(await snapshotKeys(redis, '')).toEqual(before);
+  });
+
+  it('touches nothing for a holder whose token is no longer the lease\'s (-1), or when nobody holds it', async () => {
+    const before = await snapshotKeys(redis, '');
+
+    expect(await redis.call(...finalizeArchivedBucket(keys, bucket, 3, 'etag', 6))).toBe(-1);
+    await redis.del(keys.archiveLease);
+    expect(await redis.call(...finalizeArchivedBucket(keys, bucket, 3, 'etag', 7))).toBe(-1);
+
+    expect(await snapshotKeys(redis, '')).toEqual({ ...before, [keys.archiveLease]: undefined });
   });
 });
 

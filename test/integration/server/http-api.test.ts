@@ -156,7 +156,7 @@ describe('the token', () => {
   const withQuery = (path: string, token: string) => `${path}${path.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
 
   it('is printed in the http address', () => {
-    expect(new URL(env.stack.addresses().http).searchParams.get('token')).toBe(env.token);
+    expect(new URL(env.stack.addresses().http!).searchParams.get('token')).toBe(env.token);
   });
 
   it.each(routes)('$method $path answers 401 without it and with a wrong one', async (route) => {

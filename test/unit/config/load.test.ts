@@ -129,6 +129,52 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('--role and --mqtt-source', () => {
+    const redis = ['--redis-url', 'redis://127.0.0.1:6379'];
+
+    it('defaults to every role, takes a comma list in any order (each once) and lists the choices for a wrong one', () => {
+      expect(load().config.roles).toEqual(['ingest', 'udp', 'api', 'archiver', 'ui']);
+      expect(load(['--role', 'all']).config.roles).toEqual(['ingest', 'udp', 'api', 'archiver', 'ui']);
+      expect(load(['--role', 'ui, ingest,ingest', ...redis]).config.roles).toEqual(['ingest', 'ui']);
+      expect(load([...redis], { SW_ROLE: 'udp' }).config.roles).toEqual(['udp']);
+      expect(configError(() => load(['--role', 'ingest,worker', ...redis]))).toMatch(/roles = "ingest,worker" \(from --role\): unknown role "worker": .*all, ingest, udp, api, archiver, ui/);
+      expect(configError(() => load(['--role', ',', ...redis]))).toMatch(/roles.*no role given/);
+    });
+
+    it('needs a Redis target for every role but the whole stack, and refuses what a role cannot do', () => {
+      expect(configError(() => load(['--role', 'ingest']))).toMatch(/roles = "ingest" \(from --role\): role ingest starts no Redis of its own: .*--redis-url/);
+      expect(configError(() => load(['--role', 'api', '--read-only', ...redis]))).toMatch(/readOnly = true \(from --read-only\): role api writes to Redis/);
+      expect(load(['--role', 'ui', '--read-only', ...redis]).config.readOnly).toBe(true);
+      expect(configError(() => load(['--role', 'udp', '--mqtt-source', 'mqtt://broker:1883', ...redis]))).toMatch(/mqttSource\.url .*is where role ingest takes readings from, and this process runs role udp/);
+      expect(configError(() => load(['--role', 'ingest', '--emulate', 'thermostats', ...redis]))).toMatch(/emulator\.mode .*run from the pages \(role ui\)/);
+      expect(configError(() => load(['--emulate', 'all', '--mqtt-source', 'mqtt://broker:1883']))).toMatch(/emulator\.mode .*off with --mqtt-source/);
+    });
+
+    it('gives the outside broker its defaults and checks the URL, the group and the TLS files', () => {
+      const { mqttSource } = load(['--role', 'ingest', '--mqtt-source', 'mqtts://ingest:pw@broker.example:8883', '--mqtt-source-ca', '/etc/ca.pem', ...redis]).config;
+      expect(mqttSource).toEqual({
+        url: 'mqtts://ingest:pw@broker.example:8883',
+        shareGroup: 'sensor-workbench',
+        sessionExpirySeconds: 3600,
+        receiveMaximum: 1000,
+        leaveOnStop: false,
+        keepaliveSeconds: 30,
+        tls: { caFile: '/etc/ca.pem' },
+      });
+      expect(load(['--mqtt-session-expiry', '86400', '--mqtt-receive-maximum', '200', '--mqtt-share-group', 'plant-7', '--mqtt-client-id', 'worker-1']).config.mqttSource).toMatchObject({
+        sessionExpirySeconds: 86_400,
+        receiveMaximum: 200,
+        shareGroup: 'plant-7',
+        clientId: 'worker-1',
+      });
+      expect(configError(() => load(['--mqtt-source', 'tcp://broker:1883']))).toMatch(/mqttSource\.url .*mqtt:\/\/ or mqtts:\/\//);
+      expect(configError(() => load(['--mqtt-share-group', 'a/b']))).toMatch(/mqttSource\.shareGroup .*one topic level/);
+      expect(configError(() => load(['--mqtt-receive-maximum', '70000']))).toMatch(/mqttSource\.receiveMaximum/);
+      expect(configError(() => load(['--mqtt-source', 'mqtt://broker:1883', '--mqtt-source-ca', '/etc/ca.pem']))).toMatch(/mqttSource\.tls\.caFile .*mqtts:\/\/ --mqtt-source only/);
+      expect(configError(() => load(['--mqtt-source', 'mqtts://broker:8883', '--mqtt-source-cert', '/etc/c.pem']))).toMatch(/mqttSource\.tls\.keyFile .*go together/);
+    });
+  });
+
   it('rejects an unknown flag in one line, naming it', () => {
     const message = configError(() => load(['--mqtt-prot', '1884']));
     expect(message).not.toContain('\n');

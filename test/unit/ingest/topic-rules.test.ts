@@ -1,8 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TOPIC_RULES, topicRulesSchema, WRITING_HANDLERS } from '../../../core/domain/topic-rule.js';
-import { TopicRouter, UNROUTED } from '../../../core/ingest/topic-rules.js';
+import { ANOTHER_COPY, TopicRouter, UNROUTED } from '../../../core/ingest/topic-rules.js';
 
 describe('TopicRouter', () => {
+  it('takes exactly one copy of a message that overlapping rules\' subscriptions each deliver: the first matching rule\'s', () => {
+    const router = new TopicRouter([
+      { filter: 'sensors/lab/#', handler: 'ignore' },
+      { filter: 'sensors/+/air', handler: 'thermostat' },
+      { filter: 'sensors/#', handler: 'json-hash' },
+    ]);
+    // sensors/hall/air comes once through `sensors/+/air` and once through `sensors/#`.
+    expect(router.handlerVia('sensors/hall/air', 'sensors/+/air')).toBe(WRITING_HANDLERS.indexOf('thermostat'));
+    expect(router.handlerVia('sensors/hall/air', 'sensors/#')).toBe(ANOTHER_COPY);
+    // The ignore rule's own copy counts (and writes nothing); the broader rules' copies are the other copies.
+    expect(router.handlerVia('sensors/lab/air', 'sensors/lab/#')).toBeNull();
+    expect(router.handlerVia('sensors/lab/air', 'sensors/+/air')).toBe(ANOTHER_COPY);
+    expect(router.handlerVia('sensors/lab/air', 'sensors/#')).toBe(ANOTHER_COPY);
+    expect(router.handlerVia('sensors/hall/door', 'sensors/#')).toBe(WRITING_HANDLERS.indexOf('json-hash'));
+    // A copy through a filter no rule has any more (a subscription left from before a change).
+    expect(router.handlerVia('sensors/hall/door', 'sensors/hall/+')).toBe(ANOTHER_COPY);
+    expect(router.tally().rules.map(({ matched }) => matched)).toEqual([1, 1, 1]);
+    expect(router.tally().unrouted).toBe(0);
+  });
+
   it('routes the source documents\' topics by the default rules', () => {
     const router = new TopicRouter(DEFAULT_TOPIC_RULES);
     expect(router.handlerFor('temp_readings')).toBe(WRITING_HANDLERS.indexOf('thermostat'));

@@ -30,7 +30,7 @@ describe('the start-up probe of a write target', () => {
       ...thermostatWrites([reading], keys),
       ...topicHashWrites([{ topic: 'a/b', fields: ['f', 'v'], receivedAt: 0 }], keys),
       ...deadLetterWrites([letter], new Map([['not-json', 1]]), keys, 10),
-      finalizeArchivedBucket(keys, bucket, 1, 'etag'),
+      finalizeArchivedBucket(keys, bucket, 1, 'etag', 1),
       forgetMissingBucket(keys, bucket),
     ].map(([name]) => name.toUpperCase());
     expect(sent.filter((name) => !probed.has(name))).toEqual([]);
