@@ -269,7 +269,7 @@ async function startUi(parts: StackParts, clientApi: ClientApiServer | null, tok
 }
 
 async function startBundledBroker(config: Config, devices: DeviceRegistry, certificateAuthority: () => Promise<DemoCa>, awaitIngest: boolean): Promise<Broker> {
-  const { host, port, wsPort, tlsPort, wssPort, allowLanAnonymous, maxPayloadBytes, maxTopicLevels, maxConnections, maxMessagesPerSecond, maxKeepaliveSeconds } = config.mqtt;
+  const { host, port, wsPort, tlsPort, wssPort, allowLanAnonymous, maxPayloadBytes, maxTopicLevels, maxConnections, maxMessagesPerSecond, maxKeepaliveSeconds, denySubscribe } = config.mqtt;
   return startBroker({
     host,
     port,
@@ -280,6 +280,7 @@ async function startBundledBroker(config: Config, devices: DeviceRegistry, certi
     allowLanAnonymous,
     devices,
     limits: { maxPayloadBytes, maxTopicLevels, maxConnections, maxMessagesPerSecond, maxKeepaliveSeconds },
+    denySubscribe,
     awaitIngest,
   });
 }

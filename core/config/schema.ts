@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_REPLAY_KEY_PREFIX } from '../domain/replay.js';
-import { DEFAULT_TOPIC_RULES, topicRulesSchema } from '../domain/topic-rule.js';
+import { DEFAULT_TOPIC_RULES, topicFilterSchema, topicRulesSchema } from '../domain/topic-rule.js';
 
 const port = z.int().min(0).max(65535);
 const host = z.string().min(1);
@@ -108,6 +108,13 @@ const configFields = z.strictObject({
       maxMessagesPerSecond: z.number().positive().max(1_000_000).default(2000),
       /** Longest keepalive a client may ask for; a longer one is refused, so a dead connection is noticed within 1.5 times this. */
       maxKeepaliveSeconds: z.int().min(1).max(65_535).default(3600),
+      /** Topic filters no client may subscribe to: the SUBACK carries a failure code. A comma-separated list on the command line. */
+      denySubscribe: z
+        .preprocess(
+          (value) => (typeof value === 'string' ? value.split(',').map((filter) => filter.trim()).filter((filter) => filter !== '') : value),
+          z.array(topicFilterSchema).max(64),
+        )
+        .default([]),
     })
     .prefault({})
     .superRefine((mqtt, context) => {

@@ -35,6 +35,7 @@ export const SETTINGS: readonly SettingSource[] = [
   { flag: 'mqtt-max-connections', env: 'SW_MQTT_MAX_CONNECTIONS', path: 'mqtt.maxConnections', kind: 'number', help: 'most MQTT clients connected at once (default 10000)' },
   { flag: 'mqtt-max-rate', env: 'SW_MQTT_MAX_RATE', path: 'mqtt.maxMessagesPerSecond', kind: 'number', help: 'messages per second one client may publish (default 2000); faster disconnects it' },
   { flag: 'mqtt-max-keepalive', env: 'SW_MQTT_MAX_KEEPALIVE', path: 'mqtt.maxKeepaliveSeconds', kind: 'number', help: 'longest keepalive a client may ask for, seconds (default 3600)' },
+  { flag: 'mqtt-deny-subscribe', env: 'SW_MQTT_DENY_SUBSCRIBE', path: 'mqtt.denySubscribe', kind: 'string', help: 'comma-separated topic filters no client may subscribe to (SUBACK failure code), e.g. test/nosubscribe' },
   { flag: 'mqtt-source', env: 'SW_MQTT_SOURCE', path: 'mqttSource.url', kind: 'string', help: 'take readings from this outside broker (mqtt[s]://[user:pass@]host:port) instead of the bundled one' },
   { flag: 'mqtt-share-group', env: 'SW_MQTT_SHARE_GROUP', path: 'mqttSource.shareGroup', kind: 'string', help: 'group of the shared subscriptions $share/<group>/<filter> (default sensor-workbench)' },
   { flag: 'mqtt-client-id', env: 'SW_MQTT_CLIENT_ID', path: 'mqttSource.clientId', kind: 'string', help: 'client id at the outside broker (default: made once, kept in <data-dir>/mqtt-client-id)' },

@@ -15,7 +15,7 @@ afterEach(async () => {
 
 const load = (argv: string[] = [], env: NodeJS.ProcessEnv = {}) => loadConfig({ argv: ['--data-dir', dataDir.path, ...argv], env }).config;
 
-const DEFAULT_LIMITS = { maxPayloadBytes: 262_144, maxTopicLevels: 32, maxConnections: 10_000, maxMessagesPerSecond: 2000, maxKeepaliveSeconds: 3600 };
+const DEFAULT_LIMITS = { maxPayloadBytes: 262_144, maxTopicLevels: 32, maxConnections: 10_000, maxMessagesPerSecond: 2000, maxKeepaliveSeconds: 3600, denySubscribe: [] };
 
 describe('MQTT listener settings', () => {
   it('default to TCP only on 127.0.0.1:1883, no TLS files, no anonymous LAN access, and the broker limits', () => {
@@ -72,6 +72,12 @@ describe('MQTT listener settings', () => {
     expect(configError(() => load(['--mqtt-max-topic-levels', '101']))).toContain('mqtt.maxTopicLevels = 101 (from --mqtt-max-topic-levels)');
     expect(configError(() => load(['--mqtt-max-rate', '0']))).toContain('mqtt.maxMessagesPerSecond = 0 (from --mqtt-max-rate)');
     expect(configError(() => load([], { SW_MQTT_MAX_PAYLOAD: '10' }))).toContain('mqtt.maxPayloadBytes = 10 (from environment SW_MQTT_MAX_PAYLOAD)');
+  });
+
+  it('take the subscription deny list as comma-separated topic filters, and check each', () => {
+    expect(load(['--mqtt-deny-subscribe', 'test/nosubscribe, secret/#']).mqtt.denySubscribe).toEqual(['test/nosubscribe', 'secret/#']);
+    expect(load([], { SW_MQTT_DENY_SUBSCRIBE: 'a/+/b' }).mqtt.denySubscribe).toEqual(['a/+/b']);
+    expect(configError(() => load(['--mqtt-deny-subscribe', 'a/#/b']))).toContain('"a/#/b": "#" may only be the last level');
   });
 
   it('check listener ports like the TCP one', () => {
