@@ -337,22 +337,31 @@ export class AedesSessions {
   }
 
   /**
-   * aedes's disconnect() writes the DISCONNECT only once `connected`, which is set after the CONNACK
-   * and the resumed session's queue: a v5 client that errs in its first packet was cut off without
-   * being told why. Such a DISCONNECT now waits for `connected` (or the connection closing).
+   * Two things about the DISCONNECT aedes sends a v5 client. It is written only once `connected`,
+   * which is set after the CONNACK and the resumed session's queue: a client that erred in its
+   * first packet was cut off without being told why; such a DISCONNECT now waits for `connected`
+   * (or the connection closing). And aedes destroys the socket right after writing it, so packets
+   * the client still had on their way (the PUBRELs for a burst of QoS 2 PUBRECs, say) reach a
+   * closed socket, whose reset makes the client's system drop what it had not yet read, the
+   * DISCONNECT among it. The broker now ends its side and reads and discards what still comes
+   * for up to DISCONNECT_LINGER_MS before it lets go of the socket.
    */
   private holdDisconnectUntilConnected(client: ClientInternals): void {
     const disconnect = client.disconnect.bind(client) as (opts?: DisconnectOptions, done?: () => void) => void;
+    const disconnectLingering = (opts: DisconnectOptions | undefined, done?: () => void) => {
+      if (client.connected && !client.closed && !client.errored) lingerOnDestroy(client.conn);
+      disconnect(opts, done);
+    };
     (client as { disconnect: unknown }).disconnect = (opts?: DisconnectOptions | (() => void), done?: () => void) => {
-      if (typeof opts === 'function') return disconnect({}, opts);
-      if (!client.connackSent || client.connected || client.closed || client.errored) return disconnect(opts, done);
+      if (typeof opts === 'function') return disconnectLingering({}, opts);
+      if (!client.connackSent || client.connected || client.closed || client.errored) return disconnectLingering(opts, done);
       let settled = false;
       const go = () => {
         if (settled) return;
         settled = true;
         client.off('connected', go);
         client.conn.off('close', go);
-        disconnect(opts, done);
+        disconnectLingering(opts, done);
       };
       client.once('connected', go);
       client.conn.once('close', go);
@@ -369,6 +378,26 @@ export class AedesSessions {
     flow.resumeCleanRestore = false;
     (flow.client as { clean: boolean }).clean = true;
   }
+}
+
+/** How long a socket the broker sent a DISCONNECT on is still read (and what comes discarded) before it is destroyed. */
+export const DISCONNECT_LINGER_MS = 2000;
+
+/** The next plain destroy() of `conn` (aedes's close) ends the connection gracefully instead; see holdDisconnectUntilConnected. */
+function lingerOnDestroy(conn: ClientInternals['conn']): void {
+  const destroy = conn.destroy.bind(conn);
+  conn.destroy = ((error?: Error) => {
+    conn.destroy = destroy;
+    if (error) return destroy(error);
+    conn.on('error', noop);
+    // Whatever the client still sends is read and dropped ('readable' listeners would keep it paused).
+    conn.removeAllListeners('readable');
+    conn.on('data', noop);
+    conn.resume();
+    conn.end();
+    setTimeout(() => destroy(), DISCONNECT_LINGER_MS).unref();
+    return conn;
+  }) as typeof conn.destroy;
 }
 
 type DisconnectOptions = { reasonCode?: number; properties?: IDisconnectPacket['properties'] };
