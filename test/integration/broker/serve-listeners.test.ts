@@ -124,6 +124,28 @@ describe('npm run serve with all four MQTT listeners and mutual TLS', () => {
       redis.disconnect();
     }
   });
+
+  it('writes a reading the same device sent with mosquitto_pub -V 5 over mutual TLS to Redis, as the 3.1.1 one', async () => {
+    // sw-test-client was registered by the test before.
+    const payload = devicePayload({ deviceId: 'mtls-5', temperature: 81, humidity: 44 });
+    await run(
+      'mosquitto_pub',
+      ['-V', '5', '-h', '127.0.0.1', '-p', new URL(ready.mqtts!).port, '--cafile', certs.ca.certFile, '--cert', certs.client.certFile, '--key', certs.client.keyFile, '-q', '1', '-t', 'temp_readings', '-m', JSON.stringify(payload)],
+      { timeout: 10_000 },
+    );
+    const redis = redisClient(ready.redis);
+    try {
+      const hash = await waitUntil('the reading in its hash', async () => {
+        const fields = await redis.hgetall('mtls-5');
+        return Object.keys(fields).length > 0 ? fields : null;
+      });
+      // The same fields as the 3.1.1 reading's hash; stamped on arrival, as that one was.
+      expect(Object.keys(hash).sort()).toEqual(Object.keys(await redis.hgetall('mtls-1')).sort());
+      expect(hash).toMatchObject({ temperature: '81', humidity: '44', climate: 'warm', deviceIP: payload.deviceIP });
+    } finally {
+      redis.disconnect();
+    }
+  });
 });
 
 describe('npm run serve with MQTTS and no certificate files: the demo CA', () => {
