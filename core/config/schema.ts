@@ -104,9 +104,9 @@ const configFields = z.strictObject({
       maxTopicLevels: z.int().min(1).max(100).default(32),
       /** Clients connected at once; the next one is answered "server unavailable". */
       maxConnections: z.int().min(1).max(1_000_000).default(10_000),
-      /** Messages per second one device may publish (burst of one second); a client over it is disconnected. The workbench's emulators are exempt. */
+      /** Messages per second one device may publish (burst of one second); a 3.1.1 client over it is disconnected, an MQTT 5 one answered 0x97. The workbench's emulators are exempt. */
       maxMessagesPerSecond: z.number().positive().max(1_000_000).default(2000),
-      /** Longest keepalive a client may ask for; a longer one is refused, so a dead connection is noticed within 1.5 times this. */
+      /** Longest keepalive a client may ask for; a longer one is refused (MQTT 5: answered with this as Server Keep Alive), so a dead connection is noticed within 1.5 times this. */
       maxKeepaliveSeconds: z.int().min(1).max(65_535).default(3600),
       /** Topic filters no client may subscribe to: the SUBACK carries a failure code. A comma-separated list on the command line. */
       denySubscribe: z
