@@ -20,6 +20,8 @@ export const brokerClientViewSchema = z.object({
   deviceId: z.string().nullable(),
   /** The workbench's own client (an emulator). */
   workbench: z.boolean(),
+  /** The MQTT protocol level of its CONNECT: 3 (MQTT 3.1), 4 (MQTT 3.1.1) or 5 (MQTT 5). */
+  protocolVersion: z.literal([3, 4, 5]),
   /** Messages the broker accepted from it. */
   messagesIn: z.number(),
   lastMessageAt: z.number().nullable(),

@@ -267,6 +267,8 @@ function describeClient(client: Client, transport: Transport, access: BrokerAcce
     certificateCn: tls ? certificateCn(tls) : null,
     deviceId: identity?.deviceId ?? null,
     workbench: identity?.internal ?? false,
+    // aedes accepts only these levels, so a registered client has one of them.
+    protocolVersion: client.version as ConnectedClient['protocolVersion'],
     ...traffic.client(client),
   };
 }

@@ -32,6 +32,7 @@ const CLIENT: BrokerClientView = {
   certificateCn: 'D704206000042',
   deviceId: 'D704206000042',
   workbench: false,
+  protocolVersion: 5,
   messagesIn: 1234,
   lastMessageAt: Date.now(),
 };
@@ -66,7 +67,7 @@ describe('Broker page', () => {
     renderApp(fake, 'broker');
     const row = await screen.findByTestId('broker-client-row');
     expect(row.textContent).toContain('D704206000042');
-    expect(row.textContent).toContain('mqtts');
+    expect(row.textContent).toContain('mqtts · MQTT 5');
     expect(row.textContent).toContain('yes, certificate CN=D704206000042');
     expect(row.textContent).toContain('10.0.0.9');
     expect(row.textContent).toMatch(/1[,.  ]?234/);

@@ -78,7 +78,7 @@ describe('the broker\'s live view', () => {
     const meter = await connect(tlsUrl(), { clientId: meterId, cert: certificate.cert, key: certificate.key, ca: ca.cert });
     await meter.publishAsync(`meters/${meterId}/energy`, '[]', { qos: 1 });
     const subscriberId = unique('live-mosquitto');
-    const subscriber = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(broker.port), '-i', subscriberId, '-t', 'live/#', '-W', '30'], { stdio: 'ignore' });
+    const subscriber = spawn('mosquitto_sub', ['-V', '5', '-h', '127.0.0.1', '-p', String(broker.port), '-i', subscriberId, '-t', 'live/#', '-W', '30'], { stdio: 'ignore' });
     processes.push(subscriber);
 
     const { clients: listed, total } = await waitUntil('mosquitto_sub to connect', async () => {
@@ -96,11 +96,12 @@ describe('the broker\'s live view', () => {
       certificateCn: null,
       deviceId: null,
       workbench: false,
+      protocolVersion: 4,
       messagesIn: 3,
       lastMessageAt: expect.any(Number),
     });
     expect(byId.get(meterId)).toMatchObject({ protocol: 'mqtts', tls: true, certificateCn: meterId, deviceId: meterId, messagesIn: 1 });
-    expect(byId.get(subscriberId)).toMatchObject({ protocol: 'mqtt', tls: false, messagesIn: 0, lastMessageAt: null });
+    expect(byId.get(subscriberId)).toMatchObject({ protocol: 'mqtt', protocolVersion: 5, tls: false, messagesIn: 0, lastMessageAt: null });
     for (const client of listed) expect(client.since).toBeGreaterThanOrEqual(before);
     // Longest connected first.
     expect(listed.map((client) => client.id)).toEqual([anonymous.options.clientId, meterId, subscriberId]);

@@ -8,7 +8,7 @@ import { InvalidInput, Unavailable } from '../../../core/domain/errors.js';
 const TOPICS: BrokerTopicList = { topics: [], matched: 0, tracked: 0, maxTopics: 10_000, untrackedMessages: 0, at: 1 };
 
 function client(id: string, since: number): BrokerClientView {
-  return { id, protocol: 'mqtt', address: '127.0.0.1', since, tls: false, certificateCn: null, deviceId: null, workbench: false, messagesIn: 0, lastMessageAt: null };
+  return { id, protocol: 'mqtt', address: '127.0.0.1', since, tls: false, certificateCn: null, deviceId: null, workbench: false, protocolVersion: 4, messagesIn: 0, lastMessageAt: null };
 }
 
 /** The parts of a broker the view uses, recording what was published and asked. */

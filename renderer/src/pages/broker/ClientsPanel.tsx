@@ -3,6 +3,9 @@ import type { BrokerClientList, BrokerClientView } from '../../../../core/api/br
 import { Banner, EmptyState, Loading, TableHead } from '../../components.js';
 import { formatClock, formatDateTime, formatInt, formatRelative } from '../../format.js';
 
+/** The names of the CONNECT's protocol levels. */
+const MQTT_VERSION_NAMES: Record<BrokerClientView['protocolVersion'], string> = { 3: '3.1', 4: '3.1.1', 5: '5' };
+
 const COLUMNS = ['Client id', 'Device', 'Address', 'Protocol', 'TLS', 'Connected since', 'Messages in'] as const;
 
 /** Who is connected to the bundled broker right now. */
@@ -45,7 +48,9 @@ function ClientRow({ client }: { client: BrokerClientView }) {
       </td>
       <td>{client.deviceId !== null ? <code>{client.deviceId}</code> : client.workbench ? 'workbench (emulator)' : 'anonymous'}</td>
       <td>{client.address ?? '—'}</td>
-      <td>{client.protocol}</td>
+      <td>
+        {client.protocol} <span className="muted small">· MQTT {MQTT_VERSION_NAMES[client.protocolVersion]}</span>
+      </td>
       <td>{client.tls ? (client.certificateCn ? `yes, certificate CN=${client.certificateCn}` : 'yes') : 'no'}</td>
       <td title={formatDateTime(client.since)}>
         {formatClock(client.since)} <span className="muted small">({formatRelative(client.since)})</span>
