@@ -64,7 +64,8 @@ export const brokerEndpointSchema = z.object({
 export type BrokerEndpoint = z.infer<typeof brokerEndpointSchema>;
 
 /** Copy-paste commands that publish one reading as the device, with what the kit hands out. */
-export const deviceSnippetsSchema = z.object({ mosquittoPub: z.string(), mqttJs: z.string() });
+/** Each as MQTT 3.1.1 and as MQTT 5 (V5: the payload marked with its content type). */
+export const deviceSnippetsSchema = z.object({ mosquittoPub: z.string(), mqttJs: z.string(), mosquittoPubV5: z.string(), mqttJsV5: z.string() });
 export type DeviceSnippets = z.infer<typeof deviceSnippetsSchema>;
 
 /** The answer to POST /api/devices/registry: everything the device needs, its secrets shown this once. */

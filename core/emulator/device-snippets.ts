@@ -33,7 +33,16 @@ export type SnippetCredentials = { password: string } | { certificate: true };
 export interface DeviceSnippets {
   mosquittoPub: string;
   mqttJs: string;
+  /** The same over MQTT 5, the payload marked with its content type. */
+  mosquittoPubV5: string;
+  mqttJsV5: string;
 }
+
+/** The MQTT versions a snippet speaks: 4 is MQTT 3.1.1, which every device and tool knows. */
+type SnippetVersion = 4 | 5;
+
+/** The content type an MQTT 5 snippet declares: what ingest reads. */
+const PAYLOAD_CONTENT_TYPE = 'application/json';
 
 export const CA_FILE_NAME = 'ca.crt';
 export const certificateFileName = (deviceId: string) => `${deviceId}.crt`;
@@ -53,20 +62,21 @@ export function deviceSnippets(device: SnippetDevice, credentials: SnippetCreden
   const topic = sampleTopic(device);
   if (topic === null) {
     const none = `# ${device.id} may not publish to any topic: register it with a publish topic pattern to get a snippet.`;
-    return { mosquittoPub: none, mqttJs: none.replace(/^#/, '//') };
+    return { mosquittoPub: none, mqttJs: none.replace(/^#/, '//'), mosquittoPubV5: none, mqttJsV5: none.replace(/^#/, '//') };
   }
   const payload = samplePayload(device, topic, now);
   const usable = usableEndpoints(endpoints, credentials);
   const tcp = usable.find((endpoint) => TCP_PROTOCOLS.has(endpoint.protocol));
   const certificate = 'certificate' in credentials;
-  return {
-    mosquittoPub: tcp
-      ? mosquittoPub(device.id, credentials, tcp, topic, payload)
-      : `# mosquitto_pub needs an ${certificate ? 'MQTTS listener that asks for client certificates' : 'MQTT or MQTTS listener'}, and the broker has none.`,
-    mqttJs: usable[0]
-      ? mqttJs(device.id, credentials, usable[0], topic, payload)
-      : `// The broker has no ${certificate ? 'TLS listener that asks for client certificates' : 'listener'} for this device.`,
-  };
+  const mosquittoPubIn = (version: SnippetVersion) =>
+    tcp
+      ? mosquittoPub(device.id, credentials, tcp, topic, payload, version)
+      : `# mosquitto_pub needs an ${certificate ? 'MQTTS listener that asks for client certificates' : 'MQTT or MQTTS listener'}, and the broker has none.`;
+  const mqttJsIn = (version: SnippetVersion) =>
+    usable[0]
+      ? mqttJs(device.id, credentials, usable[0], topic, payload, version)
+      : `// The broker has no ${certificate ? 'TLS listener that asks for client certificates' : 'listener'} for this device.`;
+  return { mosquittoPub: mosquittoPubIn(4), mqttJs: mqttJsIn(4), mosquittoPubV5: mosquittoPubIn(5), mqttJsV5: mqttJsIn(5) };
 }
 
 /** The listeners this device can connect to, best first: a certificate needs TLS that asks for one. */
@@ -99,23 +109,24 @@ function samplePayload(device: SnippetDevice, topic: string, now: number): unkno
   return { deviceId: device.id, topic, at: now };
 }
 
-function mosquittoPub(deviceId: string, credentials: SnippetCredentials, endpoint: BrokerEndpoint, topic: string, payload: unknown): string {
+function mosquittoPub(deviceId: string, credentials: SnippetCredentials, endpoint: BrokerEndpoint, topic: string, payload: unknown, version: SnippetVersion): string {
   const tls = endpoint.protocol === 'mqtts';
-  const lines = [`mosquitto_pub -h ${shellQuote(endpoint.host)} -p ${endpoint.port} -i ${shellQuote(deviceId)}`];
+  const lines = [`mosquitto_pub${version === 5 ? ' -V 5' : ''} -h ${shellQuote(endpoint.host)} -p ${endpoint.port} -i ${shellQuote(deviceId)}`];
   if ('certificate' in credentials) {
     lines.push(`--cafile ${CA_FILE_NAME} --cert ${shellQuote(certificateFileName(deviceId))} --key ${shellQuote(keyFileName(deviceId))}`);
   } else {
     if (tls) lines.push(`--cafile ${CA_FILE_NAME}`);
     lines.push(`-u ${shellQuote(deviceId)} -P ${shellQuote(credentials.password)}`);
   }
+  if (version === 5) lines.push(`-D publish content-type ${PAYLOAD_CONTENT_TYPE}`);
   lines.push(`-q 1 -t ${shellQuote(topic)}`, `-m ${shellQuote(JSON.stringify(payload))}`);
   const preface = tls && !('certificate' in credentials) ? `# ${CA_FILE_NAME}: the CA that signed the broker's certificate\n` : '';
   return preface + lines.join(' \\\n  ');
 }
 
-function mqttJs(deviceId: string, credentials: SnippetCredentials, endpoint: BrokerEndpoint, topic: string, payload: unknown): string {
+function mqttJs(deviceId: string, credentials: SnippetCredentials, endpoint: BrokerEndpoint, topic: string, payload: unknown, version: SnippetVersion): string {
   const tls = endpoint.protocol === 'mqtts' || endpoint.protocol === 'wss';
-  const options = [`clientId: ${js(deviceId)}`];
+  const options = [`clientId: ${js(deviceId)}`, ...(version === 5 ? ['protocolVersion: 5'] : [])];
   if ('certificate' in credentials) {
     options.push(`ca: readFileSync(${js(CA_FILE_NAME)})`, `cert: readFileSync(${js(certificateFileName(deviceId))})`, `key: readFileSync(${js(keyFileName(deviceId))})`);
   } else {
@@ -133,7 +144,7 @@ function mqttJs(deviceId: string, credentials: SnippetCredentials, endpoint: Bro
     ...options.map((option) => `  ${option},`),
     '});',
     `const payload = ${JSON.stringify(payload, null, 2)};`,
-    `await client.publishAsync(${js(topic)}, JSON.stringify(payload), { qos: 1 });`,
+    `await client.publishAsync(${js(topic)}, JSON.stringify(payload), { qos: 1${version === 5 ? `, properties: { contentType: ${js(PAYLOAD_CONTENT_TYPE)} }` : ''} });`,
     'await client.endAsync();',
   ].join('\n');
 }

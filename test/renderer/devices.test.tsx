@@ -112,6 +112,8 @@ describe('Devices page: connecting a device', () => {
     expect(within(kit).getByTestId('broker-endpoints').textContent).toContain('mqtts://127.0.0.1:8883 (client certificate required)');
     expect(within(kit).getByLabelText('mosquitto_pub snippet').textContent).toBe('mosquitto_pub -h 127.0.0.1 -i D704206000042');
     expect(within(kit).getByLabelText('mqtt.js snippet').textContent).toContain('mqtt.connectAsync');
+    expect(within(kit).getByLabelText('mosquitto_pub, MQTT 5 snippet').textContent).toBe('mosquitto_pub -V 5 -h 127.0.0.1 -i D704206000042');
+    expect(within(kit).getByLabelText('mqtt.js, MQTT 5 snippet').textContent).toContain('protocolVersion: 5');
     await user.click(within(kit).getByRole('button', { name: 'Copy the mosquitto_pub snippet' }));
     expect(await navigator.clipboard.readText()).toBe('mosquitto_pub -h 127.0.0.1 -i D704206000042');
   });

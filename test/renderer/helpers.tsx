@@ -277,7 +277,12 @@ export function connectionKit(request: DeviceRegistrationRequest): ConnectionKit
       { protocol: 'mqtt', url: 'mqtt://127.0.0.1:1883', host: '127.0.0.1', port: 1883, clientCertificates: 'none' },
       { protocol: 'mqtts', url: 'mqtts://127.0.0.1:8883', host: '127.0.0.1', port: 8883, clientCertificates: 'required' },
     ],
-    snippets: { mosquittoPub: `mosquitto_pub -h 127.0.0.1 -i ${request.id}`, mqttJs: `await mqtt.connectAsync("mqtt://127.0.0.1:1883", { clientId: "${request.id}" });` },
+    snippets: {
+      mosquittoPub: `mosquitto_pub -h 127.0.0.1 -i ${request.id}`,
+      mqttJs: `await mqtt.connectAsync("mqtt://127.0.0.1:1883", { clientId: "${request.id}" });`,
+      mosquittoPubV5: `mosquitto_pub -V 5 -h 127.0.0.1 -i ${request.id}`,
+      mqttJsV5: `await mqtt.connectAsync("mqtt://127.0.0.1:1883", { clientId: "${request.id}", protocolVersion: 5 });`,
+    },
   };
 }
 

@@ -75,6 +75,20 @@ describe('mosquitto_pub snippet', () => {
   });
 });
 
+describe('MQTT 5 snippets', () => {
+  it('are the 3.1.1 command and script with MQTT 5 asked for and the payload marked application/json', () => {
+    const snippets = deviceSnippets({ id: 'T-17', kind: 'thermostat', publish: ['temp_readings'] }, { password: 'secret' }, [MQTT], NOW);
+    const v5 = shellArguments(snippets.mosquittoPubV5);
+    expect(option(v5, '-V')).toBe('5');
+    expect(v5.slice(v5.indexOf('-D'), v5.indexOf('-D') + 4)).toEqual(['-D', 'publish', 'content-type', 'application/json']);
+    const without5 = v5.filter((_, index) => ![v5.indexOf('-V'), v5.indexOf('-V') + 1].includes(index) && (index < v5.indexOf('-D') || index > v5.indexOf('-D') + 3));
+    expect(without5).toEqual(shellArguments(snippets.mosquittoPub));
+    expect(snippets.mqttJsV5).toContain('clientId: "T-17",\n  protocolVersion: 5,');
+    expect(snippets.mqttJsV5).toContain('JSON.stringify(payload), { qos: 1, properties: { contentType: "application/json" } });');
+    expect(snippets.mqttJs).not.toContain('protocolVersion');
+  });
+});
+
 describe('mqtt.js snippet', () => {
   it('is an ESM script that connects with the certificate files, publishes and ends', () => {
     const { mqttJs } = deviceSnippets({ id: 'D1', kind: 'meter', publish: [] }, { certificate: true }, [MQTT, WSS], NOW);

@@ -64,6 +64,8 @@ export function ConnectionKitPanel({ kit, onDismiss }: { kit: ConnectionKit; onD
 
       <Snippet title="mosquitto_pub" text={snippets.mosquittoPub} />
       <Snippet title="mqtt.js" text={snippets.mqttJs} />
+      <Snippet title="mosquitto_pub, MQTT 5" text={snippets.mosquittoPubV5} />
+      <Snippet title="mqtt.js, MQTT 5" text={snippets.mqttJsV5} />
     </section>
   );
 }
