@@ -50,6 +50,20 @@ export const payloadPreviewSchema = z.object({
 });
 export type PayloadPreview = z.infer<typeof payloadPreviewSchema>;
 
+/** The MQTT 5 properties a message was published with; every field null (or empty) for a 3.1.1 message. */
+export const messagePropertiesViewSchema = z.object({
+  contentType: z.string().nullable(),
+  /** Payload Format Indicator: utf8 (1) or unspecified bytes (0); null when not sent. */
+  payloadFormat: z.enum(['utf8', 'bytes']).nullable(),
+  responseTopic: z.string().nullable(),
+  correlationData: payloadPreviewSchema.nullable(),
+  /** In the order sent; a name may repeat. */
+  userProperties: z.array(z.tuple([z.string(), z.string()])),
+  /** Message Expiry Interval as published, seconds; null = does not expire. */
+  messageExpirySeconds: z.number().nullable(),
+});
+export type MessagePropertiesView = z.infer<typeof messagePropertiesViewSchema>;
+
 /** One topic published to since the broker started. */
 export const brokerTopicViewSchema = z.object({
   topic: z.string(),
@@ -61,6 +75,8 @@ export const brokerTopicViewSchema = z.object({
   /** ms since epoch of the last message. */
   lastAt: z.number(),
   lastPayload: payloadPreviewSchema,
+  /** The last message's MQTT 5 properties; null when it had none (every 3.1.1 message). */
+  lastProperties: messagePropertiesViewSchema.nullable(),
 });
 export type BrokerTopicView = z.infer<typeof brokerTopicViewSchema>;
 

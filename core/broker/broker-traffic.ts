@@ -1,4 +1,14 @@
-import type { BrokerTopicList, BrokerTopicView, PayloadPreview } from '../api/broker.js';
+import type { BrokerTopicList, BrokerTopicView, MessagePropertiesView, PayloadPreview } from '../api/broker.js';
+
+/** A PUBLISH's MQTT 5 properties as mqtt-packet decodes them. */
+export interface PublishProperties {
+  contentType?: string;
+  payloadFormatIndicator?: boolean;
+  responseTopic?: string;
+  correlationData?: Buffer;
+  userProperties?: Record<string, string | string[]>;
+  messageExpiryInterval?: number;
+}
 
 /**
  * What flows through the broker, for its live view: messages per client, and per topic the count,
@@ -33,6 +43,8 @@ class TopicTraffic {
   messages = 0;
   lastAt = 0;
   lastPayload: Buffer | string = '';
+  /** Kept by reference like the payload; turned into a view only when the topic is shown. */
+  lastProperties: PublishProperties | undefined = undefined;
   /** The second (since epoch) the ring's newest slot counts. */
   second: number;
   readonly firstSecond: number;
@@ -43,7 +55,7 @@ class TopicTraffic {
     this.firstSecond = second;
   }
 
-  add(now: number, payload: Buffer | string): void {
+  add(now: number, payload: Buffer | string, properties: PublishProperties | undefined): void {
     const second = Math.floor(now / 1000);
     // A clock stepping back counts into the newest slot rather than rewriting history.
     if (second > this.second) this.advance(second);
@@ -51,6 +63,7 @@ class TopicTraffic {
     this.messages += 1;
     this.lastAt = now;
     this.lastPayload = payload;
+    this.lastProperties = properties;
   }
 
   /** Counts for the complete seconds before `nowSecond`, oldest first. */
@@ -84,7 +97,7 @@ export class BrokerTraffic {
   }
 
   /** One message the broker accepted; `client` is null for the broker's own and in-process publishes. */
-  record(topic: string, payload: Buffer | string, client: object | null): void {
+  record(topic: string, payload: Buffer | string, client: object | null, properties?: PublishProperties): void {
     // The broker's heartbeat and client notices are its own bookkeeping, not traffic.
     if (topic.startsWith('$SYS/')) return;
     const now = this.now();
@@ -94,7 +107,7 @@ export class BrokerTraffic {
       this.untrackedMessages += 1;
       return;
     }
-    traffic.add(now, payload);
+    traffic.add(now, payload, properties);
   }
 
   client(client: object): ClientTraffic {
@@ -147,7 +160,34 @@ function view(topic: string, traffic: TopicTraffic, nowSecond: number): BrokerTo
   // A topic first seen 3 s ago has 3 complete seconds to average over, not 10.
   const window = Math.max(1, Math.min(RATE_SECONDS, nowSecond - traffic.firstSecond));
   const inWindow = recent.slice(-window).reduce((sum, count) => sum + count, 0);
-  return { topic, messages: traffic.messages, ratePerSecond: inWindow / window, recent, lastAt: traffic.lastAt, lastPayload: previewPayload(traffic.lastPayload) };
+  return {
+    topic,
+    messages: traffic.messages,
+    ratePerSecond: inWindow / window,
+    recent,
+    lastAt: traffic.lastAt,
+    lastPayload: previewPayload(traffic.lastPayload),
+    lastProperties: propertiesView(traffic.lastProperties),
+  };
+}
+
+/** The properties the Broker page shows; null when the message had none of them. */
+export function propertiesView(properties: PublishProperties | undefined): MessagePropertiesView | null {
+  if (properties === undefined) return null;
+  const { contentType, payloadFormatIndicator, responseTopic, correlationData, userProperties, messageExpiryInterval } = properties;
+  const pairs: Array<[string, string]> = Object.entries(userProperties ?? {}).flatMap(([name, value]) =>
+    (Array.isArray(value) ? value : [value]).map((one): [string, string] => [name, String(one)]),
+  );
+  const view: MessagePropertiesView = {
+    contentType: contentType ?? null,
+    payloadFormat: payloadFormatIndicator === undefined ? null : payloadFormatIndicator ? 'utf8' : 'bytes',
+    responseTopic: responseTopic ?? null,
+    correlationData: correlationData === undefined ? null : previewPayload(correlationData),
+    userProperties: pairs,
+    messageExpirySeconds: messageExpiryInterval ?? null,
+  };
+  const empty = view.contentType === null && view.payloadFormat === null && view.responseTopic === null && view.correlationData === null && pairs.length === 0 && view.messageExpirySeconds === null;
+  return empty ? null : view;
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });

@@ -161,7 +161,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   hardenBroker(broker);
   sessions.attach(broker);
   const traffic = new BrokerTraffic();
-  broker.on('publish', (packet, client) => traffic.record(packet.topic, packet.payload, client));
+  broker.on('publish', (packet, client) => traffic.record(packet.topic, packet.payload, client, packet.properties));
   // A packet read before the CONNACK fails as a connectionError: the client has no id yet.
   for (const event of ['clientError', 'connectionError'] as const) broker.on(event, (client, error) => access.noteClientError(client, error));
   const accept: Accept = (stream, protocol, address, request) => {

@@ -16,6 +16,7 @@ function topic(name: string, messages: number, text = `{"at":"${name}"}`): Broke
     recent: Array.from({ length: 30 }, (_, index) => (index % 2) * messages),
     lastAt: 1_700_000_000_000 + messages,
     lastPayload: { encoding: 'utf8', text, size: text.length, truncated: false },
+    lastProperties: null,
   };
 }
 
@@ -81,6 +82,27 @@ describe('Broker page', () => {
     await user.click(within(tree).getByRole('button', { name: 'Collapse meters' }));
     expect(within(tree).getAllByTestId('topic-row').map((tr) => tr.dataset.topic)).toEqual(['meters']);
     expect(within(tree).getByRole('button', { name: 'Expand meters' }).getAttribute('aria-expanded')).toBe('false');
+  });
+
+  it('shows the MQTT 5 properties of a topic\'s last message under its payload, and none for a 3.1.1 one', async () => {
+    const v5 = {
+      ...topic('thermostats/T1', 2),
+      lastProperties: {
+        contentType: 'application/json',
+        payloadFormat: 'utf8' as const,
+        responseTopic: 'replies/T1',
+        correlationData: { encoding: 'hex' as const, text: '00ff', size: 2, truncated: false },
+        userProperties: [['site', 'lab'] as [string, string]],
+        messageExpirySeconds: 60,
+      },
+    };
+    const fake = fakeClient({ brokerTopics: vi.fn(async () => topicList([v5, topic('thermostats/T2', 1)])) });
+    renderApp(fake, 'broker');
+    const tree = await screen.findByRole('table', { name: 'Topic tree' });
+    await waitFor(() => expect(within(tree).getAllByTestId('topic-properties')).toHaveLength(1));
+    expect(within(tree).getByTestId('topic-properties').textContent).toBe(
+      'MQTT 5: content-type application/json · payload-format utf8 · response-topic replies/T1 · correlation-data 0x00ff · user-property site=lab · message-expiry-interval 60 s',
+    );
   });
 
   it('asks for the topics under the prefix typed', async () => {

@@ -77,6 +77,16 @@ describe('MQTT 5 publishers through the bundled broker into Redis', () => {
       const payload = JSON.stringify(devicePayload({ deviceId: 'v5-echo' }));
       await run('mosquitto_pub', ['-V', '5', '-h', '127.0.0.1', '-p', port(), '-q', '1', '-t', 'temp_readings', '-m', payload, '-D', 'publish', 'user-property', 'site', 'lab', '-D', 'publish', 'content-type', 'application/json'], { timeout: 10_000 });
       expect(await received).toMatchObject({ userProperties: { site: 'lab' }, contentType: 'application/json' });
+      // The Broker page's topic view shows them with the topic's last message.
+      const { topics } = pipeline.broker.topics('temp_readings', 10);
+      expect(topics[0]!.lastProperties).toEqual({
+        contentType: 'application/json',
+        payloadFormat: null,
+        responseTopic: null,
+        correlationData: null,
+        userProperties: [['site', 'lab']],
+        messageExpirySeconds: null,
+      });
     } finally {
       await subscriber.endAsync();
     }

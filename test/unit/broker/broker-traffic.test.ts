@@ -132,3 +132,23 @@ describe('previewPayload', () => {
     expect(binary.text).toHaveLength(PREVIEW_BYTES * 2);
   });
 });
+
+describe('the last message\'s MQTT 5 properties', () => {
+  it('are kept per topic and shown with every user property in order, a repeated name once per value; a message without any has none', () => {
+    const traffic = new BrokerTraffic();
+    traffic.record('a', 'x', null, { contentType: 'application/json', payloadFormatIndicator: true, userProperties: { site: ['lab', 'hall'], floor: '2' }, messageExpiryInterval: 30 });
+    traffic.record('b', 'y', null, {});
+    const [a, b] = traffic.topics('', 10).topics;
+    expect(a!.lastProperties).toEqual({
+      contentType: 'application/json',
+      payloadFormat: 'utf8',
+      responseTopic: null,
+      correlationData: null,
+      userProperties: [['site', 'lab'], ['site', 'hall'], ['floor', '2']],
+      messageExpirySeconds: 30,
+    });
+    expect(b!.lastProperties).toBeNull();
+    traffic.record('a', 'z', null);
+    expect(traffic.topics('a', 10).topics[0]!.lastProperties).toBeNull();
+  });
+});

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import type { BrokerTopicView, PayloadPreview } from '../../../../core/api/broker.js';
+import type { BrokerTopicView, MessagePropertiesView, PayloadPreview } from '../../../../core/api/broker.js';
 import { TableHead } from '../../components.js';
 import { formatBytes, formatClock, formatDateTime, formatInt, formatRate } from '../../format.js';
 import { Sparkline } from './Sparkline.js';
@@ -58,9 +58,36 @@ function TopicRow({ node, depth, collapsed, onToggle }: { node: TopicNode; depth
       <td className="sparkline-cell" title="messages per second, last 30 s">
         <Sparkline counts={node.recent} />
       </td>
-      <td className="payload-cell">{node.own ? <Payload preview={node.own.lastPayload} /> : <span className="muted small">{formatInt(node.children.length)} below</span>}</td>
+      <td className="payload-cell">
+        {node.own ? (
+          <>
+            <Payload preview={node.own.lastPayload} />
+            {node.own.lastProperties && <Properties properties={node.own.lastProperties} />}
+          </>
+        ) : (
+          <span className="muted small">{formatInt(node.children.length)} below</span>
+        )}
+      </td>
       <td title={formatDateTime(node.lastAt)}>{formatClock(node.lastAt)}</td>
     </tr>
+  );
+}
+
+/** The MQTT 5 properties of the topic's last message, one `name value` each, as mosquitto_pub -D names them. */
+function Properties({ properties }: { properties: MessagePropertiesView }) {
+  const { contentType, payloadFormat, responseTopic, correlationData, userProperties, messageExpirySeconds } = properties;
+  const shown: string[] = [
+    ...(contentType !== null ? [`content-type ${contentType}`] : []),
+    ...(payloadFormat !== null ? [`payload-format ${payloadFormat}`] : []),
+    ...(responseTopic !== null ? [`response-topic ${responseTopic}`] : []),
+    ...(correlationData !== null ? [`correlation-data ${correlationData.encoding === 'hex' ? `0x${correlationData.text}` : correlationData.text}`] : []),
+    ...userProperties.map(([name, value]) => `user-property ${name}=${value}`),
+    ...(messageExpirySeconds !== null ? [`message-expiry-interval ${messageExpirySeconds} s`] : []),
+  ];
+  return (
+    <div className="muted small" data-testid="topic-properties" aria-label="MQTT 5 properties of the last message">
+      MQTT 5: {shown.join(' · ')}
+    </div>
   );
 }
 
