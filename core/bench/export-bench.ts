@@ -14,7 +14,8 @@ import { openRedis } from '../redis/connect.js';
 import { startEmbeddedRedis } from '../redis/embedded-redis.js';
 import { archivePhase, fillEnergyBuckets, startBenchS3, type EnergyBenchContext } from './energy-bench.js';
 import { round } from './ingest-phase.js';
-import { residentBytes } from './proc-stats.js';
+import { processCpuSeconds, residentBytes } from './proc-stats.js';
+import { redisCpuSeconds } from './redis-cpu.js';
 import { measureReplay, type ReplayBenchFigures } from './replay-bench.js';
 import { startServeChild, type ServeChild } from './serve-child.js';
 
@@ -54,6 +55,8 @@ interface ExportRun {
   seconds: number;
   /** Highest RSS sampled while it streamed, above the RSS just before it. */
   rssGrowthBytes: number;
+  /** CPU cores used while it streamed: the server process, redis-server, and this process reading the answer. */
+  cores: { server: number; redis: number; client: number };
 }
 
 export async function exportBench(argv: string[]): Promise<void> {
@@ -108,7 +111,7 @@ async function exportPhases(settings: ExportBenchSettings): Promise<Record<strin
     const meter = await seedArchivedMeter({ redis, redisUrl: embedded.url, keys, log }, s3Settings, settings.days);
     server = await startServeChild(serveArgs(embedded.url, join(dataDir, 'serve'), s3Settings), { AWS_ACCESS_KEY_ID: s3Settings.accessKeyId, AWS_SECRET_ACCESS_KEY: s3Settings.secretAccessKey });
     const http = new URL(server.ready.http!);
-    const client = { origin: http.origin, token: http.searchParams.get('token') ?? '', pid: server.pid };
+    const client = { origin: http.origin, token: http.searchParams.get('token') ?? '', pid: server.pid, redis };
     const rssAtStart = residentBytes(server.pid)!.rss;
     log(`server: pid ${server.pid}, RSS ${mib(rssAtStart)} MiB after start`);
 
@@ -120,7 +123,8 @@ async function exportPhases(settings: ExportBenchSettings): Promise<Record<strin
     log(
       `events: ${events.rows.toLocaleString('en')} rows, ${(events.bytes / 1e6).toFixed(1)} MB of CSV in ${events.seconds.toFixed(1)} s ` +
         `(${Math.round(events.rows / events.seconds).toLocaleString('en')} rows/s, ${(events.bytes / 1e6 / events.seconds).toFixed(1)} MB/s); ` +
-        `server RSS ${mib(rssThreadAtRest)} MiB with the export thread at rest (+${mib(rssThreadAtRest - rssAtStart)}), peak +${mib(events.rssGrowthBytes)} MiB while it streamed`,
+        `server RSS ${mib(rssThreadAtRest)} MiB with the export thread at rest (+${mib(rssThreadAtRest - rssAtStart)}), peak +${mib(events.rssGrowthBytes)} MiB while it streamed; ` +
+        `CPU cores: server ${events.cores.server}, redis ${events.cores.redis}, this client ${events.cores.client}`,
     );
 
     const range = { deviceId: meter.deviceId, from: String(meter.from), to: String(meter.to) };
@@ -134,6 +138,7 @@ async function exportPhases(settings: ExportBenchSettings): Promise<Record<strin
       export_events_seconds: round(events.seconds, 1),
       export_events_rss_growth_mib: round(events.rssGrowthBytes / MIB, 1),
       export_events_rss_within_50_mib: events.rssGrowthBytes < RSS_BOUND_MIB * MIB,
+      export_events_cpu_cores: events.cores,
       export_thread_at_rest_mib: round((rssThreadAtRest - rssAtStart) / MIB, 1),
       server_rss_at_start_mib: round(rssAtStart / MIB, 1),
       server_rss_peak_over_life_mib: round(peakOverLife / MIB, 1),
@@ -219,6 +224,7 @@ interface ExportClient {
   origin: string;
   token: string;
   pid: number;
+  redis: Redis;
 }
 
 /** One export through fetch, read as fast as it comes and counted row by row, with the server's RSS sampled throughout. */
@@ -228,6 +234,7 @@ async function exportOnce(client: ExportClient, view: ExportView, query: Record<
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, residentBytes(client.pid)?.rss ?? 0)), RSS_SAMPLE_MS);
   try {
     const started = performance.now();
+    const cpuBefore = { server: processCpuSeconds(client.pid), redis: await redisCpuSeconds(client.redis), client: process.cpuUsage() };
     const answer = await fetch(`${client.origin}/api/export/${view}?${new URLSearchParams({ format: 'csv', ...query })}`, { headers: { authorization: `Bearer ${client.token}` } });
     if (answer.status !== 200) throw new Error(`export ${view}: HTTP ${answer.status}: ${await answer.text()}`);
     const counter = new ExportRowCounter('csv');
@@ -243,7 +250,13 @@ async function exportOnce(client: ExportClient, view: ExportView, query: Record<
     // A bucket S3 could not give would be a row of its own: a count off by any is a failed export.
     if (rows !== expectedRows || (total !== null && Number(total) !== rows)) throw new Error(`export ${view}: ${rows} rows, ${EXPORT_TOTAL_HEADER} ${total}, expected ${expectedRows}`);
     rssPeak = Math.max(rssPeak, residentBytes(client.pid)!.rss);
-    return { rows, bytes, seconds, rssGrowthBytes: rssPeak - rssBefore };
+    const clientCpu = process.cpuUsage(cpuBefore.client);
+    const cores = {
+      server: round((processCpuSeconds(client.pid) - cpuBefore.server) / seconds, 2),
+      redis: round(((await redisCpuSeconds(client.redis)) - cpuBefore.redis) / seconds, 2),
+      client: round((clientCpu.user + clientCpu.system) / 1e6 / seconds, 2),
+    };
+    return { rows, bytes, seconds, rssGrowthBytes: rssPeak - rssBefore, cores };
   } finally {
     clearInterval(sampler);
   }

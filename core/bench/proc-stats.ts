@@ -14,6 +14,11 @@ export function mainThreadCpuSeconds(): number | null {
   return stat === null ? null : statCpuSeconds(stat);
 }
 
+/** CPU seconds (user + system, every thread) process `pid` has used, from /proc/<pid>/stat. */
+export function processCpuSeconds(pid: number): number {
+  return statCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
+
 /** The soft limit on open files, each connection taking one; null where /proc is not there or it is unlimited. */
 export function openFileLimit(): number | null {
   const limits = readProcFile('/proc/self/limits');
