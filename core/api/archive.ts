@@ -40,6 +40,32 @@ export const archiveRunSummarySchema = archiveProgressSchema.extend({
 });
 export type ArchiveRunSummary = z.infer<typeof archiveRunSummarySchema>;
 
+/**
+ * Who holds the archiver lease (one archiver at a time across every process on this Redis), as
+ * the lease key says now: `free` when nobody does, `unreadable` when the key holds something
+ * that is not a lease (no archiver takes it until it expires).
+ */
+export const archiveLeaseSchema = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('free') }),
+  z.object({
+    state: z.literal('held'),
+    /** The holder's fencing token: each of its deletes carries it, checked in the delete script. */
+    token: z.number(),
+    /** The holder's archiver id (random per archiver), host and pid. */
+    holder: z.string(),
+    host: z.string(),
+    pid: z.number(),
+    /** When it took the lease (ms since epoch). */
+    since: z.number(),
+    /** When the lease runs out unless renewed (ms since epoch); null when the key has no expiry. */
+    expiresAt: z.number().nullable(),
+    /** True when the holder is this process's archiver. */
+    mine: z.boolean(),
+  }),
+  z.object({ state: z.literal('unreadable'), expiresAt: z.number().nullable(), detail: z.string() }),
+]);
+export type ArchiveLease = z.infer<typeof archiveLeaseSchema>;
+
 /** GET /api/archive */
 export const archiveStatusSchema = z.object({
   /** False without an S3 bucket; `reason` says what to set. */
@@ -56,6 +82,11 @@ export const archiveStatusSchema = z.object({
   lastRun: archiveRunSummarySchema.nullable(),
   /** Set while S3 fails: the error and when the next attempt is. */
   failing: z.object({ error: z.string(), since: z.number(), retryAt: z.number() }).nullable(),
+  lease: archiveLeaseSchema,
+  /** This process's archiver id, as a holder would show it. */
+  archiverId: z.string(),
+  /** --archive-lease-ms: a holder that stops is replaced within two of these. */
+  leaseMs: z.number(),
 });
 export type ArchiveStatus = z.infer<typeof archiveStatusSchema>;
 

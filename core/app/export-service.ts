@@ -32,7 +32,9 @@ export class ExportService {
   private readonly outcomes: Record<ExportOutcome, number> = { done: 0, failed: 0, aborted: 0 };
   private active = 0;
 
-  constructor(private readonly parts: Parts) {}
+  constructor(private readonly parts: Parts) {
+    this.thread.open();
+  }
 
   totals(): ExportTotals {
     return { rows: this.rows, outcomes: this.outcomes, running: this.active };

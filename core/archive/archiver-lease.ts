@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { acquireLeaseCommand, releaseLeaseCommand, renewLeaseCommand, type LeaseRecord } from '../model/archive-lease-persist.js';
+import type { ArchiveLease } from '../api/archive.js';
+import { acquireLeaseCommand, parseLeaseRecord, readLeaseCommand, releaseLeaseCommand, renewLeaseCommand, type LeaseRecord } from '../model/archive-lease-persist.js';
 import type { KeySchema } from '../model/keys.js';
 import type { RedisCommand } from '../model/redis-command.js';
 import type { Redis } from 'ioredis';
@@ -68,6 +69,17 @@ export class ArchiverLease {
   /** The fencing token while holding; null otherwise. */
   get token(): number | null {
     return this.holding() ? this.record!.token : null;
+  }
+
+  /** Who holds the lease now, read from Redis: any archiver on it, this one or another, or nobody. */
+  async current(): Promise<ArchiveLease> {
+    const reply = (await this.send(readLeaseCommand(this.options.keys))) as [string, number] | null;
+    if (reply === null) return { state: 'free' };
+    const [value, msLeft] = reply;
+    const expiresAt = msLeft >= 0 ? this.now() + msLeft : null;
+    const parsed = parseLeaseRecord(value);
+    if ('problem' in parsed) return { state: 'unreadable', expiresAt, detail: parsed.problem };
+    return { state: 'held', ...parsed.record, expiresAt, mine: parsed.record.holder === this.holderId };
   }
 
   /** Resolves once this archiver holds the lease (at once if it does). */

@@ -161,7 +161,8 @@ export class Archiver {
 
   async status(): Promise<ArchiveStatus> {
     const { redis, keys, energy, archive } = this.options;
-    const [pending, lastRun] = await Promise.all([redis.scard(keys.energyPending), redis.get(keys.archiveLastRun)]);
+    // The lease is read even where this process does not archive (no bucket, or a role without the schedule): the page still names who does.
+    const [pending, lastRun, lease] = await Promise.all([redis.scard(keys.energyPending), redis.get(keys.archiveLastRun), this.lease.current()]);
     const failing = this.backoff.failing;
     return {
       configured: this.store !== null,
@@ -175,6 +176,9 @@ export class Archiver {
       running: this.running !== null ? { ...this.running.progress } : null,
       lastRun: parseLastRun(lastRun),
       failing: failing !== null ? { ...failing } : null,
+      lease,
+      archiverId: this.lease.holderId,
+      leaseMs: archive.leaseMs,
     };
   }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * Per-thread CPU and the open-file limit, read from /proc: Node 20 has no per-thread CPU call
+ * Per-thread CPU, the open-file limit and another process's memory, read from /proc: Node 20 has no per-thread CPU call
  * (process.cpuUsage counts every thread, the ingest worker's too). Linux only; null elsewhere.
  */
 
@@ -12,6 +12,11 @@ const TICKS_PER_SECOND = 100;
 export function mainThreadCpuSeconds(): number | null {
   const stat = readProcFile(`/proc/self/task/${process.pid}/stat`);
   return stat === null ? null : statCpuSeconds(stat);
+}
+
+/** CPU seconds (user + system, every thread) process `pid` has used, from /proc/<pid>/stat. */
+export function processCpuSeconds(pid: number): number {
+  return statCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 }
 
 /** The soft limit on open files, each connection taking one; null where /proc is not there or it is unlimited. */
@@ -36,6 +41,22 @@ export function statCpuSeconds(stat: string): number {
 export function parseOpenFileLimit(limits: string): number | null {
   const soft = /^Max open files\s+(\S+)/m.exec(limits)?.[1];
   return soft === undefined || soft === 'unlimited' ? null : Number(soft);
+}
+
+/** Resident and peak resident bytes (VmRSS, VmHWM) of process `pid`; null where /proc is not there or the process is gone. */
+export function residentBytes(pid: number): { rss: number; peak: number } | null {
+  const status = readProcFile(`/proc/${pid}/status`);
+  return status === null ? null : parseResidentBytes(status);
+}
+
+/** VmRSS and VmHWM of a /proc status table, given there in kB (KiB). */
+export function parseResidentBytes(status: string): { rss: number; peak: number } {
+  const kib = (field: string) => {
+    const value = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1];
+    if (value === undefined) throw new Error(`no ${field} in the /proc status table`);
+    return Number(value) * 1024;
+  };
+  return { rss: kib('VmRSS'), peak: kib('VmHWM') };
 }
 
 function readProcFile(path: string): string | null {

@@ -51,10 +51,22 @@ export interface ReplayBenchFigures {
   replay_broker_thread_cores: number | null;
   replay_mqtt_js_readings_per_s: number;
   replay_mqtt_js_vs_live_percent: number;
-  within_20_percent: boolean;
+  /** The issue's target, replay within 20 % of live: at least 80 % of it. Faster than live is no miss: the replay then keeps up. */
+  target_met: boolean;
   publishers: number;
   qos: 0 | 1;
   load_average: number[];
+}
+
+export interface ReplayBenchOptions {
+  /** Measured window of each phase, after 3 s of warm-up. */
+  seconds: number;
+  publishers: number;
+  qos: 0 | 1;
+  /** Unacknowledged replay messages at most; the product's default unless given. */
+  maxInFlight?: number;
+  /** Live and replay phases are taken in this many pairs. */
+  rounds: number;
 }
 
 export async function replayBench(argv: string[]): Promise<void> {
@@ -64,17 +76,27 @@ export async function replayBench(argv: string[]): Promise<void> {
       seconds: { type: 'string', default: '8' },
       publishers: { type: 'string', default: '2' },
       qos: { type: 'string', default: '1' },
-      /** Unacknowledged replay messages at most; the product's default unless given. */
       'replay-in-flight': { type: 'string' },
-      /** Live and replay phases are taken in this many pairs. */
       rounds: { type: 'string', default: '2' },
     },
   });
-  const settings: BenchSettings = {
+  const figures = await measureReplay({
+    seconds: Number(values.seconds),
     publishers: Number(values.publishers),
-    warmupMs: 3000,
-    measureMs: Number(values.seconds) * 1000,
     qos: values.qos === '0' ? 0 : 1,
+    ...(values['replay-in-flight'] !== undefined && { maxInFlight: Number(values['replay-in-flight']) }),
+    rounds: Math.max(1, Number(values.rounds)),
+  });
+  log(JSON.stringify(figures));
+}
+
+/** The replay bench on a Redis and a bundled broker of its own, both stopped before it returns; `npm run bench -- export` runs it too. */
+export async function measureReplay(options: ReplayBenchOptions): Promise<ReplayBenchFigures> {
+  const settings: BenchSettings = {
+    publishers: options.publishers,
+    warmupMs: 3000,
+    measureMs: options.seconds * 1000,
+    qos: options.qos,
     latencyRate: 10_000,
     client: 'raw',
   };
@@ -85,8 +107,7 @@ export async function replayBench(argv: string[]): Promise<void> {
   const keys = createKeySchema({ keyPrefix: '' });
   try {
     log(`bench replay: redis ${embedded.binary} (AOF everysec); ${settings.publishers} publisher processes, QoS ${settings.qos}; load average ${loadAverage().join(' ')}`);
-    const inFlight = values['replay-in-flight'] === undefined ? undefined : Number(values['replay-in-flight']);
-    log(JSON.stringify(await runReplayBench({ settings, broker, redis, redisUrl: embedded.url, keys, log }, dataDir, inFlight, Math.max(1, Number(values.rounds)))));
+    return await runReplayBench({ settings, broker, redis, redisUrl: embedded.url, keys, log }, dataDir, options.maxInFlight, options.rounds);
   } finally {
     await broker.close();
     redis.disconnect();
@@ -152,7 +173,7 @@ async function runReplayBench(context: PhaseContext, dataDir: string, maxInFligh
     replay_broker_thread_cores: pairs.find(({ replay }) => replay.readingsPerSec === bestReplay)!.replay.brokerThreadCores,
     replay_mqtt_js_readings_per_s: Math.round(overMqtt.readingsPerSec),
     replay_mqtt_js_vs_live_percent: vsLive(overMqtt.readingsPerSec),
-    within_20_percent: Math.abs(bestReplay / bestLive - 1) <= 0.2,
+    target_met: bestReplay >= 0.8 * bestLive,
     publishers: context.settings.publishers,
     qos: context.settings.qos,
     load_average: loadAverage(),

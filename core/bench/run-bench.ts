@@ -14,6 +14,7 @@ import { parseSoakSettings, runSoak } from './soak-bench.js';
 import { runUiLoad } from './ui-load.js';
 import { runApiBench } from './api-bench.js';
 import { replayBench } from './replay-bench.js';
+import { exportBench } from './export-bench.js';
 import { runIndexBench } from './index-bench.js';
 import { runKeyBrowserBench } from './key-browser-bench.js';
 import { runScaleBench } from './scale-bench.js';
@@ -33,6 +34,7 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 export async function runBench(argv: string[]): Promise<void> {
   if (argv[0] === 'api') return apiBench(argv.slice(1));
   if (argv[0] === 'replay') return replayBench(argv.slice(1));
+  if (argv[0] === 'export') return exportBench(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

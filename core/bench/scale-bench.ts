@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLIMATES } from '../model/climate.js';
 import { ingestPhase, round, type PhaseContext } from './ingest-phase.js';
-import { statCpuSeconds } from './proc-stats.js';
+import { processCpuSeconds } from './proc-stats.js';
 import { startPublisher } from './publisher-runner.js';
 import { redisCpuSeconds } from './redis-cpu.js';
 
@@ -111,11 +111,6 @@ async function outsideBrokerPhase({ settings, redis, redisUrl, keys, log }: Phas
     for (const child of running.reverse()) await kill(child);
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-/** CPU seconds (user + system, every thread) a process has used, from /proc/<pid>/stat. */
-function processCpuSeconds(pid: number): number {
-  return statCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 }
 
 async function startMosquitto(dir: string): Promise<{ child: ChildProcess; url: string }> {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { KeySchema } from './keys.js';
 import type { RedisCommand } from './redis-command.js';
 
@@ -7,15 +8,39 @@ import type { RedisCommand } from './redis-command.js';
  */
 
 /** What the lease key holds, as JSON. */
-export interface LeaseRecord {
+const leaseRecordSchema = z.object({
   /** The fencing token: from INCR, higher than every earlier holder's. */
-  token: number;
+  token: z.number().int(),
   /** The holder's id (random per archiver), its host and pid. */
-  holder: string;
-  host: string;
-  pid: number;
+  holder: z.string(),
+  host: z.string(),
+  pid: z.number().int(),
   /** ms since epoch when this holder took the lease. */
-  since: number;
+  since: z.number(),
+});
+export type LeaseRecord = z.infer<typeof leaseRecordSchema>;
+
+/** The lease key's value read back (another process, maybe another version, wrote it): the record, or why it is none. */
+export function parseLeaseRecord(value: string): { record: LeaseRecord } | { problem: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    return { problem: `not JSON: ${value.slice(0, 80)}` };
+  }
+  const parsed = leaseRecordSchema.safeParse(json);
+  return parsed.success ? { record: parsed.data } : { problem: `not a lease: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`).join('; ')}` };
+}
+
+/** The lease's value and its PTTL in one step. Reply: nil when free, else [value, ms left (-1: no expiry)]. */
+const READ_LEASE_SCRIPT = `
+local value = redis.call('GET', KEYS[1])
+if not value then return false end
+return {value, redis.call('PTTL', KEYS[1])}
+`;
+
+export function readLeaseCommand(keys: KeySchema): RedisCommand {
+  return ['eval', READ_LEASE_SCRIPT, 1, keys.archiveLease];
 }
 
 /** SET NX PX: the lease is taken only if nobody holds it. */

@@ -60,6 +60,9 @@ test('accelerated meters fill days that are archived to S3, read back by lz4, an
   await expect(page.getByTestId('connection-ok')).toBeVisible();
   await page.getByRole('button', { name: 'Run now' }).click();
   await expect(page.getByTestId('last-run-buckets')).toContainText(/(\d+) of \1/);
+  // The one serve archives, so it holds the archiver lease, and the page says so.
+  await expect(page.getByTestId('archive-lease-holder')).toContainText('(this workbench)');
+  await expect(page.getByTestId('archive-lease-host')).toContainText(' / ');
   const archive = await apiGet<ArchiveStatus>(request, '/api/archive');
   expect(archive.lastRun).toMatchObject({ bucketsFailed: 0, error: null });
   // Three full days before today, plus the partial day the history started in, for each meter.

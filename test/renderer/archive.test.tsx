@@ -202,4 +202,29 @@ describe('Archive page', () => {
     await screen.findByTestId('archive-target');
     expect(screen.queryByTestId('archive-error')).toBeNull();
   });
+  it('names who holds the archiver lease: this workbench, another process, or no holder', async () => {
+    const since = Date.now() - 2 * 3_600_000;
+    const held = { state: 'held' as const, token: 17, holder: '9c1e22d0', host: 'archiver-2', pid: 31337, since, expiresAt: Date.now() + 10_000, mine: false };
+    const archive = vi.fn(async () => archiveStatus({ lease: held, archiverId: '3f9a01bc' }));
+    const fake = fakeClient({ archive });
+    const { unmount } = renderApp(fake, 'archive');
+    const panel = await screen.findByTestId('archive-lease');
+    expect(within(panel).getByTestId('archive-lease-holder').textContent).toBe('9c1e22d0 (another process; this one is 3f9a01bc)');
+    expect(within(panel).getByTestId('archive-lease-host').textContent).toBe('archiver-2 / 31337');
+    expect(within(panel).getByTestId('archive-lease-since').textContent).toContain('(2 h ago)');
+    expect(within(panel).getByTestId('archive-lease-expires').textContent).toMatch(/^in (9|10) s \(at .+\) unless renewed$/);
+    expect(within(panel).getByTestId('archive-lease-token').textContent).toBe('17');
+    expect(panel.textContent).toContain('renews it every 5 s; one that stops is replaced within 30 s');
+    unmount();
+
+    archive.mockImplementation(async () => archiveStatus({ lease: { ...held, holder: '3f9a01bc', mine: true }, archiverId: '3f9a01bc' }));
+    const again = renderApp(fake, 'archive');
+    expect((await screen.findByTestId('archive-lease-holder')).textContent).toBe('3f9a01bc (this workbench)');
+    again.unmount();
+
+    archive.mockImplementation(async () => archiveStatus({ lease: { state: 'free' } }));
+    renderApp(fake, 'archive');
+    expect((await screen.findByTestId('archive-lease-holder')).textContent).toContain('No holder');
+    expect(screen.queryByTestId('archive-lease-host')).toBeNull();
+  });
 });

@@ -182,6 +182,9 @@ export function archiveStatus(overrides: Partial<ArchiveStatus> = {}): ArchiveSt
     running: null,
     lastRun: null,
     failing: null,
+    lease: { state: 'held', token: 4, holder: '3f9a01bc', host: 'bench-host', pid: 4242, since: Date.now() - 3_600_000, expiresAt: Date.now() + 12_000, mine: true },
+    archiverId: '3f9a01bc',
+    leaseMs: 15_000,
     ...overrides,
   };
 }

@@ -5,6 +5,7 @@ import { useLive, usePolling, useTask, useWorkbench } from '../context.js';
 import { formatClock, formatDateTime, formatInt, formatRelative, formatSpan } from '../format.js';
 import { ArchivedObjectsTable } from './archive/ArchivedObjectsTable.js';
 import { ArchiveRun } from './archive/ArchiveRun.js';
+import { ArchiverLeasePanel } from './archive/ArchiverLeasePanel.js';
 import { ConnectionTest } from './archive/ConnectionTest.js';
 import { PendingBucketsTable } from './archive/PendingBucketsTable.js';
 
@@ -68,6 +69,7 @@ export function ArchivePage() {
             </div>
             <Schedule archive={archive} />
           </div>
+          <ArchiverLeasePanel archive={archive} />
           <ArchiveRun archive={archive} onRun={runNow} starting={start.busy} error={start.error} />
           {/* A finished pass changes both lists: read them afresh. */}
           <PendingBucketsTable key={`pending-${archive.lastRun?.finishedAt ?? 0}`} />

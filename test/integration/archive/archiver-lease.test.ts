@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -161,5 +162,44 @@ describe('two archivers on one Redis', () => {
     expect(await redis.exists(keys.archiveLease)).toBe(0);
     expect(await b.runNow('manual')).toMatchObject({ bucketsDone: 2 });
     expect(JSON.parse((await redis.get(keys.archiveLease))!)).toMatchObject({ holder: 'archiver-b', token: 2 });
+  });
+  it('status names the same holder in every process, this one or another, then the other once the holder stops, then no holder', async () => {
+    const a = makeArchiver('archiver-a', 3600).archiver;
+    const b = makeArchiver('archiver-b', 3600).archiver;
+    // A process that runs no archive schedule (role ui) still reads who holds it.
+    const watcher = makeArchiver('watcher', 3600).archiver;
+    a.start();
+    b.start();
+    await waitUntil('one archiver holds the lease', () => a.lease.holding() || b.lease.holding(), { timeoutMs: 5000 });
+    const [holder, other] = a.lease.holding() ? [a, b] : [b, a];
+
+    const seen = await Promise.all([holder.status(), other.status(), watcher.status()]);
+    for (const status of seen) {
+      expect(status.lease).toMatchObject({ state: 'held', holder: holder.lease.holderId, host: hostname(), pid: process.pid, token: holder.lease.token });
+      expect(status.leaseMs).toBe(LEASE_MS);
+    }
+    expect(seen.map(({ lease }) => lease.state === 'held' && lease.mine)).toEqual([true, false, false]);
+    expect(seen.map(({ archiverId }) => archiverId)).toEqual([holder.lease.holderId, other.lease.holderId, 'watcher']);
+    const first = seen[0]!.lease;
+    if (first.state !== 'held') throw new Error('unreachable');
+    // The lease runs on the real clock (Redis's PX), whatever clock the archiver's buckets go by.
+    expect(first.expiresAt).toBeGreaterThan(Date.now());
+    expect(first.expiresAt).toBeLessThanOrEqual(Date.now() + LEASE_MS);
+
+    await holder.stop();
+    await waitUntil('the other archiver takes the lease over', () => other.lease.holding(), { timeoutMs: 4 * LEASE_MS });
+    const [otherStatus, watcherStatus] = await Promise.all([other.status(), watcher.status()]);
+    // A newer fencing token: both archivers started at once, so the loser of that race may have spent one too.
+    expect(other.lease.token).toBeGreaterThan(first.token);
+    expect(otherStatus.lease).toMatchObject({ state: 'held', holder: other.lease.holderId, token: other.lease.token, mine: true });
+    expect(watcherStatus.lease).toMatchObject({ state: 'held', holder: other.lease.holderId, token: other.lease.token, mine: false });
+
+    await other.stop();
+    expect((await watcher.status()).lease).toEqual({ state: 'free' });
+
+    // Something that is not a lease in the key (another tool wrote it): named, with when it expires; nobody takes the lease until then.
+    await redis.set(keys.archiveLease, 'not a lease', 'PX', 5000);
+    const unreadable = (await watcher.status()).lease;
+    expect(unreadable).toMatchObject({ state: 'unreadable', detail: expect.stringContaining('not JSON') });
   });
 });

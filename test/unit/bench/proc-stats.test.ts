@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseOpenFileLimit, statCpuSeconds } from '../../../core/bench/proc-stats.js';
+import { parseOpenFileLimit, parseResidentBytes, statCpuSeconds } from '../../../core/bench/proc-stats.js';
 
 describe('/proc parsing for the broker bench', () => {
   it('reads utime + stime (fields 14 and 15) in ticks of 1/100 s', () => {
@@ -25,5 +25,16 @@ describe('/proc parsing for the broker bench', () => {
     expect(parseOpenFileLimit(limits)).toBe(20000);
     expect(parseOpenFileLimit(limits.replace('20000', 'unlimited'))).toBeNull();
     expect(parseOpenFileLimit('Limit Soft Hard')).toBeNull();
+  });
+});
+
+describe('/proc status for the export bench', () => {
+  it('reads VmRSS and VmHWM in bytes', () => {
+    const status = ['Name:\tnode', 'VmPeak:\t 1234567 kB', 'VmHWM:\t  204800 kB', 'VmRSS:\t  153600 kB', 'Threads:\t11'].join('\n');
+    expect(parseResidentBytes(status)).toEqual({ rss: 150 * 1024 * 1024, peak: 200 * 1024 * 1024 });
+  });
+
+  it('throws on a table without them (a kernel thread has none)', () => {
+    expect(() => parseResidentBytes('Name:\tkthreadd\nState:\tS (sleeping)')).toThrow(/no VmRSS/);
   });
 });
