@@ -64,7 +64,8 @@ function reportFiguresPeriodically(stack: Stack): NodeJS.Timeout {
     log(
       `figures: received ${ingest.received} (${perSec(rates?.receivedPerSec)}/s), written ${ingest.written} (${perSec(rates?.writtenPerSec)}/s), ` +
         `meter readings ${ingest.meterReadingsWritten} (${perSec(rates?.meterWrittenPerSec)}/s), ` +
-        `buffered ${ingest.buffered}, rejected ${ingest.rejected}, dropped ${ingest.dropped + ingest.meterDatagramsDropped}, latency p50 ${ms(latencyMs.p50)} ms p99 ${ms(latencyMs.p99)} ms${fromSource}`,
+        `buffered ${ingest.buffered}, rejected ${ingest.rejected}, dropped ${ingest.dropped + ingest.meterDatagramsDropped}, ` +
+        `${ingest.possibleRecounts > 0 ? `possibly counted twice ${ingest.possibleRecounts}, ` : ''}latency p50 ${ms(latencyMs.p50)} ms p99 ${ms(latencyMs.p99)} ms${fromSource}`,
     );
   }, 10_000);
   timer.unref();

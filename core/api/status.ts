@@ -28,6 +28,8 @@ export const ingestFiguresSchema = z.object({
   waitingPublishers: z.number(),
   dropped: z.number(),
   writeErrors: z.number(),
+  /** On a Redis Cluster: readings a counter or list may hold twice, their write resent after a lost reply. */
+  possibleRecounts: z.number(),
   lastError: z.string().nullable(),
   /** Smart-meter readings (one datagram or MQTT payload carries several). */
   meterReadingsReceived: z.number(),

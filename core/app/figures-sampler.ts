@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { LiveFigures, RateSample } from '../api/status.js';
 import { EMPTY_INGEST_SNAPSHOT, type IngestSnapshot } from '../ingest/ingest-snapshot.js';
 
@@ -7,7 +7,7 @@ const HISTORY_SECONDS = 120;
 export interface FiguresSources {
   /** Null in read-only mode, where nothing is ingested. */
   ingest: { snapshot(): IngestSnapshot } | null;
-  redis: Redis;
+  redis: Redis | Cluster;
   bufferLimit: number;
   mqttClients: () => number;
 }
@@ -73,12 +73,13 @@ export class FiguresSampler {
   }
 }
 
-/** INFO's total_commands_processed; null while Redis does not answer. */
-export async function redisCommandsProcessed(redis: Redis): Promise<number | null> {
+/** INFO's total_commands_processed, summed over a cluster's masters (each counts only its own); null while Redis does not answer. */
+export async function redisCommandsProcessed(redis: Redis | Cluster): Promise<number | null> {
+  const servers = redis instanceof Cluster ? redis.nodes('master') : [redis];
   try {
-    const info = await redis.info('stats');
-    const match = /total_commands_processed:(\d+)/.exec(info);
-    return match ? Number(match[1]) : null;
+    const counts = await Promise.all(servers.map(async (server) => Number(/total_commands_processed:(\d+)/.exec(await server.info('stats'))?.[1] ?? NaN)));
+    const total = counts.reduce((sum, count) => sum + count, 0);
+    return Number.isNaN(total) ? null : total;
   } catch {
     return null;
   }

@@ -21,6 +21,7 @@ import { deviceEnrollment, type DeviceEnrollment } from './device-enrollment.js'
 import { recordReplay, type RecordReplay } from './record-replay.js';
 import { indexBackend, indexBuildSettings } from './index-backend.js';
 import { inspectBackend } from './inspect-backend.js';
+import { oneServerOf } from '../redis/connect.js';
 import type { StackParts } from './stack-parts.js';
 import { describeTopicRules, stackStatus } from './status-report.js';
 
@@ -65,7 +66,7 @@ export class StackBackend implements ApiBackend {
       broker,
       noBroker: this.noBroker('record and replay'),
       topicRules: () => parts.topicRules.rules,
-      redis: parts.redis,
+      redis: oneServerOf(parts.redis),
       energyArchive: parts.energyArchive,
       ingesting: parts.ingest !== null,
       log: parts.log,

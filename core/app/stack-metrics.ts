@@ -101,6 +101,12 @@ function registerIngest(registry: Registry, ingest: () => IngestSnapshot, buffer
   totalCounter(registry, `${PREFIX}meter_readings_received_total`, 'Smart-meter readings received over UDP or MQTT.', () => ingest().meterReadingsReceived);
   totalCounter(registry, `${PREFIX}meter_readings_written_total`, 'Smart-meter readings written to their energy buckets.', () => ingest().meterReadingsWritten);
   totalCounter(registry, `${PREFIX}write_errors_total`, 'Redis batches that failed and were retried.', () => ingest().writeErrors);
+  totalCounter(
+    registry,
+    `${PREFIX}possible_recounts_total`,
+    'On a Redis Cluster: readings a counter or list may hold twice, their write resent after its reply was lost.',
+    () => ingest().possibleRecounts,
+  );
   gauge(registry, `${PREFIX}buffered_readings`, 'Readings held in the write buffer, not yet in Redis.', () => ingest().buffered);
   gauge(registry, `${PREFIX}buffer_limit`, 'Readings the buffer holds before publishers are slowed (--buffer-limit).', () => bufferLimit);
 }

@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { ApiAccess } from '../api-access/api-access.js';
 import type { Archiver } from '../archive/archiver.js';
 import type { Broker } from '../broker/broker.js';
@@ -27,9 +27,9 @@ export interface StackParts {
   keys: KeySchema;
   redisUrl: string;
   embeddedRedis: EmbeddedRedis | null;
-  redis: Redis;
+  redis: Redis | Cluster;
   /** The client API's own connection, auto-pipelined: its many small concurrent requests share round trips. */
-  clientApiRedis: Redis;
+  clientApiRedis: Redis | Cluster;
   /** The bundled broker; null where ingest takes readings from an outside broker, or where no role ingests MQTT. */
   broker: Broker | null;
   /** The outside broker of --mqtt-source. */

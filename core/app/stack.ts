@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ApiAccess } from '../api-access/api-access.js';
 import type { StackStatus } from '../api/status.js';
+import { Cluster, type Redis } from 'ioredis';
 import { Archiver } from '../archive/archiver.js';
 import { createS3Client } from '../archive/s3-client.js';
 import { startBroker, type Broker } from '../broker/broker.js';
@@ -22,9 +23,9 @@ import { IngestThread } from '../ingest/ingest-thread.js';
 import { TopicRuleStore } from '../ingest/topic-rule-store.js';
 import { NOTHING_UNWRITTEN } from '../ingest/write-buffer.js';
 import { createKeySchema, replayKeySchemaOptions } from '../model/keys.js';
-import { openRedis, redactUrl } from '../redis/connect.js';
+import { describeCluster, oneServerOf, openWriteTarget, redactUrl, type WriteTarget } from '../redis/connect.js';
 import { startEmbeddedRedis } from '../redis/embedded-redis.js';
-import { refuseUnusableWriteTarget } from '../redis/write-target-check.js';
+import { refuseUnusableCluster, refuseUnusableWriteTarget } from '../redis/write-target-check.js';
 import { startClientApiServer, type ClientApiServer } from '../server/client-api-server.js';
 import { startHttpServer, type HttpServer } from '../server/http-server.js';
 import { apiKeyManagement } from './api-key-management.js';
@@ -201,14 +202,16 @@ async function startParts(config: Config, plan: StackPlan, log: Log, secretBox: 
     ? await startEmbeddedRedis({ dataDir: config.dataDir, log, port: config.redis.port, persistence: config.redis.persistence, fsync: config.redis.fsync, systemBinary: config.redis.systemBinary })
     : null;
   if (embeddedRedis) cleanup.push(() => embeddedRedis.stop());
-  // Every role but the whole stack is refused without --redis-url (config/schema.ts).
-  const redisUrl = embeddedRedis?.url ?? config.redis.url!;
+  // Every role but the whole stack is refused without --redis-url or --redis-cluster, and a cluster with roles other than ingest and udp (config/schema.ts).
+  const { cluster } = config.redis;
+  const redisUrl = cluster ? describeCluster(cluster) : (embeddedRedis?.url ?? config.redis.url!);
+  const target: WriteTarget = cluster ? { cluster } : { url: redisUrl };
   const keys = createKeySchema(config.model);
-  const redis = await openRedis(redisUrl, { connectionName: `sensor-workbench:${plan.everything ? 'api' : config.roles.join(',')}` });
+  const redis = await openWriteTarget(target, { connectionName: `sensor-workbench:${plan.everything ? 'api' : config.roles.join(',')}` });
   cleanup.push(() => redis.quit().catch(() => redis.disconnect()));
   // Before anything is written: a target that would refuse every batch stops the start instead.
-  if (writesToRedis(plan)) await refuseUnusableWriteTarget(redisUrl, keys);
-  const connections = has('ui') ? await openConnections(config, redisUrl, embeddedRedis !== null, redis, secretBox) : null;
+  if (writesToRedis(plan)) await (redis instanceof Cluster ? refuseUnusableCluster(redis, redisUrl) : refuseUnusableWriteTarget(redisUrl, keys));
+  const connections = has('ui') ? await openConnections(config, redisUrl, embeddedRedis !== null, oneServerOf(redis), secretBox) : null;
   const devices = new DeviceRegistry(redis, keys);
   const certificateAuthority = demoCaLoader(config.dataDir);
   const broker = has('bundledBroker') ? await startBundledBroker(config, devices, certificateAuthority, has('mqttIngest')) : null;
@@ -220,7 +223,7 @@ async function startParts(config: Config, plan: StackPlan, log: Log, secretBox: 
     has('mqttIngest') || has('udpIngest')
       ? await IngestThread.start({
           source: has('mqttIngest') ? (broker ?? source!) : undefined,
-          redisUrl,
+          target,
           model: config.model,
           replayKeyPrefix: config.replay.keyPrefix,
           settings: { ...config.ingest, topicRules: [...topicRules.rules] },
@@ -234,14 +237,14 @@ async function startParts(config: Config, plan: StackPlan, log: Log, secretBox: 
   await source?.start();
   const s3 = config.archive.s3.bucket === undefined ? null : createS3Client(config.archive.s3);
   if (s3) cleanup.push(async () => s3.destroy());
-  const archiver = new Archiver({ redis, keys, energy: config.energy, archive: config.archive, log });
+  const archiver = new Archiver({ redis: oneServerOf(redis), keys, energy: config.energy, archive: config.archive, log });
   if (has('archiveSchedule')) archiver.start();
   cleanup.push(() => archiver.stop());
   const energyArchive = s3 && { client: s3, bucket: config.archive.s3.bucket!, keyPrefix: config.archive.s3.keyPrefix };
   const figures = new FiguresSampler({ ingest, redis, bufferLimit: config.ingest.bufferLimit, mqttClients: () => broker?.connectedClients() ?? 0 });
   figures.start();
   cleanup.push(async () => figures.stop());
-  const clientApiRedis = await openRedis(redisUrl, { connectionName: 'sensor-workbench:client-api', autoPipelining: true });
+  const clientApiRedis = await openWriteTarget(target, { connectionName: 'sensor-workbench:client-api', autoPipelining: true });
   cleanup.push(() => clientApiRedis.quit().catch(() => clientApiRedis.disconnect()));
   const apiAccess = new ApiAccess(clientApiRedis, keys, log);
   cleanup.push(() => apiAccess.stop());
@@ -252,7 +255,7 @@ async function startParts(config: Config, plan: StackPlan, log: Log, secretBox: 
 }
 
 /** The pages read the workbench's own Redis, or a saved connection the user switches to (the replay keys among them). */
-async function openConnections(config: Config, redisUrl: string, embedded: boolean, redis: StackParts['redis'], secretBox: SecretBox): Promise<ConnectionManager> {
+async function openConnections(config: Config, redisUrl: string, embedded: boolean, redis: Redis, secretBox: SecretBox): Promise<ConnectionManager> {
   const store = await ConnectionStore.open(join(config.dataDir, 'connections.json'), secretBox);
   return ConnectionManager.create(store, { ...builtInConnection(config, redisUrl, embedded), client: redis, replayView: replayView(config, redisUrl, embedded) });
 }

@@ -59,7 +59,7 @@ export async function meterIngestPhase(
   settings: MeterIngestSettings,
 ): Promise<MeterIngestResult> {
   await redis.flushall();
-  const ingest = await startBenchIngest({ source: { subscribe: async () => async () => undefined }, redisUrl, listenUdp: true, strategy, log });
+  const ingest = await startBenchIngest({ source: { subscribe: async () => async () => undefined }, target: { url: redisUrl }, listenUdp: true, strategy, log });
   const durationMs = settings.warmupMs + settings.measureMs + 500;
   const metersPerSender = Math.floor(settings.meters / settings.senders);
   const startTimestamp = bucketStartOf(Math.floor(Date.now() / 1000) - 30 * DAY, DAY);

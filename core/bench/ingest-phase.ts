@@ -54,7 +54,7 @@ export interface PublisherTarget {
 }
 
 /** The product's ingest with its default settings (meters on any free UDP port), logging under the bench's lines. */
-export function startBenchIngest(options: Pick<IngestThreadOptions, 'source' | 'redisUrl' | 'listenUdp' | 'strategy' | 'acknowledge' | 'log'>): Promise<IngestThread> {
+export function startBenchIngest(options: Pick<IngestThreadOptions, 'source' | 'target' | 'listenUdp' | 'strategy' | 'acknowledge' | 'log'>): Promise<IngestThread> {
   const config = configSchema.parse({ energy: { udpPort: 0 } });
   return IngestThread.start({ ...options, model: config.model, settings: config.ingest, energy: config.energy, log: (line) => options.log(`  ingest: ${line}`) });
 }
@@ -87,7 +87,7 @@ export async function ingestPhase(
 ): Promise<PhaseResult> {
   if (hooks.keepData) await redis.del(...CLIMATES.map((climate) => keys.climateCounter(climate)));
   else await redis.flushall();
-  const ingest = await startBenchIngest({ source: broker, redisUrl, listenUdp: false, strategy, acknowledge, log });
+  const ingest = await startBenchIngest({ source: broker, target: { url: redisUrl }, listenUdp: false, strategy, acknowledge, log });
   const durationMs = settings.warmupMs + settings.measureMs + 500;
   const rate = totalRate === 'max' ? 'max' : totalRate / settings.publishers;
   const publishers = Array.from({ length: settings.publishers }, () =>

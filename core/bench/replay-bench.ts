@@ -199,7 +199,7 @@ async function replayPhase(
 ): Promise<ReplayPhaseResult> {
   const replayKeys = createKeySchema(replayKeySchemaOptions({ keyPrefix: '' }, DEFAULT_REPLAY_KEY_PREFIX));
   await redis.flushall();
-  const ingest = await startBenchIngest({ source: broker, redisUrl, listenUdp: false, log: say });
+  const ingest = await startBenchIngest({ source: broker, target: { url: redisUrl }, listenUdp: false, log: say });
   const publisher = await publisherFor(`${REPLAY_PREFIXED_CLIENT_ID}bench`);
   const run = new ReplayRun({ source, publisher, speed: 10_000, loop: true, ...(maxInFlight !== undefined && { maxInFlight }) });
   await sleep(settings.warmupMs);

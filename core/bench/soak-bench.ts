@@ -75,7 +75,7 @@ const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
  */
 export async function runSoak({ broker, redis, redisUrl, log }: SoakContext, settings: SoakSettings): Promise<SoakResult> {
   await redis.flushall();
-  const ingest = await startBenchIngest({ source: broker, redisUrl, listenUdp: true, log });
+  const ingest = await startBenchIngest({ source: broker, target: { url: redisUrl }, listenUdp: true, log });
   const meterRate = Math.round(settings.rate * settings.meterShare);
   const thermostatRate = settings.rate - meterRate;
   const durationMs = settings.minutes * MINUTE_MS + 500;

@@ -7,6 +7,28 @@ import { DEFAULT_TOPIC_RULES, topicFilterSchema, topicRulesSchema } from '../dom
 const port = z.int().min(0).max(65535);
 const host = z.string().min(1);
 const DAY_SECONDS = 86_400;
+/**
+ * A Redis Cluster's seed nodes, `[redis[s]://][user[:password]@]host:port[,host:port…]`: the
+ * scheme, user and password are those of a --redis-url and apply to every node (rediss = TLS); the
+ * client finds the other nodes itself. IPv6 hosts in brackets.
+ */
+const redisClusterSchema = z.string().transform((text, context) => {
+  const match = /^(?:(rediss?):\/\/)?(?:([^:@/]*)(?::([^@/]*))?@)?([^@/]+)$/.exec(text.trim());
+  const seeds = (match?.[4] ?? '').split(',').map((part) => /^(?:\[([^\]]+)\]|([^\s:,[\]]+)):(\d{1,5})$/.exec(part.trim()));
+  if (!match || seeds.some((seed) => seed === null || Number(seed[3]) < 1 || Number(seed[3]) > 65_535)) {
+    context.addIssue({ code: 'custom', message: 'must be host:port[,host:port…], optionally after redis[s]://[user[:password]@]' });
+    return z.NEVER;
+  }
+  const [, scheme, username, password] = match;
+  return {
+    seeds: seeds.map((seed) => ({ host: seed![1] ?? seed![2]!, port: Number(seed![3]) })),
+    tls: scheme === 'rediss',
+    ...(username && { username: decodeURIComponent(username) }),
+    ...(password !== undefined && { password: decodeURIComponent(password) }),
+  };
+});
+export type RedisClusterTarget = z.output<typeof redisClusterSchema>;
+
 /** S3's bucket naming rules (lower case, 3-63 characters, no leading or trailing dot or dash). */
 const S3_BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
@@ -131,6 +153,8 @@ const configFields = z.strictObject({
     .strictObject({
       /** Use this Redis instead of starting the embedded one. */
       url: z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }).optional(),
+      /** Write to this Redis Cluster instead (README "Redis Cluster"); not with url. */
+      cluster: redisClusterSchema.optional(),
       /** Port of the embedded redis-server; 0 picks a free one. */
       port: port.default(0),
       /** Append-only file in the data dir, so readings survive a restart of the app. */
@@ -145,8 +169,9 @@ const configFields = z.strictObject({
     })
     .prefault({})
     .superRefine((redis, context) => {
+      if (redis.url !== undefined && redis.cluster !== undefined) context.addIssue({ code: 'custom', path: ['cluster'], message: 'is another Redis to write to than --redis-url: give one of the two' });
       if (redis.fsync !== 'always') return;
-      if (redis.url !== undefined) context.addIssue({ code: 'custom', path: ['fsync'], message: 'applies to the embedded Redis only; set appendfsync on the Redis of --redis-url itself' });
+      if (redis.url !== undefined || redis.cluster !== undefined) context.addIssue({ code: 'custom', path: ['fsync'], message: 'applies to the embedded Redis only; set appendfsync on the Redis of --redis-url itself' });
       else if (!redis.persistence) context.addIssue({ code: 'custom', path: ['fsync'], message: 'needs --redis-persistence: without the append-only file there is nothing to sync' });
     }),
   /**
@@ -338,8 +363,15 @@ function roleProblems({ roles, redis, readOnly, mqttSource, emulator }: Pick<Con
   const problems: Array<{ path: string[]; message: string }> = [];
   const named = roles.join(',');
   const whole = runsEverything(roles);
-  if (!whole && redis.url === undefined) {
-    problems.push({ path: ['roles'], message: `role ${named} starts no Redis of its own: give it the Redis the other processes use (--redis-url)` });
+  if (!whole && redis.url === undefined && redis.cluster === undefined) {
+    problems.push({ path: ['roles'], message: `role ${named} starts no Redis of its own: give it the Redis the other processes use (--redis-url or --redis-cluster)` });
+  }
+  const notOnCluster = roles.filter((role) => role !== 'ingest' && role !== 'udp');
+  if (redis.cluster !== undefined && notOnCluster.length > 0) {
+    problems.push({
+      path: ['redis', 'cluster'],
+      message: `is written by roles ingest and udp only; role ${notOnCluster.join(',')} does not work on a Redis Cluster yet: run it in its own process against a standalone Redis (--role ingest,udp for this one)`,
+    });
   }
   const writing = roles.filter((role) => role !== 'ui');
   if (!whole && readOnly && writing.length > 0) {

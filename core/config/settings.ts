@@ -46,6 +46,7 @@ export const SETTINGS: readonly SettingSource[] = [
   { flag: 'mqtt-source-cert', env: 'SW_MQTT_SOURCE_CERT', path: 'mqttSource.tls.certFile', kind: 'string', help: 'PEM client certificate for the mqtts:// source' },
   { flag: 'mqtt-source-key', env: 'SW_MQTT_SOURCE_KEY', path: 'mqttSource.tls.keyFile', kind: 'string', help: 'PEM private key (unencrypted) of that certificate' },
   { flag: 'redis-url', env: 'SW_REDIS_URL', path: 'redis.url', kind: 'string', help: 'use this Redis (redis:// or rediss://) instead of the embedded one' },
+  { flag: 'redis-cluster', env: 'SW_REDIS_CLUSTER', path: 'redis.cluster', kind: 'string', help: 'write to this Redis Cluster (roles ingest, udp): [redis[s]://][user[:password]@]host:port[,host:port…]' },
   { flag: 'redis-port', env: 'SW_REDIS_PORT', path: 'redis.port', kind: 'number', help: 'port of the embedded redis-server, 0 = any free port' },
   { flag: 'redis-persistence', env: 'SW_REDIS_PERSISTENCE', path: 'redis.persistence', kind: 'boolean', help: 'keep the embedded Redis data in the data dir (append-only file)' },
   { flag: 'redis-fsync', env: 'SW_REDIS_FSYNC', path: 'redis.fsync', kind: 'string', help: 'when the embedded Redis syncs its append-only file: everysec (default) or always (before each write is acknowledged)' },

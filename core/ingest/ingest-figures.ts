@@ -18,6 +18,11 @@ export class IngestCounters {
   /** Messages routed to a json-hash topic rule, and those whose fields are in Redis. */
   hashMessagesReceived = 0;
   hashMessagesWritten = 0;
+  /**
+   * Readings a climate counter, an energy list or a dead-letter list may hold twice on a Redis
+   * Cluster: their write was sent again after its node's reply was lost (README "Redis Cluster").
+   */
+  possibleRecounts = 0;
   /** Redis transactions sent; written / batches is the mean batch size. */
   batches = 0;
   readonly rejectedByReason: Record<RejectionReason, number> = Object.fromEntries(

@@ -9,6 +9,7 @@ export interface IngestSnapshot {
   rejectedByReason: Record<string, number>;
   dropped: number;
   writeErrors: number;
+  possibleRecounts: number;
   batches: number;
   buffered: number;
   bufferFull: boolean;
@@ -33,6 +34,7 @@ export const EMPTY_INGEST_SNAPSHOT: IngestSnapshot = {
   rejectedByReason: {},
   dropped: 0,
   writeErrors: 0,
+  possibleRecounts: 0,
   batches: 0,
   buffered: 0,
   bufferFull: false,
@@ -65,6 +67,7 @@ export function snapshotOf(counters: IngestCounters, buffer: BufferState): Inges
     rejectedByReason: { ...counters.rejectedByReason },
     dropped: counters.dropped,
     writeErrors: counters.writeErrors,
+    possibleRecounts: counters.possibleRecounts,
     batches: counters.batches,
     buffered: buffer.buffered,
     bufferFull: buffer.isFull,

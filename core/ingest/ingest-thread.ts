@@ -12,11 +12,13 @@ import { DEFAULT_REPLAY_KEY_PREFIX } from '../domain/replay.js';
 import { ANOTHER_COPY, TopicRouter, type TopicRuleTally } from './topic-rules.js';
 import { type TopicRule } from '../domain/topic-rule.js';
 import { NOTHING_UNWRITTEN, type UnwrittenReadings } from './write-buffer.js';
+import type { WriteTarget } from '../redis/connect.js';
 
 export interface IngestThreadOptions {
   /** Where MQTT messages come from; absent for a process that takes only meter datagrams (role udp). */
   source?: MessageSource;
-  redisUrl: string;
+  /** The Redis ingest writes to: one server, or a cluster. */
+  target: WriteTarget;
   model: Config['model'];
   /** In front of the keys a prefixed replay's messages are written to; DEFAULT_REPLAY_KEY_PREFIX when not given. */
   replayKeyPrefix?: string;
@@ -219,7 +221,7 @@ export class IngestThread {
     // A restarted worker listens where its predecessor did, even when the port was picked freely.
     const udpPort = this.udpUrl === null ? options.energy.udpPort : Number(new URL(this.udpUrl).port);
     const workerData: IngestWorkerData = {
-      redisUrl: options.redisUrl,
+      target: options.target,
       model: options.model,
       replayKeyPrefix: options.replayKeyPrefix ?? DEFAULT_REPLAY_KEY_PREFIX,
       settings: options.settings,
@@ -363,6 +365,7 @@ function combineSnapshots(earlier: IngestSnapshot, later: IngestSnapshot): Inges
     rejectedByReason,
     dropped: earlier.dropped + later.dropped,
     writeErrors: earlier.writeErrors + later.writeErrors,
+    possibleRecounts: earlier.possibleRecounts + later.possibleRecounts,
     batches: earlier.batches + later.batches,
     meterReadingsReceived: earlier.meterReadingsReceived + later.meterReadingsReceived,
     meterReadingsWritten: earlier.meterReadingsWritten + later.meterReadingsWritten,

@@ -1,13 +1,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import { createKeySchema, replayKeySchemaOptions } from '../model/keys.js';
-import { openRedis } from '../redis/connect.js';
+import { openWriteTarget, type WriteTarget } from '../redis/connect.js';
 import { Ingest, type WriteStrategy } from './ingest.js';
 import { WriteBuffer } from './write-buffer.js';
 import type { FromIngestWorker, ToIngestWorker } from './ingest-worker-protocol.js';
 
 export interface IngestWorkerData {
-  redisUrl: string;
+  target: WriteTarget;
   model: Config['model'];
   replayKeyPrefix: string;
   settings: Config['ingest'];
@@ -29,7 +29,7 @@ const data = workerData as IngestWorkerData;
 const post = (message: FromIngestWorker) => port.postMessage(message);
 
 async function main(): Promise<void> {
-  const redis = await openRedis(data.redisUrl, { connectionName: 'sensor-workbench:ingest' });
+  const redis = await openWriteTarget(data.target, { connectionName: 'sensor-workbench:ingest' });
   const log = (line: string) => post({ type: 'log', line });
   const keys = createKeySchema(data.model);
   const appliedSourceSeq = await WriteBuffer.appliedSourceSeq(redis, keys, data.writerId);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import { IngestCounters } from './ingest-figures.js';
 import type { KeySchema } from '../model/keys.js';
@@ -35,7 +35,8 @@ export function routedHandler(handler: number, clientId: string | null): number 
 export interface IngestOptions {
   /** In-process, ingest subscribes to it and routes by the topic rules; in the ingest worker the main thread routes and this is absent. */
   source?: MessageSource;
-  redis: Redis;
+  /** One server, or a cluster (batched strategy only: the per-reading baseline sends a MULTI over several slots). */
+  redis: Redis | Cluster;
   keys: KeySchema;
   /** Where a prefixed replay's messages are written (see REPLAY_HANDLER_OFFSET). */
   replayKeys: KeySchema;
@@ -96,6 +97,7 @@ export class Ingest {
     const { buffer, counters } = this;
     const jsonHash = (replay: boolean) => jsonHashRule({ buffer, counters, maxPayloadBytes: settings.maxPayloadBytes, replay });
     if (this.strategy === 'per-reading') {
+      if (redis instanceof Cluster) throw new Error('the per-reading write strategy needs a single Redis server: its MULTI spans several cluster slots');
       const perReading = (schema: KeySchema) => {
         const meters = perReadingMeterRules({
           redis,

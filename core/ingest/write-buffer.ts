@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { ReplyError, type Redis } from 'ioredis';
+import { Cluster, ReplyError, type Redis } from 'ioredis';
+import { ClusterBatchWriter, clusterBatchState, type ClusterBatchState } from './cluster-batch-writer.js';
 import type { IngestCounters } from './ingest-figures.js';
 import { preciseNow } from '../domain/clock.js';
+import { clusterWrites, type ClusterWrite } from '../model/cluster-writes.js';
 import { deadLetterWrites, type DeadLetter } from '../model/dead-letter-persist.js';
 import type { KeySchema } from '../model/keys.js';
 import { meterWrites } from '../model/meter-persist.js';
@@ -13,7 +15,8 @@ import type { QueuedReading } from './queued-reading.js';
 import { WriteQueue, type QueuedBatch } from './write-queue.js';
 
 export interface WriteBufferOptions {
-  redis: Redis;
+  /** A single server takes each batch as one MULTI; a cluster as one pipeline per node (ClusterBatchWriter). */
+  redis: Redis | Cluster;
   keys: KeySchema;
   /** Where what a replay's rules offer (items marked `replay`) is written; without it they go to `keys`. */
   replayKeys?: KeySchema;
@@ -42,10 +45,12 @@ export const NOTHING_UNWRITTEN: UnwrittenReadings = Object.freeze({ thermostats:
 interface Batch extends QueuedBatch {
   seq: number;
   id: string;
+  /** On a cluster: what of the batch its nodes have not confirmed, from the first attempt on. */
+  cluster?: ClusterBatchState;
 }
 
 /** Redis error replies that mean "not now" rather than "never": the batch is kept and retried. */
-const TRANSIENT_REPLY = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|NOREPLICAS)\b/;
+const TRANSIENT_REPLY = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|NOREPLICAS|MOVED|ASK)\b/;
 
 function isPermanent(error: Error): boolean {
   return error instanceof ReplyError && !TRANSIENT_REPLY.test(error.message);
@@ -68,8 +73,13 @@ const RETRY_DELAYS_MS = [100, 250, 500, 1000, 2000, 5000];
 /** While Redis refuses every batch, the log says so again this often. */
 const REFUSAL_REMINDER_MS = 60_000;
 
-/** Two, so that encoding the next batch overlaps Redis applying the previous one. */
+/**
+ * Two, so that encoding the next batch overlaps Redis applying the previous one. One on a cluster:
+ * there a batch's writes can succeed on one node and wait for a retry on another, and a later batch
+ * must not overwrite a device hash or a score that the earlier one's retry would then set back.
+ */
 const MAX_IN_FLIGHT = 2;
+const MAX_IN_FLIGHT_ON_CLUSTER = 1;
 
 /** A writer's progress marker outlives its process long enough for a restart to read it, then goes. */
 const PROGRESS_TTL_SECONDS = 86_400;
@@ -99,14 +109,18 @@ export class WriteBuffer {
   private readonly instanceId = randomBytes(6).toString('hex');
   private readonly progressKey: string;
   private drainedListeners: Array<() => void> = [];
+  private readonly clusterWriter: ClusterBatchWriter | null;
+  private readonly maxInFlight: number;
   lastError: string | null = null;
 
   constructor(private readonly options: WriteBufferOptions) {
     this.progressKey = options.keys.writerProgress(options.writerId ?? this.instanceId);
+    this.clusterWriter = options.redis instanceof Cluster ? new ClusterBatchWriter(options.redis, options.counters) : null;
+    this.maxInFlight = this.clusterWriter ? MAX_IN_FLIGHT_ON_CLUSTER : MAX_IN_FLIGHT;
   }
 
   /** The last source batch the writer `writerId` had in Redis, from its progress marker; -1 when none. */
-  static async appliedSourceSeq(redis: Redis, keys: KeySchema, writerId: string): Promise<number> {
+  static async appliedSourceSeq(redis: Redis | Cluster, keys: KeySchema, writerId: string): Promise<number> {
     return parseProgress(await redis.get(keys.writerProgress(writerId)))?.sourceSeq ?? -1;
   }
 
@@ -219,7 +233,7 @@ export class WriteBuffer {
   }
 
   private sendMore(): void {
-    while (!this.recovering && this.inFlight.length < MAX_IN_FLIGHT) {
+    while (!this.recovering && this.inFlight.length < this.maxInFlight) {
       const taken = this.queue.take(this.options.maxBatch);
       if (!taken) break;
       const seq = this.batchSeq++;
@@ -245,10 +259,25 @@ export class WriteBuffer {
    */
   private commandsFor(batch: Batch): RedisCommand[] {
     const { keys, replayKeys } = this.options;
-    const progress: RedisCommand = ['set', this.progressKey, formatProgress({ instanceId: this.instanceId, seq: batch.seq, sourceSeq: batch.sourceSeq }), 'EX', PROGRESS_TTL_SECONDS];
+    const progress = this.progressCommand(batch);
     if (replayKeys === undefined || !hasReplayItems(batch)) return [...this.writesOf(batch, keys), progress];
     const [live, replay] = splitReplay(batch);
     return [...this.writesOf(live, keys), ...this.writesOf(replay, replayKeys), progress];
+  }
+
+  /** The batch as a cluster takes it: single-key writes (core/model/cluster-writes.ts), the progress marker last and apart. */
+  private clusterStateFor(batch: Batch): ClusterBatchState {
+    const { keys, replayKeys, bucketSeconds, deadLetterCap } = this.options;
+    const now = Date.now();
+    const writesOf = (items: WriteItems, schema: KeySchema) => clusterWrites(items, schema, bucketSeconds, now, deadLetterCap);
+    const progress: ClusterWrite = { key: this.progressKey, command: this.progressCommand(batch), countedAgainIfRepeated: 0 };
+    if (replayKeys === undefined || !hasReplayItems(batch)) return clusterBatchState(writesOf(batch, keys), progress);
+    const [live, replay] = splitReplay(batch);
+    return clusterBatchState([...writesOf(live, keys), ...writesOf(replay, replayKeys)], progress);
+  }
+
+  private progressCommand(batch: Batch): RedisCommand {
+    return ['set', this.progressKey, formatProgress({ instanceId: this.instanceId, seq: batch.seq, sourceSeq: batch.sourceSeq }), 'EX', PROGRESS_TTL_SECONDS];
   }
 
   private writesOf(items: WriteItems, keys: KeySchema): RedisCommand[] {
@@ -261,6 +290,7 @@ export class WriteBuffer {
   }
 
   private async apply(batch: Batch): Promise<string[]> {
+    if (this.clusterWriter) return this.clusterWriter.apply((batch.cluster ??= this.clusterStateFor(batch)));
     const commands = this.commandsFor(batch);
     const replies = await this.options.redis.multi(commands).exec();
     if (replies === null) throw new Error('transaction aborted');
@@ -322,7 +352,8 @@ export class WriteBuffer {
   /** Resends the unconfirmed batches one at a time, in order, skipping those Redis already applied. */
   private async recover(): Promise<void> {
     try {
-      const appliedUpTo = await this.lastAppliedSeq();
+      // A cluster batch knows itself which of its writes are confirmed (ClusterBatchState).
+      const appliedUpTo = this.clusterWriter ? -1 : await this.lastAppliedSeq();
       for (const batch of [...this.inFlight]) {
         if (batch.seq <= appliedUpTo) {
           this.completed(batch, []);

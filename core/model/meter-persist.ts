@@ -65,7 +65,8 @@ const FIXED_KEYS = 3;
 /** ARGV[1] is now, ARGV[2] the layout; the readings start at ARGV[3]. */
 const FIRST_READING_ARG = 3;
 
-interface MeterBatch {
+/** One meter's readings of a batch, grouped by bucket. */
+export interface MeterBatch {
   readings: number;
   transport: MeterTransport;
   /** bucketStart → readings' JSON in arrival order. */
@@ -99,7 +100,7 @@ export function meterWrites(readings: readonly MeterReading[], keys: KeySchema, 
   return [['eval', METER_BATCH_SCRIPT, FIXED_KEYS + meterKeys.length + listKeys.length, keys.energyPending, keys.meters, keys.indexDefinitions, ...meterKeys, ...listKeys, nowMs, `[${layout.join(',')}]`, ...lines]];
 }
 
-function groupByMeter(readings: readonly MeterReading[], bucketSeconds: number): Map<string, MeterBatch> {
+export function groupByMeter(readings: readonly MeterReading[], bucketSeconds: number): Map<string, MeterBatch> {
   const meters = new Map<string, MeterBatch>();
   for (const reading of readings) {
     let meter = meters.get(reading.deviceId);

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import type { RedisClusterTarget } from '../config/schema.js';
 import { Unavailable } from '../domain/errors.js';
 
 export interface RedisConnectionOptions {
@@ -44,4 +45,65 @@ export async function openRedis(url: string, options: RedisConnectionOptions): P
 
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^@/]*)@/, '//***@');
+}
+
+/** Where ingest writes, in a form a worker thread can be sent: one server's URL, or a cluster's seeds. */
+export type WriteTarget = { url: string } | { cluster: RedisClusterTarget };
+
+/** The one server of a URL, or the cluster: connected and answering, or failing with a message that names it. */
+export async function openWriteTarget(target: WriteTarget, options: RedisConnectionOptions): Promise<Redis | Cluster> {
+  return 'url' in target ? openRedis(target.url, options) : openCluster(target.cluster, options);
+}
+
+/**
+ * A cluster client that, like connectRedis, fails commands at once while a node is away and never
+ * resends a write by itself: ioredis would resend a pipeline whose connection closed (its
+ * retryDelayOnFailover), and a write a node applied before the close would then be applied twice
+ * unseen. The cluster batch writer resends instead, and counts what that may repeat.
+ */
+export function connectCluster({ seeds, username, password, tls }: RedisClusterTarget, { connectionName, autoPipelining = false }: RedisConnectionOptions): Cluster {
+  return new Cluster(seeds, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    enableAutoPipelining: autoPipelining,
+    retryDelayOnFailover: 0,
+    clusterRetryStrategy: (attempt) => Math.min(100 * attempt, 1000),
+    redisOptions: {
+      connectionName,
+      maxRetriesPerRequest: 0,
+      ...(username !== undefined && { username }),
+      ...(password !== undefined && { password }),
+      ...(tls && { tls: {} }),
+    },
+  });
+}
+
+export async function openCluster(target: RedisClusterTarget, options: RedisConnectionOptions): Promise<Cluster> {
+  const cluster = connectCluster(target, options);
+  cluster.on('error', () => {
+    // The client reconnects to each node by itself; the write buffer reports failures where they matter.
+  });
+  try {
+    await cluster.connect();
+    await cluster.ping();
+  } catch (error) {
+    cluster.disconnect();
+    throw new Unavailable('redis', `cannot connect to the Redis Cluster at ${describeCluster(target)}: ${(error as Error).message}`, { cause: error });
+  }
+  return cluster;
+}
+
+/** The seeds as the user gave them, without the password. */
+export function describeCluster({ seeds, tls, username }: RedisClusterTarget): string {
+  const nodes = seeds.map(({ host, port }) => `${host.includes(':') ? `[${host}]` : host}:${port}`).join(',');
+  return `${tls ? 'rediss' : 'redis'}://${username !== undefined ? `${username}:***@` : ''}${nodes}`;
+}
+
+/**
+ * The client itself on a single server; on a cluster its first master. The parts that read and
+ * write across many keys (the archiver, the pages) are refused on a cluster (core/config/schema.ts), yet
+ * a process still builds its archiver object, idle; it gets a node it never writes to.
+ */
+export function oneServerOf(client: Redis | Cluster): Redis {
+  return client instanceof Cluster ? client.nodes('master')[0]! : client;
 }

@@ -1,4 +1,4 @@
-import { Redis, ReplyError } from 'ioredis';
+import { Redis, ReplyError, type Cluster } from 'ioredis';
 import { Refused } from '../domain/errors.js';
 import type { KeySchema } from '../model/keys.js';
 import type { RedisCommand } from '../model/redis-command.js';
@@ -7,6 +7,7 @@ import { redactUrl } from './connect.js';
 /** Why a Redis cannot take the workbench's writes, each with what a user would need to put it right. */
 export type WriteTargetProblem =
   | { kind: 'cluster-node' }
+  | { kind: 'cluster-down'; state: string }
   | { kind: 'replica'; master: string | null }
   | { kind: 'missing-commands'; commands: string[] }
   | { kind: 'memory-full'; used: string | null; max: string | null; policy: string | null }
@@ -109,6 +110,25 @@ export async function checkWriteTarget(url: string, keys: KeySchema): Promise<Wr
 export async function refuseUnusableWriteTarget(url: string, keys: KeySchema): Promise<void> {
   const problems = await checkWriteTarget(url, keys);
   if (problems.length > 0) throw new UnusableWriteTarget(redactUrl(url), problems);
+}
+
+/**
+ * The cluster of --redis-cluster: it must say cluster_state:ok, and no master may be full. The
+ * command probe above is not run: a MULTI over the workbench's keys would span slots, which a
+ * cluster refuses whatever the server would make of the commands themselves.
+ */
+export async function refuseUnusableCluster(cluster: Cluster, description: string): Promise<void> {
+  const masters = cluster.nodes('master');
+  const state = /cluster_state:(\w+)/.exec(String(await masters[0]!.call('CLUSTER', 'INFO')))?.[1] ?? 'unknown';
+  const problems: WriteTargetProblem[] = state === 'ok' ? [] : [{ kind: 'cluster-down', state }];
+  for (const master of masters) {
+    const info = await readInfo(master);
+    if (memoryFull(info)) {
+      problems.push({ kind: 'memory-full', used: info?.used_memory_human ?? null, max: info?.maxmemory_human ?? null, policy: info?.maxmemory_policy ?? null });
+      break;
+    }
+  }
+  if (problems.length > 0) throw new UnusableWriteTarget(description, problems);
 }
 
 /**
@@ -227,9 +247,11 @@ function describeProblem(problem: WriteTargetProblem): string {
   switch (problem.kind) {
     case 'cluster-node':
       return (
-        'is a Redis Cluster node: cluster targets are not supported for ingest yet (the scale-out work will add a cluster mode); ' +
-        'write to a standalone Redis (another --redis-url, or none for the embedded one), and add the cluster on the Connections page to inspect it'
+        'is a Redis Cluster node, which --redis-url cannot write to (a batch would span slots): ' +
+        'give the cluster as --redis-cluster host:port[,host:port…] (roles ingest and udp), and add it on the Connections page to inspect it'
       );
+    case 'cluster-down':
+      return `says cluster_state:${problem.state}: it serves no writes until every slot has a master again (redis-cli --cluster check)`;
     case 'replica':
       return problem.master
         ? `is a replica of ${problem.master}, which refuses or loses writes: point --redis-url at its master, redis://${problem.master}`

@@ -4,6 +4,7 @@ import type { WriteStrategy } from '../../core/ingest/ingest.js';
 import { IngestThread } from '../../core/ingest/ingest-thread.js';
 import type { UnwrittenReadings } from '../../core/ingest/write-buffer.js';
 import { createKeySchema, type KeySchema } from '../../core/model/keys.js';
+import type { WriteTarget } from '../../core/redis/connect.js';
 
 export interface IngestThreadPipelineOptions {
   keyPrefix?: string;
@@ -26,11 +27,11 @@ export interface IngestThreadPipeline {
 
 /**
  * The stack's middle as Stack.start wires it today: the real aedes broker on 127.0.0.1:0 feeding an
- * IngestThread (ingest in its worker thread), writing to the Redis at `redisUrl` with the default
+ * IngestThread (ingest in its worker thread), writing to the Redis at `redis` (a URL, or a cluster) with the default
  * config unless overridden.
  */
 export async function startIngestThreadPipeline(
-  redisUrl: string,
+  redis: string | WriteTarget,
   { keyPrefix = '', strategy, settings = {}, listenUdp = false }: IngestThreadPipelineOptions = {},
 ): Promise<IngestThreadPipeline> {
   const config = configSchema.parse({ model: { keyPrefix }, energy: { udpPort: 0 } });
@@ -40,7 +41,7 @@ export async function startIngestThreadPipeline(
   try {
     ingest = await IngestThread.start({
       source: broker,
-      redisUrl,
+      target: typeof redis === 'string' ? { url: redis } : redis,
       model: config.model,
       energy: config.energy,
       listenUdp,

@@ -340,6 +340,7 @@ export function stackStatus(overrides: Partial<StackStatus> = {}): StackStatus {
         waitingPublishers: 0,
         dropped: 0,
         writeErrors: 0,
+        possibleRecounts: 0,
         lastError: null,
         meterReadingsReceived: 5760,
         meterReadingsWritten: 5750,

@@ -52,7 +52,7 @@ describe('serve --redis-url at a target that cannot take the writes', () => {
   it('refuses a Redis Cluster node in one line, and no node of the cluster gets a key', async () => {
     const node = `redis://127.0.0.1:${cluster.nodes[0]!.port}`;
     const line = await refusedStart(node);
-    expect(line).toMatch(new RegExp(`^cannot start: ${node} is a Redis Cluster node: cluster targets are not supported for ingest yet`));
+    expect(line).toMatch(new RegExp(`^cannot start: ${node} is a Redis Cluster node, which --redis-url cannot write to .*--redis-cluster host:port`));
     expect(line).toContain('Connections page');
     for (const { port } of cluster.nodes) expect(await dbsize(`redis://127.0.0.1:${port}`)).toBe(0);
   }, 60_000);

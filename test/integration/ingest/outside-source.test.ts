@@ -62,7 +62,7 @@ async function startIngest(topicRules: TopicRule[]): Promise<{ source: OutsideBr
   });
   const ingest = await IngestThread.start({
     source,
-    redisUrl: testRedis.url,
+    target: { url: testRedis.url },
     model: config.model,
     energy: config.energy,
     listenUdp: false,

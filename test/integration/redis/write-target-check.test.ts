@@ -77,7 +77,7 @@ describe('a Redis Cluster node', () => {
     const urls = cluster.nodes.map(({ host, port }) => `redis://${host}:${port}`);
     expect(await problemsWritingNothing(urls[0]!)).toEqual([{ kind: 'cluster-node' }]);
     const message = await refusal(urls[0]!);
-    expect(message).toMatch(new RegExp(`^${urls[0]} is a Redis Cluster node: cluster targets are not supported for ingest yet`));
+    expect(message).toMatch(new RegExp(`^${urls[0]} is a Redis Cluster node, which --redis-url cannot write to .*--redis-cluster host:port`));
     expect(message).toContain('Connections page');
     for (const url of urls) expect(await dbsize(url)).toBe(0);
   });
