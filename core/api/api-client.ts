@@ -13,7 +13,8 @@ import type { KeyType } from '../domain/key-type.js';
 import type { EmulatorCommand } from './status.js';
 import type { LiveFrame, LiveSubscribe, LiveTopic } from './live.js';
 import { routeUrl, type Route, type RouteRequest, type RouteResponse } from './route.js';
-import { liveChannel, routes } from './routes.js';
+import { EXPORT_ROUTES, liveChannel, routes } from './routes.js';
+import { attachmentFilename, EXPORT_TOTAL_HEADER, exportFilename, type ExportRequestOf, type ExportResponse, type ExportView } from './export.js';
 
 /** Where the API is and the per-launch token; the only thing a client needs to know. */
 export interface ApiEndpoint {
@@ -219,6 +220,34 @@ export class ApiClient {
   /** A link that downloads the file (the token rides in the query, as a link cannot send a header). */
   recordingDownloadUrl(name: string): string {
     return `${this.endpoint.origin}${recordingFilePath(name)}?token=${encodeURIComponent(this.endpoint.token)}`;
+  }
+
+  /**
+   * Starts an export of a view and resolves once the server answers, with the file's name, the
+   * rows it announced and the body to read as it streams; `signal` aborts the request (the server
+   * then stops reading). Rejects with the server's reason: 400 naming the parameter, 503 when Redis is down.
+   */
+  async exportFile<V extends ExportView>(view: V, request: ExportRequestOf<V>, signal?: AbortSignal): Promise<ExportResponse> {
+    const route = EXPORT_ROUTES[view];
+    const response = await fetch(`${this.endpoint.origin}${routeUrl(route, {}, request)}`, { headers: { authorization: `Bearer ${this.endpoint.token}` }, signal });
+    if (!response.ok) {
+      const text = await response.text();
+      let payload: unknown;
+      try {
+        payload = JSON.parse(text);
+      } catch {
+        payload = undefined;
+      }
+      throw new ApiRequestError(response.status, readApiError(payload, `HTTP ${response.status} from ${route.path}`));
+    }
+    if (!response.body) throw new ApiRequestError(response.status, { error: `HTTP ${response.status} from ${route.path} without a body`, kind: 'unexpected' });
+    const total = response.headers.get(EXPORT_TOTAL_HEADER);
+    return {
+      // The name is not readable across origins (the renderer's dev server): the one the server would give.
+      filename: attachmentFilename(response.headers.get('content-disposition')) ?? exportFilename(view, { format: 'csv', ...request }),
+      total: total === null || !/^\d+$/.test(total) ? null : Number(total),
+      body: response.body,
+    };
   }
 
   /** Uploads a recording or an events export (NDJSON) under `name`, for replay; the answer is its entry in the list. */

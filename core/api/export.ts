@@ -109,6 +109,28 @@ export interface ExportDownload {
 export const exportDownloadSchema = z.custom<ExportDownload>();
 
 /**
+ * The file's name: the view, the range it covers (and the meter), the format's extension. The
+ * server sends it and the UI suggests it before the answer arrives (a save dialog must open on the click).
+ */
+export function exportFilename(view: ExportView, query: { format: ExportFormat; from?: unknown; to?: unknown; deviceId?: unknown }): string {
+  const range = `${String(query.from)}-${String(query.to)}`;
+  const suffix = view === 'events' ? `-${range}` : view === 'meter-energy' || view === 'meter-readings' ? `-${String(query.deviceId)}-${range}` : '';
+  return `${view}${suffix}.${query.format}`;
+}
+
+/** An export as a client receives it: the server's file name, the rows it announced, the bytes as they arrive. */
+export interface ExportResponse {
+  filename: string;
+  total: number | null;
+  body: ReadableStream<Uint8Array>;
+}
+
+/** The file name of a `content-disposition: attachment; filename="…"` header, if it has one. */
+export function attachmentFilename(disposition: string | null): string | null {
+  return /filename="([^"]+)"/.exec(disposition ?? '')?.[1] ?? null;
+}
+
+/**
  * Counts the rows of an export as its bytes arrive, for a progress bar: CSV records end with CRLF
  * outside quotes (csv-stringify quotes any field holding CR or LF), NDJSON lines and JSON array
  * elements with LF (JSON.stringify escapes LF in strings; the array is `[`, rows joined by `,LF`,

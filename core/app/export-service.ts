@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { EXPORT_COLUMNS, type ExportDownload, type ExportFormat, type ExportQueryOf, type ExportRow, type ExportView } from '../api/export.js';
+import { EXPORT_COLUMNS, exportFilename, type ExportDownload, type ExportFormat, type ExportQueryOf, type ExportRow, type ExportView } from '../api/export.js';
 import type { Broker } from '../broker/broker.js';
 import { BUILT_IN_ID, type ConnectionManager } from '../connections/connection-manager.js';
 import type { Inspection } from '../connections/inspection.js';
@@ -43,7 +43,7 @@ export class ExportService {
   /** One of the UI's views on the connection the pages show. */
   async start<V extends ExportView>(view: V, query: ExportQueryOf<V>, inspection: Inspection): Promise<ExportDownload> {
     const { format } = query;
-    const filename = `${view}${filenameSuffix(view, query as Record<string, unknown>)}.${format}`;
+    const filename = exportFilename(view, query);
     if ((THREAD_VIEWS as readonly string[]).includes(view)) {
       return this.onThread({ view: view as ThreadView, format, query, connection: this.parts.connections.resolve({ id: inspection.connection.id }), energy: this.energy(inspection.connection.id) }, filename);
     }
@@ -113,12 +113,6 @@ export class ExportService {
     const rows = (this.parts.broker?.refusals().recent ?? []).map(({ at, action, clientId, address, deviceId, topic, code, reason }) => ({ at, action, clientId, address, deviceId, topic, code, reason }));
     return { total: rows.length, pages: inPages(rows) };
   }
-}
-
-function filenameSuffix(view: ExportView, query: Record<string, unknown>): string {
-  if (view === 'events') return `-${String(query.from)}-${String(query.to)}`;
-  if (view === 'meter-energy' || view === 'meter-readings') return `-${String(query.deviceId)}-${String(query.from)}-${String(query.to)}`;
-  return '';
 }
 
 async function* inPages<T>(rows: readonly T[]): AsyncGenerator<T[]> {

@@ -52,6 +52,7 @@ import type {
 import type { KeyDetail, KeyPage } from '../../core/api/keys.js';
 import type { RecordingFile, RecordingsView, RecordingState, ReplayKeysCleared, ReplayStatus } from '../../core/api/replay.js';
 import type { LiveFrame, LiveTopic } from '../../core/api/live.js';
+import type { ExportFormat, ExportResponse, ExportView } from '../../core/api/export.js';
 import type { TopicRule } from '../../core/domain/topic-rule.js';
 import { App } from '../../renderer/src/App.js';
 import type { WorkbenchClient } from '../../renderer/src/client.js';
@@ -368,6 +369,21 @@ export function warning(deviceId: string, temperature: number, at = Date.now()):
   return { deviceId, temperature, timestamp: at, requestId: `req-${deviceId}-${at}`, receivedAt: at };
 }
 
+/** An export's answer whose body is `chunks`, then its end; `total` as the server's header would announce it. */
+export function exportResponse(filename: string, chunks: string[], total: number | null = null): ExportResponse {
+  const encoder = new TextEncoder();
+  return {
+    filename,
+    total,
+    body: new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(encoder.encode(chunk));
+        controller.close();
+      },
+    }),
+  };
+}
+
 export interface FakeLive {
   topics: LiveTopic[];
   onFrame: (frame: LiveFrame) => void;
@@ -477,6 +493,7 @@ export function fakeClient(overrides: Partial<Record<keyof WorkbenchClient, unkn
     startReplay: vi.fn(async (): Promise<ReplayStatus> => replayStatus({ state: 'preparing' })),
     controlReplay: vi.fn(async (): Promise<ReplayStatus> => replayStatus({ state: 'playing' })),
     clearReplayKeys: vi.fn(async (): Promise<ReplayKeysCleared> => ({ keyPrefix: 'replay:', deleted: 0, command: '' })),
+    exportFile: vi.fn(async (view: ExportView, request: { format?: ExportFormat }): Promise<ExportResponse> => exportResponse(`${view}.${request.format ?? 'csv'}`, ['deviceId,score\r\n'])),
     live: vi.fn((topics: LiveTopic[], onFrame: (frame: LiveFrame) => void, onState: (connected: boolean) => void) => {
       const connection: FakeLive = {
         topics,

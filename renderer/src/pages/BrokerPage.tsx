@@ -3,6 +3,7 @@ import { Banner, EmptyState, Loading, PageHeader } from '../components.js';
 import { usePolling, useWorkbench } from '../context.js';
 import { formatInt } from '../format.js';
 import { ClientsPanel } from './broker/ClientsPanel.js';
+import { ExportControl } from './export/ExportControl.js';
 import { PublishForm } from './broker/PublishForm.js';
 import { RecordReplay } from './broker/RecordReplay.js';
 import { TopicTree } from './broker/TopicTree.js';
@@ -30,7 +31,10 @@ export function BrokerPage() {
       </PageHeader>
       <ClientsPanel list={clients.data} error={clients.error} onRetry={clients.refresh} />
       <section className="panel" aria-labelledby={topicsTitleId} data-testid="broker-topics">
-        <h2 id={topicsTitleId}>Topics{list && ` (${formatInt(list.tracked)})`}</h2>
+        <div className="panel-title-row">
+          <h2 id={topicsTitleId}>Topics{list && ` (${formatInt(list.tracked)})`}</h2>
+          <ExportControl view="broker-topics" query={{ prefix }} what={prefix ? `every topic starting with ${prefix}` : 'every topic'} />
+        </div>
         <label className="topic-filter">
           Topic prefix
           <input type="search" className="mono" value={prefix} onChange={(event) => setPrefix(event.target.value)} placeholder="meters/" spellCheck={false} autoComplete="off" />

@@ -3,6 +3,7 @@ import type { DeviceDetail, EventRange, SensorEvent } from '../../../core/api/ev
 import { Command, EmptyState, InlineError, Loading, PageHeader } from '../components.js';
 import { useLive, useMounted, useTask, useWorkbench } from '../context.js';
 import { formatClockMs, formatDateTime, formatInt, fromLocalInput, isoTime, toLocalInput } from '../format.js';
+import { ExportControl } from './export/ExportControl.js';
 
 /** The hash fields the pipeline writes for every device, in the document's order. */
 export const DEVICE_FIELDS = ['temperature', 'deviceIP', 'humidity', 'climate', 'timestamp', 'requestId'] as const;
@@ -48,7 +49,10 @@ function RecentList({ selected, onSelect }: { selected: string | null; onSelect:
 
   return (
     <div className="panel" aria-labelledby="recent-title" role="region">
-      <h2 id="recent-title">Newest readings</h2>
+      <div className="panel-title-row">
+        <h2 id="recent-title">Newest readings</h2>
+        <ExportControl view="devices" query={{}} what="every device hash in SensorData" />
+      </div>
       {events ? (
         <>
           <p className="muted small">
@@ -213,6 +217,8 @@ function RangeQuery({ onSelect }: { onSelect: (id: string) => void }) {
   const [result, setResult] = useState<EventRange | null>(null);
   const { busy, error, setError, run: runTask } = useTask();
 
+  const range = formRange(from, to);
+
   const run = async (fromMs: number | null, toMs: number | null) => {
     const count = Number(limit);
     if (fromMs === null || toMs === null) return setError('Enter both times.');
@@ -223,9 +229,7 @@ function RangeQuery({ onSelect }: { onSelect: (id: string) => void }) {
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const toMs = fromLocalInput(to);
-    // The inputs have whole seconds: include all of the last one.
-    void run(fromLocalInput(from), toMs === null ? null : toMs + 999);
+    void run(range?.from ?? null, range?.to ?? null);
   };
 
   const quick = (seconds: number) => {
@@ -237,7 +241,10 @@ function RangeQuery({ onSelect }: { onSelect: (id: string) => void }) {
 
   return (
     <div className="panel" role="region" aria-labelledby="range-title">
-      <h2 id="range-title">Time range</h2>
+      <div className="panel-title-row">
+        <h2 id="range-title">Time range</h2>
+        <ExportControl view="events" query={range} what="every entry in the time range" />
+      </div>
       <p className="muted small">
         Devices whose latest reading falls in a time range, oldest first: <code>ZRANGEBYSCORE SensorData from to</code>.
       </p>
@@ -284,6 +291,13 @@ function RangeQuery({ onSelect }: { onSelect: (id: string) => void }) {
   );
 }
 
+/** The range the inputs show, in ms; the inputs have whole seconds, so all of the last one is in. */
+function formRange(from: string, to: string): { from: number; to: number } | null {
+  const fromMs = fromLocalInput(from);
+  const toMs = fromLocalInput(to);
+  return fromMs === null || toMs === null ? null : { from: fromMs, to: toMs + 999 };
+}
+
 function PatternSearch({ onSelect }: { onSelect: (id: string) => void }) {
   const { client } = useWorkbench();
   const [match, setMatch] = useState('2*');
@@ -323,7 +337,10 @@ function PatternSearch({ onSelect }: { onSelect: (id: string) => void }) {
 
   return (
     <div className="panel" role="region" aria-labelledby="search-title">
-      <h2 id="search-title">Pattern search</h2>
+      <div className="panel-title-row">
+        <h2 id="search-title">Pattern search</h2>
+        <ExportControl view="devices" query={match ? { match } : null} what="every device hash whose id matches the pattern" />
+      </div>
       <p className="muted small">
         Walk <code>SensorData</code> with <code>ZSCAN … MATCH pattern COUNT n</code>; each step returns a cursor for the next.
       </p>

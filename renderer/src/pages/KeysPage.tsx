@@ -4,6 +4,7 @@ import type { KeyType } from '../../../core/domain/key-type.js';
 import { Command, EmptyState, InlineError, PageHeader } from '../components.js';
 import { useTask, useWorkbench } from '../context.js';
 import { formatInt } from '../format.js';
+import { ExportControl } from './export/ExportControl.js';
 import { KeyDetailPanel } from './keys/KeyDetailPanel.js';
 import { KeyTree } from './keys/KeyTree.js';
 
@@ -29,9 +30,12 @@ export function KeysPage() {
   const [selected, setSelected] = useState<string | null>(null);
   const { busy, error, run } = useTask();
 
+  // The whole walk of the scan shown; before any, of the scan the form would run.
+  const exportQuery = walk ? { match: walk.match, type: walk.type } : { match: scanPattern(match), type: type === '' ? undefined : type };
+
   const scan = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const pattern = match.trim() === '' ? '*' : match;
+    const pattern = scanPattern(match);
     const filter = type === '' ? undefined : type;
     void run(
       () => client.keys({ cursor: '0', match: pattern, ...(filter && { type: filter }) }),
@@ -110,6 +114,7 @@ export function KeysPage() {
         <div className="panel" role="region" aria-labelledby="keys-found-title">
           <div className="panel-title-row">
             <h2 id="keys-found-title">Keys found</h2>
+            <ExportControl view="keys" query={exportQuery} what="every key the scan finds" />
           </div>
           {!walk ? (
             <EmptyState title="No scan yet." testId="keys-empty">
@@ -135,6 +140,10 @@ export function KeysPage() {
       </div>
     </section>
   );
+}
+
+function scanPattern(match: string): string {
+  return match.trim() === '' ? '*' : match;
 }
 
 /** `before` plus the keys of `more` not already in it (SCAN may return a key more than once). */

@@ -2,6 +2,7 @@ import { useCallback } from 'react';
 import { Command, EmptyState, Figure, InlineError, Loading, PageHeader } from '../components.js';
 import { useLive, usePolling, useWorkbench } from '../context.js';
 import { formatDateTime, formatInt, isoTime, mosquittoFlags } from '../format.js';
+import { ExportControl } from './export/ExportControl.js';
 
 const REFRESH_MS = 3000;
 const LETTERS = 100;
@@ -22,9 +23,12 @@ export function RejectedPage() {
       <PageHeader
         title="Rejected"
         actions={
-          <button type="button" className="button button-quiet" onClick={refresh}>
-            Refresh
-          </button>
+          <>
+            <button type="button" className="button button-quiet" onClick={refresh}>
+              Refresh
+            </button>
+            <ExportControl view="rejected" query={{}} what="every dead letter" />
+          </>
         }
       >
         Payloads that reached the broker but were not persisted (not JSON, a missing field, out of range, too big), newest first.

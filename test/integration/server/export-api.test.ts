@@ -2,6 +2,8 @@ import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from '../../../core/api/api-client.js';
+import { ApiRequestError } from '../../../core/api/api-error.js';
 import { redisClient } from '../../helpers/redis-client.js';
 import { startTestStack, type TestStack } from '../../helpers/test-stack.js';
 
@@ -75,5 +77,24 @@ describe('GET /api/export/events', () => {
       expect(JSON.stringify(await answer.json())).toContain(parameter);
     }
     expect((await fetch(exportUrl('format=csv&from=0&to=1'))).status).toBe(401);
+  });
+});
+
+describe('ApiClient.exportFile', () => {
+  it('answers with the server’s file name, the announced row total and the body as it streams', async () => {
+    const client = new ApiClient({ origin: stack.origin, token: stack.token });
+    const answer = await client.exportFile('events', { format: 'ndjson', from: 1000, to: 3000 });
+    expect(answer.filename).toBe('events-1000-3000.ndjson');
+    expect(answer.total).toBe(IN_RANGE.length);
+    const text = await new Response(answer.body).text();
+    expect(text.trimEnd().split('\n').map((line) => (JSON.parse(line) as { deviceId: string }).deviceId)).toEqual(IN_RANGE.map((device) => device.deviceId));
+  });
+
+  it('rejects with the server’s reason and the parameter to fix', async () => {
+    const client = new ApiClient({ origin: stack.origin, token: stack.token });
+    const failure = await client.exportFile('events', { format: 'csv', from: 3000, to: 1000 }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ApiRequestError);
+    expect((failure as ApiRequestError).status).toBe(400);
+    expect((failure as ApiRequestError).field).toBe('from');
   });
 });

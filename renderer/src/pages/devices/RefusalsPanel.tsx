@@ -2,6 +2,7 @@ import { useCallback, useId } from 'react';
 import { Banner } from '../../components.js';
 import { usePolling, useWorkbench } from '../../context.js';
 import { formatClock, formatDateTime } from '../../format.js';
+import { ExportControl } from '../export/ExportControl.js';
 
 const REFUSALS_POLL_MS = 3000;
 
@@ -15,7 +16,10 @@ export function RefusalsPanel() {
 
   return (
     <section className="panel" aria-labelledby={titleId} data-testid="refusals">
-      <h2 id={titleId}>Refusals{summary && ` (${summary.total})`}</h2>
+      <div className="panel-title-row">
+        <h2 id={titleId}>Refusals{summary && ` (${summary.total})`}</h2>
+        <ExportControl view="refusals" query={{}} what="the latest refusals" />
+      </div>
       {error && (
         <Banner tone="error" title="Could not read the broker’s refusals." onRetry={refresh}>
           {error}

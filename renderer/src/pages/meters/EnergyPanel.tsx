@@ -7,6 +7,7 @@ import { useFetch, useWorkbench } from '../../context.js';
 import { SOURCE_ORDER, SOURCE_STYLES, chartColumns, energyInterval, sourceRuns, type SourceRun } from '../../energy.js';
 import { formatBucketStart, formatDateTime, formatEnergy, formatInt, formatMs, formatSpan, fromIsoInput, toIsoInput } from '../../format.js';
 import { timeAxis } from '../../time-axis.js';
+import { ExportControl } from '../export/ExportControl.js';
 import { NewestReadings } from './NewestReadings.js';
 
 const DAY = 86_400;
@@ -49,9 +50,16 @@ export function EnergyPanel({ deviceId }: { deviceId: string }) {
     <div className="panel" role="region" aria-labelledby="energy-title" data-testid="energy">
       <div className="panel-title-row">
         <h2 id="energy-title">Energy of {deviceId}</h2>
-        <button type="button" className="button button-quiet" onClick={energy.retry} disabled={energy.loading} aria-label="Refresh energy">
-          Refresh
-        </button>
+        <span className="button-row">
+          <button type="button" className="button button-quiet" onClick={energy.retry} disabled={energy.loading} aria-label="Refresh energy">
+            Refresh
+          </button>
+          <ExportControl
+            view="meter-energy"
+            query={energy.data && { deviceId, from: energy.data.from, to: energy.data.to, interval: energy.data.intervalSeconds }}
+            what={`the energy of ${deviceId} per interval, as charted`}
+          />
+        </span>
       </div>
       <RangePicker range={range} onChange={setRange} />
       {energy.error ? (

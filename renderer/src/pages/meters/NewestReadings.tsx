@@ -4,6 +4,7 @@ import { Banner, Loading } from '../../components.js';
 import { useFetch, useWorkbench } from '../../context.js';
 import { channelSum, newestReadingsFrom } from '../../energy.js';
 import { formatDateTime, formatEnergy, formatSpan, isoTime } from '../../format.js';
+import { ExportControl } from '../export/ExportControl.js';
 
 const NEWEST_READINGS = 50;
 
@@ -29,7 +30,14 @@ export function NewestReadings({ series }: { series: EnergySeries }) {
 
   return (
     <div role="region" aria-labelledby="newest-readings-title">
-      <h3 id="newest-readings-title">Newest readings</h3>
+      <div className="panel-title-row">
+        <h3 id="newest-readings-title">Newest readings</h3>
+        <ExportControl
+          view="meter-readings"
+          query={{ deviceId: series.deviceId, from: series.from, to: series.to }}
+          what={`every reading of ${series.deviceId} in the charted range`}
+        />
+      </div>
       {error ? (
         <Banner tone="error" title="Could not read the newest readings." onRetry={retry}>
           {error}
