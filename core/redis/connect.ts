@@ -1,24 +1,24 @@
 import { Redis } from 'ioredis';
 import { Unavailable } from '../domain/errors.js';
+import { TurnBatchedRedis } from './turn-batched-redis.js';
 
 export interface RedisConnectionOptions {
   /** Name shown in CLIENT LIST, so an operator can tell the workbench's connections apart. */
   connectionName: string;
   /**
-   * Commands issued in one turn of the event loop go out in one write (ioredis autopipelining):
-   * for many small concurrent requests, such as the client API's, one round trip serves them all.
+   * Commands issued in one turn of the event loop go out in one write (TurnBatchedRedis): for many
+   * small concurrent requests, such as the client API's, one round trip serves them all.
    */
-  autoPipelining?: boolean;
+  batchPerTurn?: boolean;
 }
 
 /**
  * A connection that fails commands at once while Redis is away (no offline queue): ingest keeps
  * its own bounded buffer and decides what to retry, so nothing piles up unseen inside the client.
  */
-export function connectRedis(url: string, { connectionName, autoPipelining = false }: RedisConnectionOptions): Redis {
-  return new Redis(url, {
+export function connectRedis(url: string, { connectionName, batchPerTurn = false }: RedisConnectionOptions): Redis {
+  return new (batchPerTurn ? TurnBatchedRedis : Redis)(url, {
     connectionName,
-    enableAutoPipelining: autoPipelining,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     lazyConnect: true,
