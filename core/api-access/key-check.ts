@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { parsePresentedKey, secretMatches } from './api-key-secret.js';
 import type { ApiKeyRecord, ApiKeyStore } from './api-key-store.js';
 
@@ -13,6 +14,12 @@ const MAX_CACHED_KEYS = 10_000;
 interface CachedRead {
   record: Promise<ApiKeyRecord | null>;
   readAt: number;
+  /**
+   * The secret that matched this read's hash: a busy key's later requests are compared with it in
+   * constant time instead of hashing each one. It goes with the read, so a revoked key still fails
+   * once the read is older than KEY_CACHE_MS.
+   */
+  matchedSecret: Buffer | null;
 }
 
 /** The key a request presents, checked against Redis through a short cache. */
@@ -28,20 +35,25 @@ export class KeyCheck {
   async check(presented: string | null): Promise<ApiKeyRecord | null> {
     const parsed = presented === null ? null : parsePresentedKey(presented);
     if (!parsed) return null;
-    const record = await this.read(parsed.keyId);
-    return secretMatches(parsed.secret, record?.secretHash ?? null) ? record : null;
+    const read = this.read(parsed.keyId);
+    const record = await read.record;
+    const offered = Buffer.from(parsed.secret);
+    if (read.matchedSecret !== null && read.matchedSecret.length === offered.length && timingSafeEqual(offered, read.matchedSecret)) return record;
+    if (!secretMatches(parsed.secret, record?.secretHash ?? null)) return null;
+    read.matchedSecret = offered;
+    return record;
   }
 
-  private read(keyId: string): Promise<ApiKeyRecord | null> {
+  private read(keyId: string): CachedRead {
     const now = this.clock();
     const cached = this.cache.get(keyId);
-    if (cached && now - cached.readAt < KEY_CACHE_MS) return cached.record;
+    if (cached && now - cached.readAt < KEY_CACHE_MS) return cached;
     if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear();
-    const record = this.store.get(keyId);
-    this.cache.set(keyId, { record, readAt: now });
+    const read: CachedRead = { record: this.store.get(keyId), readAt: now, matchedSecret: null };
+    this.cache.set(keyId, read);
     // A failed read is not remembered: the next request asks Redis again.
-    record.catch(() => this.cache.delete(keyId));
-    return record;
+    read.record.catch(() => this.cache.delete(keyId));
+    return read;
   }
 }
 

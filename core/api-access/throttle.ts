@@ -19,9 +19,9 @@ export interface ThrottleVerdict {
  * One request against the key's limit, exactly as the source paper: the 5-second interval's counter
  * `<ns>:apiKeys:<keyId>:tps:<intervalStart>` gets INCR, EXPIRE 60 and GET, sent together without
  * waiting between them. The counter lives in Redis, so every API process sharing it sees the same
- * count. Issued as three commands rather than a pipeline object: on the client API's
- * auto-pipelined connection they then share one write with the other requests' commands of the
- * same turn of the event loop (a pipeline object is written on its own).
+ * count. Issued as three commands rather than a pipeline object: on the client API's connection,
+ * which batches each turn of the event loop into one write, they then share that write with the
+ * other requests' commands of the same turn (a pipeline object is written on its own).
  */
 export async function countRequest(redis: RedisClient, keys: KeySchema, keyId: string, limit: number, nowMs: number): Promise<ThrottleVerdict> {
   const now = Math.floor(nowMs / 1000);

@@ -36,14 +36,19 @@ interface PendingCounters {
   fields: Map<string, number>;
 }
 
+/** Separates the parts of a tally's name; no key id, route name or status holds one. */
+const TALLY_SEPARATOR = '\t';
+
 /**
  * Usage statistics, the paper's way: counters per period with an expiry. Requests are tallied in
- * memory and written once a second (HINCRBY per field, EXPIREAT per hash, one pipeline per hash),
- * so a busy key costs a few commands a second instead of a few per request; a crash loses at most
- * that second. A failed write is counted and logged, never retried into a double count.
+ * memory, one count per second, key, route and status (a request costs one map update), and written
+ * once a second (HINCRBY per field, EXPIREAT per hash, one pipeline per hash), so a busy key costs a
+ * few commands a second instead of a few per request; a crash loses at most that second. A failed
+ * write is counted and logged, never retried into a double count.
  */
 export class UsageRecorder {
-  private pending = new Map<string, PendingCounters>();
+  /** `<unix second>\t<keyId or empty>\t<route>\t<status>` → requests. */
+  private tallies = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   /** Hashes whose counters could not be written. */
@@ -62,14 +67,8 @@ export class UsageRecorder {
   }
 
   record({ keyId, route, status, atMs }: RequestOutcome): void {
-    const fields = [REQUESTS_FIELD, routeField(route, status), ...(COUNTED_STATUSES.has(status) ? [statusField(status)] : [])];
-    const at = Math.floor(atMs / 1000);
-    for (const period of ['minute', 'hour'] as const) {
-      const { seconds, keptSeconds } = USAGE_PERIODS[period];
-      const periodStart = at - (at % seconds);
-      const hashes = [this.keys.apiUsage(period, periodStart), ...(keyId === null ? [] : [this.keys.apiKeyUsage(keyId, period, periodStart)])];
-      for (const hash of hashes) this.add(hash, periodStart + keptSeconds, fields);
-    }
+    const tally = `${Math.floor(atMs / 1000)}${TALLY_SEPARATOR}${keyId ?? ''}${TALLY_SEPARATOR}${route}${TALLY_SEPARATOR}${status}`;
+    this.tallies.set(tally, (this.tallies.get(tally) ?? 0) + 1);
   }
 
   /** Writes what was tallied; a flush waits for the one before it. */
@@ -84,16 +83,28 @@ export class UsageRecorder {
     await this.flush();
   }
 
-  private add(hash: string, expireAt: number, fields: string[]): void {
-    let counters = this.pending.get(hash);
-    if (!counters) this.pending.set(hash, (counters = { expireAt, fields: new Map() }));
-    for (const field of fields) counters.fields.set(field, (counters.fields.get(field) ?? 0) + 1);
+  /** The tallies as the counter hashes they add to: per period, API-wide and per key. */
+  private countersOf(tallies: Map<string, number>): Map<string, PendingCounters> {
+    const counters = new Map<string, PendingCounters>();
+    for (const [tally, count] of tallies) {
+      const [second, keyId, route, statusText] = tally.split(TALLY_SEPARATOR) as [string, string, string, string];
+      const at = Number(second);
+      const status = Number(statusText);
+      const fields = [REQUESTS_FIELD, routeField(route, status), ...(COUNTED_STATUSES.has(status) ? [statusField(status)] : [])];
+      for (const period of ['minute', 'hour'] as const) {
+        const { seconds, keptSeconds } = USAGE_PERIODS[period];
+        const periodStart = at - (at % seconds);
+        const hashes = [this.keys.apiUsage(period, periodStart), ...(keyId === '' ? [] : [this.keys.apiKeyUsage(keyId, period, periodStart)])];
+        for (const hash of hashes) add(counters, hash, periodStart + keptSeconds, fields, count);
+      }
+    }
+    return counters;
   }
 
   private async write(): Promise<void> {
-    if (this.pending.size === 0) return;
-    const batch = this.pending;
-    this.pending = new Map();
+    if (this.tallies.size === 0) return;
+    const batch = this.countersOf(this.tallies);
+    this.tallies = new Map();
     const results = await Promise.allSettled(
       [...batch].map(async ([hash, { expireAt, fields }]) => {
         const pipeline = this.redis.pipeline();
@@ -108,6 +119,12 @@ export class UsageRecorder {
     this.failedWrites += failures.length;
     this.log(`client API usage: ${failures.length} counter hashes not written (${this.failedWrites} so far): ${String(failures[0]!.reason)}`);
   }
+}
+
+function add(counters: Map<string, PendingCounters>, hash: string, expireAt: number, fields: string[], count: number): void {
+  let pending = counters.get(hash);
+  if (!pending) counters.set(hash, (pending = { expireAt, fields: new Map() }));
+  for (const field of fields) pending.fields.set(field, (pending.fields.get(field) ?? 0) + count);
 }
 
 const RANGES: Record<UsageRange, { period: UsagePeriod; count: number }> = {

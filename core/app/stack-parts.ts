@@ -28,7 +28,7 @@ export interface StackParts {
   redisUrl: string;
   embeddedRedis: EmbeddedRedis | null;
   redis: Redis | Cluster;
-  /** The client API's own connection, auto-pipelined: its many small concurrent requests share round trips. */
+  /** The client API's own connection, one write per turn of the event loop: its many small concurrent requests share round trips. */
   clientApiRedis: Redis | Cluster;
   /** The bundled broker; null where ingest takes readings from an outside broker, or where no role ingests MQTT. */
   broker: Broker | null;

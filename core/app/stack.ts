@@ -244,7 +244,7 @@ async function startParts(config: Config, plan: StackPlan, log: Log, secretBox: 
   const figures = new FiguresSampler({ ingest, redis, bufferLimit: config.ingest.bufferLimit, mqttClients: () => broker?.connectedClients() ?? 0 });
   figures.start();
   cleanup.push(async () => figures.stop());
-  const clientApiRedis = await openWriteTarget(target, { connectionName: 'sensor-workbench:client-api', autoPipelining: true });
+  const clientApiRedis = await openWriteTarget(target, { connectionName: 'sensor-workbench:client-api', batchPerTurn: true });
   cleanup.push(() => clientApiRedis.quit().catch(() => clientApiRedis.disconnect()));
   const apiAccess = new ApiAccess(clientApiRedis, keys, log);
   cleanup.push(() => apiAccess.stop());

@@ -57,8 +57,8 @@ export async function runApiBench({ seconds, rounds, connections, fixedRate, log
   const dataDir = await mkdtemp(join(tmpdir(), 'sw-bench-api-'));
   const embedded = await startEmbeddedRedis({ dataDir, port: 0, persistence: false });
   const redis = await openRedis(embedded.url, { connectionName: 'sensor-workbench:bench-api' });
-  // As the stack's client API has it: both listeners on one auto-pipelined connection of their own.
-  const apiRedis = await openRedis(embedded.url, { connectionName: 'sensor-workbench:bench-client-api', autoPipelining: true });
+  // As the stack's client API has it: both listeners on one connection of their own, one write per turn of the event loop.
+  const apiRedis = await openRedis(embedded.url, { connectionName: 'sensor-workbench:bench-client-api', batchPerTurn: true });
   const s3 = await startBenchS3();
   const keys = createKeySchema({ keyPrefix: '' });
   const servers: ClientApiServer[] = [];

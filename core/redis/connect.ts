@@ -1,25 +1,25 @@
 import { Cluster, Redis } from 'ioredis';
 import type { RedisClusterTarget } from '../config/schema.js';
 import { Unavailable } from '../domain/errors.js';
+import { TurnBatchedRedis } from './turn-batched-redis.js';
 
 export interface RedisConnectionOptions {
   /** Name shown in CLIENT LIST, so an operator can tell the workbench's connections apart. */
   connectionName: string;
   /**
-   * Commands issued in one turn of the event loop go out in one write (ioredis autopipelining):
-   * for many small concurrent requests, such as the client API's, one round trip serves them all.
+   * Commands issued in one turn of the event loop go out in one write (TurnBatchedRedis): for many
+   * small concurrent requests, such as the client API's, one round trip serves them all.
    */
-  autoPipelining?: boolean;
+  batchPerTurn?: boolean;
 }
 
 /**
  * A connection that fails commands at once while Redis is away (no offline queue): ingest keeps
  * its own bounded buffer and decides what to retry, so nothing piles up unseen inside the client.
  */
-export function connectRedis(url: string, { connectionName, autoPipelining = false }: RedisConnectionOptions): Redis {
-  return new Redis(url, {
+export function connectRedis(url: string, { connectionName, batchPerTurn = false }: RedisConnectionOptions): Redis {
+  return new (batchPerTurn ? TurnBatchedRedis : Redis)(url, {
     connectionName,
-    enableAutoPipelining: autoPipelining,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     lazyConnect: true,
@@ -61,11 +61,12 @@ export async function openWriteTarget(target: WriteTarget, options: RedisConnect
  * retryDelayOnFailover), and a write a node applied before the close would then be applied twice
  * unseen. The cluster batch writer resends instead, and counts what that may repeat.
  */
-export function connectCluster({ seeds, username, password, tls }: RedisClusterTarget, { connectionName, autoPipelining = false }: RedisConnectionOptions): Cluster {
+export function connectCluster({ seeds, username, password, tls }: RedisClusterTarget, { connectionName, batchPerTurn = false }: RedisConnectionOptions): Cluster {
   return new Cluster(seeds, {
     lazyConnect: true,
     enableOfflineQueue: false,
-    enableAutoPipelining: autoPipelining,
+    // A cluster's nearest equivalent of one write per turn: ioredis groups each node's commands itself.
+    enableAutoPipelining: batchPerTurn,
     retryDelayOnFailover: 0,
     clusterRetryStrategy: (attempt) => Math.min(100 * attempt, 1000),
     redisOptions: {

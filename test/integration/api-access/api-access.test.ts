@@ -70,6 +70,9 @@ describe('API key objects and indexes', () => {
     const wrongSecret = `${record.id}.${'A'.repeat(32)}`;
     const unknownId = `key_0000000000000000.${key.slice(record.id.length + 1)}`;
     for (const presented of [wrongSecret, unknownId, 'nonsense', '', null]) expect(await check.check(presented)).toBeNull();
+    // Once a secret has matched, the key's later requests are compared with it rather than hashed: still the same answers.
+    expect((await check.check(key))?.id).toBe(record.id);
+    expect(await check.check(wrongSecret)).toBeNull();
   });
 
   it('refuses a revoked key once the cache interval has passed', async () => {
