@@ -90,6 +90,8 @@ describe('ingest into a 3-master Redis Cluster (real redis-server ×3, aedes, mq
       });
     }
     expect(await counters()).toEqual(expectedCounters(readings));
+    // The figures come from the ingest thread every so often, after the PUBACKs: wait for them.
+    await waitUntil('the ingest figures to count every reading', () => ingest.snapshot().written === readings.length);
     expect(ingest.snapshot()).toMatchObject({ written: readings.length, possibleRecounts: 0, writeErrors: 0 });
     // The keys really lie on all three masters: the batches spanned nodes.
     const sizes = await Promise.all(client.nodes('master').map((node) => node.dbsize()));
@@ -141,6 +143,7 @@ describe('ingest into a 3-master Redis Cluster (real redis-server ×3, aedes, mq
     expect(kills).toBeGreaterThan(0);
     const lastByDevice = new Map(readings.map((reading) => [String(reading.deviceId), reading]));
     for (const [deviceId, reading] of lastByDevice) expect(Number(await client.zscore('SensorData', deviceId))).toBe(reading.timestamp);
+    await waitUntil('the ingest figures to count every reading', () => ingest.snapshot().written >= readings.length);
     const stored = await counters();
     const expected = expectedCounters(readings);
     const excess = CLIMATES.reduce((sum, climate) => sum + stored[climate]! - expected[climate]!, 0);
