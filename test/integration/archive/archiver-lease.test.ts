@@ -1,16 +1,14 @@
 import { hostname } from 'node:os';
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Archiver } from '../../../core/archive/archiver.js';
 import { energyObjectKey } from '../../../core/archive/energy-object.js';
-import { createS3Client } from '../../../core/archive/s3-client.js';
 import { configSchema } from '../../../core/config/schema.js';
 import { Conflict } from '../../../core/domain/errors.js';
 import { createKeySchema } from '../../../core/model/keys.js';
 import { redisClient } from '../../helpers/redis-client.js';
-import { startTestS3, type TestS3 } from '../../helpers/s3rver.js';
-import { startTestRedis, type TestRedis } from '../../helpers/test-redis.js';
+import { useArchiveTestEnv } from '../../helpers/archive-test-env.js';
 import { waitUntil } from '../../helpers/wait-until.js';
 
 /** Two archivers on one Redis (two workbenches): the lease lets one at a time archive. */
@@ -22,33 +20,9 @@ const NOW_MS = Date.UTC(2024, 0, 10, 12);
 const DAY_1 = Date.UTC(2024, 0, 1) / 1000;
 const LEASE_MS = 1000;
 
-let redisServer: TestRedis;
-let s3: TestS3;
-let redis: Redis;
-let s3Client: S3Client;
-let bucketCounter = 0;
-let s3Bucket: string;
+const env = useArchiveTestEnv('lease-test', { createBucket: true });
 const archivers: Archiver[] = [];
 const connections: Redis[] = [];
-
-beforeAll(async () => {
-  [redisServer, s3] = await Promise.all([startTestRedis(), startTestS3()]);
-  redis = redisClient(redisServer.url);
-  s3Client = createS3Client(s3.settings('unused'));
-});
-
-afterAll(async () => {
-  s3Client?.destroy();
-  redis?.disconnect();
-  await Promise.all([redisServer?.stop(), s3?.stop()]);
-});
-
-beforeEach(async () => {
-  await redis.flushall();
-  bucketCounter += 1;
-  s3Bucket = `lease-test-${bucketCounter}`;
-  await s3.createBucket(s3Bucket);
-});
 
 afterEach(async () => {
   await Promise.all(archivers.splice(0).map((archiver) => archiver.stop()));
@@ -57,13 +31,13 @@ afterEach(async () => {
 
 /** An archiver with its own Redis connection, as in its own workbench process. */
 function makeArchiver(holderId: string, intervalSeconds: number, lines: string[] = []): { archiver: Archiver; connection: Redis } {
-  const connection = redisClient(redisServer.url);
+  const connection = redisClient(env.redisServer.url);
   connections.push(connection);
   const archiver = new Archiver({
     redis: connection,
     keys,
     energy: defaults.energy,
-    archive: { ...defaults.archive, intervalSeconds, leaseMs: LEASE_MS, concurrency: 2, s3: s3.settings(s3Bucket) },
+    archive: { ...defaults.archive, intervalSeconds, leaseMs: LEASE_MS, concurrency: 2, s3: env.s3.settings(env.bucket) },
     log: (line) => lines.push(line),
     now: () => NOW_MS,
     holderId,
@@ -77,13 +51,13 @@ async function fillBuckets(deviceId: string, days: number, perBucket: number): P
     const bucketStart = DAY_1 + day * DAY;
     const list = keys.energyBucket(deviceId, bucketStart);
     const readings = Array.from({ length: perBucket }, (_, i) => JSON.stringify({ eReal: [i], timestamp: bucketStart + i * 300, duration: 300 }));
-    await redis.multi().rpush(list, ...readings).sadd(keys.energyPending, list).zadd(keys.meterBuckets(deviceId), bucketStart, bucketStart).exec();
+    await env.redis.multi().rpush(list, ...readings).sadd(keys.energyPending, list).zadd(keys.meterBuckets(deviceId), bucketStart, bucketStart).exec();
   }
 }
 
 async function objectExists(deviceId: string, bucketStart: number): Promise<boolean> {
   try {
-    await s3Client.send(new HeadObjectCommand({ Bucket: s3Bucket, Key: energyObjectKey('', deviceId, bucketStart) }));
+    await env.s3Client.send(new HeadObjectCommand({ Bucket: env.bucket, Key: energyObjectKey('', deviceId, bucketStart) }));
     return true;
   } catch {
     return false;
@@ -107,17 +81,17 @@ describe('two archivers on one Redis', () => {
     expect(String((rejected[0] as PromiseRejectedResult).reason.message)).toContain('another archiver holds the archiver lease');
     expect(a.totals().bucketsDone + b.totals().bucketsDone).toBe(8);
     expect(a.totals().bucketsFailed + b.totals().bucketsFailed).toBe(0);
-    expect(await redis.scard(keys.energyPending)).toBe(0);
+    expect(await env.redis.scard(keys.energyPending)).toBe(0);
     for (let day = 0; day < 8; day += 1) {
-      expect(await redis.exists(keys.energyBucket('L1', DAY_1 + day * DAY))).toBe(0);
+      expect(await env.redis.exists(keys.energyBucket('L1', DAY_1 + day * DAY))).toBe(0);
       expect(await objectExists('L1', DAY_1 + day * DAY)).toBe(true);
     }
     // One index member per bucket: nothing archived twice.
-    expect(await redis.zcard(keys.meterArchived('L1'))).toBe(8);
+    expect(await env.redis.zcard(keys.meterArchived('L1'))).toBe(8);
 
     // The lease key names the holder.
     const holder = a.lease.holding() ? a : b;
-    expect(JSON.parse((await redis.get(keys.archiveLease))!)).toMatchObject({ holder: holder.lease.holderId, pid: process.pid });
+    expect(JSON.parse((await env.redis.get(keys.archiveLease))!)).toMatchObject({ holder: holder.lease.holderId, pid: process.pid });
   });
 
   it('replaces a holder that died within two lease periods, and the new holder archives what is pending', async () => {
@@ -139,12 +113,12 @@ describe('two archivers on one Redis', () => {
 
     expect(tookOverAfter).toBeLessThanOrEqual(2 * LEASE_MS);
     expect(a.archiver.lease.holding()).toBe(false);
-    expect(JSON.parse((await redis.get(keys.archiveLease))!)).toMatchObject({ holder: 'archiver-b', token: 2 });
+    expect(JSON.parse((await env.redis.get(keys.archiveLease))!)).toMatchObject({ holder: 'archiver-b', token: 2 });
     expect(linesB.some((line) => line.includes('archiver-b') && line.includes('holds the archiver lease, token 2'))).toBe(true);
     // The new holder archives at once on taking over, not an interval later.
-    await waitUntil('the pending buckets archived', async () => (await redis.scard(keys.energyPending)) === 0, { timeoutMs: 10_000 });
+    await waitUntil('the pending buckets archived', async () => (await env.redis.scard(keys.energyPending)) === 0, { timeoutMs: 10_000 });
     expect(b.archiver.totals().bucketsDone).toBe(3);
-    expect(await redis.zcard(keys.meterArchived('L2'))).toBe(3);
+    expect(await env.redis.zcard(keys.meterArchived('L2'))).toBe(3);
   });
 
   it('hands the lease over at once when its holder stops cleanly', async () => {
@@ -159,9 +133,9 @@ describe('two archivers on one Redis', () => {
     await a.stop();
     await fillBuckets('L4', 2, 3);
 
-    expect(await redis.exists(keys.archiveLease)).toBe(0);
+    expect(await env.redis.exists(keys.archiveLease)).toBe(0);
     expect(await b.runNow('manual')).toMatchObject({ bucketsDone: 2 });
-    expect(JSON.parse((await redis.get(keys.archiveLease))!)).toMatchObject({ holder: 'archiver-b', token: 2 });
+    expect(JSON.parse((await env.redis.get(keys.archiveLease))!)).toMatchObject({ holder: 'archiver-b', token: 2 });
   });
   it('status names the same holder in every process, this one or another, then the other once the holder stops, then no holder', async () => {
     const a = makeArchiver('archiver-a', 3600).archiver;
@@ -198,7 +172,7 @@ describe('two archivers on one Redis', () => {
     expect((await watcher.status()).lease).toEqual({ state: 'free' });
 
     // Something that is not a lease in the key (another tool wrote it): named, with when it expires; nobody takes the lease until then.
-    await redis.set(keys.archiveLease, 'not a lease', 'PX', 5000);
+    await env.redis.set(keys.archiveLease, 'not a lease', 'PX', 5000);
     const unreadable = (await watcher.status()).lease;
     expect(unreadable).toMatchObject({ state: 'unreadable', detail: expect.stringContaining('not JSON') });
   });

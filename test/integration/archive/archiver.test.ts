@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Archiver, type ArchiverOptions } from '../../../core/archive/archiver.js';
 import { uploadBucket } from '../../../core/archive/bucket-archive.js';
 import { BucketEncoder } from '../../../core/archive/bucket-encoder.js';
@@ -12,9 +11,7 @@ import { createS3Client, type S3Settings } from '../../../core/archive/s3-client
 import { configSchema, type Config } from '../../../core/config/schema.js';
 import { createKeySchema, type EnergyBucketRef } from '../../../core/model/keys.js';
 import type { PendingBucket } from '../../../core/api/archive.js';
-import { redisClient } from '../../helpers/redis-client.js';
-import { startTestS3, type TestS3 } from '../../helpers/s3rver.js';
-import { startTestRedis, type TestRedis } from '../../helpers/test-redis.js';
+import { useArchiveTestEnv } from '../../helpers/archive-test-env.js';
 import { waitUntil } from '../../helpers/wait-until.js';
 
 /**
@@ -31,31 +28,8 @@ const NOW_MS = Date.UTC(2024, 0, 10, 12);
 const DAY_1 = Date.UTC(2024, 0, 1) / 1000;
 const TODAY = Date.UTC(2024, 0, 10) / 1000;
 
-let redisServer: TestRedis;
-let s3: TestS3;
-let redis: Redis;
-let s3Client: S3Client;
-let bucketCounter = 0;
-let s3Bucket: string;
+const env = useArchiveTestEnv('archive-test');
 const archivers: Archiver[] = [];
-
-beforeAll(async () => {
-  [redisServer, s3] = await Promise.all([startTestRedis(), startTestS3()]);
-  redis = redisClient(redisServer.url);
-  s3Client = createS3Client(s3.settings('unused'));
-});
-
-afterAll(async () => {
-  s3Client?.destroy();
-  redis?.disconnect();
-  await Promise.all([redisServer?.stop(), s3?.stop()]);
-});
-
-beforeEach(async () => {
-  await redis.flushall();
-  bucketCounter += 1;
-  s3Bucket = `archive-test-${bucketCounter}`;
-});
 
 afterEach(async () => {
   await Promise.all(archivers.splice(0).map((archiver) => archiver.stop()));
@@ -85,7 +59,7 @@ async function pushReadings(deviceId: string, readings: readonly string[]): Prom
   for (const reading of readings) {
     const bucketStart = Math.floor((JSON.parse(reading) as { timestamp: number }).timestamp / DAY) * DAY;
     const list = keys.energyBucket(deviceId, bucketStart);
-    await redis.multi().rpush(list, reading).sadd(keys.energyPending, list).zadd(keys.meterBuckets(deviceId), bucketStart, bucketStart).exec();
+    await env.redis.multi().rpush(list, reading).sadd(keys.energyPending, list).zadd(keys.meterBuckets(deviceId), bucketStart, bucketStart).exec();
   }
 }
 
@@ -93,7 +67,7 @@ async function pushReadings(deviceId: string, readings: readonly string[]): Prom
 async function fillBucket(deviceId: string, bucketStart: number, count: number): Promise<string[]> {
   const readings = Array.from({ length: count }, (_, i) => meterReading(bucketStart + i * 300));
   const list = keys.energyBucket(deviceId, bucketStart);
-  await redis.multi().rpush(list, ...readings).sadd(keys.energyPending, list).zadd(keys.meterBuckets(deviceId), bucketStart, bucketStart).exec();
+  await env.redis.multi().rpush(list, ...readings).sadd(keys.energyPending, list).zadd(keys.meterBuckets(deviceId), bucketStart, bucketStart).exec();
   return readings;
 }
 
@@ -105,10 +79,10 @@ interface ArchiverSetup extends Partial<Omit<ArchiverOptions, 'archive' | 's3'>>
 
 function makeArchiver({ archive, s3: s3Overrides, lines = [], ...options }: ArchiverSetup = {}): Archiver {
   const archiver = new Archiver({
-    redis,
+    redis: env.redis,
     keys,
     energy,
-    archive: { ...defaults.archive, intervalSeconds: 0, scanCount: 7, ...archive, s3: { ...s3.settings(s3Bucket), ...s3Overrides } },
+    archive: { ...defaults.archive, intervalSeconds: 0, scanCount: 7, ...archive, s3: { ...env.s3.settings(env.bucket), ...s3Overrides } },
     log: (line) => lines.push(line),
     now: () => NOW_MS,
     ...options,
@@ -125,7 +99,7 @@ async function archiveAndStop(): Promise<void> {
 }
 
 async function getObject(deviceId: string, bucketStart: number): Promise<{ body: Buffer; etag: string; metadata: Record<string, string>; contentType: string | undefined }> {
-  const answer = await s3Client.send(new GetObjectCommand({ Bucket: s3Bucket, Key: energyObjectKey('', deviceId, bucketStart) }));
+  const answer = await env.s3Client.send(new GetObjectCommand({ Bucket: env.bucket, Key: energyObjectKey('', deviceId, bucketStart) }));
   return {
     body: Buffer.from(await answer.Body!.transformToByteArray()),
     etag: (answer.ETag ?? '').replaceAll('"', ''),
@@ -153,7 +127,7 @@ async function cliDecodedLines(deviceId: string, bucketStart: number): Promise<s
 
 async function objectExists(deviceId: string, bucketStart: number): Promise<boolean> {
   try {
-    await s3Client.send(new HeadObjectCommand({ Bucket: s3Bucket, Key: energyObjectKey('', deviceId, bucketStart) }));
+    await env.s3Client.send(new HeadObjectCommand({ Bucket: env.bucket, Key: energyObjectKey('', deviceId, bucketStart) }));
     return true;
   } catch {
     return false;
@@ -163,9 +137,9 @@ async function objectExists(deviceId: string, bucketStart: number): Promise<bool
 async function bucketInRedis(deviceId: string, bucketStart: number): Promise<{ length: number; pending: boolean; archived: string[] }> {
   const list = keys.energyBucket(deviceId, bucketStart);
   const [length, pending, archived] = await Promise.all([
-    redis.llen(list),
-    redis.sismember(keys.energyPending, list),
-    redis.zrangebyscore(keys.meterArchived(deviceId), bucketStart, bucketStart),
+    env.redis.llen(list),
+    env.redis.sismember(keys.energyPending, list),
+    env.redis.zrangebyscore(keys.meterArchived(deviceId), bucketStart, bucketStart),
   ]);
   return { length, pending: pending === 1, archived };
 }
@@ -176,7 +150,7 @@ function timestampsOf(lines: readonly string[]): number[] {
 
 describe('archiving a stale bucket', () => {
   it('uploads an LZ4 frame the lz4 CLI decodes to exactly the pushed readings, then clears Redis and indexes the ETag', async () => {
-    await s3.createBucket(s3Bucket);
+    await env.s3.createBucket(env.bucket);
     const readings = await fillBucket('D704206006772', DAY_1, 288);
 
     const summary = await makeArchiver().runNow('manual');
@@ -188,11 +162,11 @@ describe('archiving a stale bucket', () => {
     expect(object.contentType).toBe('application/x-ndjson');
     expect(object.metadata).toMatchObject({ readings: '288', 'raw-bytes': String(summary.bytesIn) });
     expect(await bucketInRedis('D704206006772', DAY_1)).toEqual({ length: 0, pending: false, archived: [`${DAY_1}:${object.etag}`] });
-    expect(await redis.zscore(keys.meterArchived('D704206006772'), `${DAY_1}:${object.etag}`)).toBe(String(DAY_1));
+    expect(await env.redis.zscore(keys.meterArchived('D704206006772'), `${DAY_1}:${object.etag}`)).toBe(String(DAY_1));
   });
 
   it('archives only buckets whose end plus the grace period has passed', async () => {
-    await s3.createBucket(s3Bucket);
+    await env.s3.createBucket(env.bucket);
     await fillBucket('m-1', DAY_1, 3);
     // Yesterday's bucket ended 12 h ago: stale. Today's is still filling.
     await fillBucket('m-1', TODAY - DAY, 3);
@@ -212,7 +186,7 @@ describe('archiving a stale bucket', () => {
   });
 
   it('leaves a bucket that got a reading during its upload in Redis, and archives it with that reading next pass', async () => {
-    await s3.createBucket(s3Bucket);
+    await env.s3.createBucket(env.bucket);
     const readings = await fillBucket('late-1', DAY_1, 10);
     const late = meterReading(DAY_1 + 10 * 300);
     let pushed = false;
@@ -237,7 +211,7 @@ describe('archiving a stale bucket', () => {
   });
 
   it('merges a reading that arrives after its bucket was archived into the existing object', async () => {
-    await s3.createBucket(s3Bucket);
+    await env.s3.createBucket(env.bucket);
     const readings = await fillBucket('late-2', DAY_1, 5);
     const archiver = makeArchiver();
     await archiver.runNow('manual');
@@ -257,11 +231,11 @@ describe('archiving a stale bucket', () => {
   });
 
   it('recreates the S3 bucket when a late reading belongs to a bucket archived to a bucket that is gone', async () => {
-    await s3.createBucket(s3Bucket);
+    await env.s3.createBucket(env.bucket);
     await fillBucket('late-3', DAY_1, 3);
     await archiveAndStop();
     // The user points the archive at a fresh, not yet existing bucket; the index still says "archived".
-    s3Bucket = `${s3Bucket}-moved`;
+    env.bucket = `${env.bucket}-moved`;
     const late = meterReading(DAY_1 + 3600 * 20);
     await pushReadings('late-3', [late]);
     const summary = await makeArchiver().runNow('manual');
@@ -273,11 +247,11 @@ describe('archiving a stale bucket', () => {
   });
 
   it('keeps late readings in Redis when the archived object cannot be read, and goes on with other buckets', async () => {
-    await s3.createBucket(s3Bucket);
+    await env.s3.createBucket(env.bucket);
     await fillBucket('K1', DAY_1, 3);
     await fillBucket('K2', DAY_1, 3);
-    await redis.zadd(keys.meterArchived('K1'), DAY_1, `${DAY_1}:0123456789abcdef0123456789abcdef`);
-    await s3Client.send(new PutObjectCommand({ Bucket: s3Bucket, Key: energyObjectKey('', 'K1', DAY_1), Body: 'not an lz4 frame' }));
+    await env.redis.zadd(keys.meterArchived('K1'), DAY_1, `${DAY_1}:0123456789abcdef0123456789abcdef`);
+    await env.s3Client.send(new PutObjectCommand({ Bucket: env.bucket, Key: energyObjectKey('', 'K1', DAY_1), Body: 'not an lz4 frame' }));
     const lines: string[] = [];
 
     const summary = await makeArchiver({ lines }).runNow('manual');
@@ -289,9 +263,9 @@ describe('archiving a stale bucket', () => {
   });
 
   it('drops the pending entry of a list that no longer exists, and leaves entries of other namespaces alone', async () => {
-    await s3.createBucket(s3Bucket);
+    await env.s3.createBucket(env.bucket);
     const foreign = ['other:ns:energy:D1:86400', 'backend:dev:energy:not-a-bucket'];
-    await redis.sadd(keys.energyPending, keys.energyBucket('gone', DAY_1), ...foreign);
+    await env.redis.sadd(keys.energyPending, keys.energyBucket('gone', DAY_1), ...foreign);
     const lines: string[] = [];
     const archiver = makeArchiver({ lines });
 
@@ -299,14 +273,14 @@ describe('archiving a stale bucket', () => {
     await archiver.runNow('manual');
 
     expect(summary).toMatchObject({ bucketsTotal: 1, bucketsDone: 1, error: null });
-    expect((await redis.smembers(keys.energyPending)).sort()).toEqual([...foreign].sort());
+    expect((await env.redis.smembers(keys.energyPending)).sort()).toEqual([...foreign].sort());
     for (const name of foreign) expect(lines.filter((line) => line.includes(name))).toHaveLength(1);
   });
 });
 
 describe('progress and the run summary', () => {
   it('reports plausible figures, runs buckets in parallel, and keeps the last run across instances', async () => {
-    await s3.createBucket(s3Bucket);
+    await env.s3.createBucket(env.bucket);
     const devices = Array.from({ length: 6 }, (_, i) => `P${i}`);
     for (const device of devices) for (let day = 0; day < 4; day += 1) await fillBucket(device, DAY_1 + day * DAY, 288);
     let active = 0;
@@ -340,11 +314,11 @@ describe('progress and the run summary', () => {
 
     const status = await makeArchiver().status();
     expect(status).toMatchObject({ configured: true, reason: null, pending: 0, running: null, failing: null, lastRun: summary });
-    expect(status.target).toMatchObject({ bucket: s3Bucket, pathStyle: true, credentials: 'explicit' });
+    expect(status.target).toMatchObject({ bucket: env.bucket, pathStyle: true, credentials: 'explicit' });
   });
 
   it('lists pending buckets one SSCAN step at a time and archived objects one page at a time', async () => {
-    await s3.createBucket(s3Bucket);
+    await env.s3.createBucket(env.bucket);
     await fillBucket('L1', DAY_1, 4);
     await fillBucket('L1', TODAY, 2);
     const archiver = makeArchiver();
@@ -378,7 +352,7 @@ describe('progress and the run summary', () => {
   });
 
   it('stop() starts no further bucket and waits for the one in progress', async () => {
-    await s3.createBucket(s3Bucket);
+    await env.s3.createBucket(env.bucket);
     for (let day = 0; day < 3; day += 1) await fillBucket('S1', DAY_1 + day * DAY, 2);
     let release: () => void = () => undefined;
     const uploading = new Promise<void>((resolve) => (release = resolve));
@@ -402,20 +376,20 @@ describe('progress and the run summary', () => {
     await stopping;
 
     expect(await run).toMatchObject({ bucketsDone: 1, scanComplete: false });
-    expect(await redis.scard(keys.energyPending)).toBe(2);
+    expect(await env.redis.scard(keys.energyPending)).toBe(2);
   });
 });
 
 describe('crash between upload and finalize', () => {
   function uploadContext() {
-    const settings = s3.settings(s3Bucket);
+    const settings = env.s3.settings(env.bucket);
     const client = createS3Client(settings);
-    const store = new EnergyObjectStore(client, { ...settings, bucket: s3Bucket });
-    return { client, context: { redis, keys, store, encoder: new BucketEncoder(() => undefined), log: () => undefined, token: () => null } };
+    const store = new EnergyObjectStore(client, { ...settings, bucket: env.bucket });
+    return { client, context: { redis: env.redis, keys, store, encoder: new BucketEncoder(() => undefined), log: () => undefined, token: () => null } };
   }
 
   it('leaves Redis as it was, and the next pass re-uploads and finalizes: every reading once', async () => {
-    await s3.createBucket(s3Bucket);
+    await env.s3.createBucket(env.bucket);
     const readings = await fillBucket('C1', DAY_1, 50);
     const bucket: EnergyBucketRef = { deviceId: 'C1', bucketStart: DAY_1 };
     const { client, context } = uploadContext();
@@ -434,11 +408,11 @@ describe('crash between upload and finalize', () => {
     expect(await cliDecodedLines('C1', DAY_1)).toEqual(readings);
     const { etag } = await getObject('C1', DAY_1);
     expect(await bucketInRedis('C1', DAY_1)).toEqual({ length: 0, pending: false, archived: [`${DAY_1}:${etag}`] });
-    expect(await redis.keys('backend:dev:energy:*')).toEqual([]);
+    expect(await env.redis.keys('backend:dev:energy:*')).toEqual([]);
   });
 
   it('does not duplicate late readings when the crash follows the upload of a merged object', async () => {
-    await s3.createBucket(s3Bucket);
+    await env.s3.createBucket(env.bucket);
     const readings = await fillBucket('C2', DAY_1, 5);
     await archiveAndStop();
     const late = [meterReading(DAY_1 + 7000), meterReading(DAY_1 + 8000)];
@@ -460,7 +434,7 @@ describe('crash between upload and finalize', () => {
 
 describe('when S3 fails', () => {
   it('stops the pass early, keeps the buckets, backs off, and archives everything once S3 is back', async () => {
-    await s3.createBucket(s3Bucket);
+    await env.s3.createBucket(env.bucket);
     for (let day = 0; day < 8; day += 1) await fillBucket('F1', DAY_1 + day * DAY, 3);
     let now = NOW_MS;
     const lines: string[] = [];
@@ -474,7 +448,7 @@ describe('when S3 fails', () => {
       afterUpload: async () => {
         if (paused) return;
         paused = true;
-        await s3.pause();
+        await env.s3.pause();
       },
     });
 
@@ -483,7 +457,7 @@ describe('when S3 fails', () => {
     expect(failed.bucketsDone).toBe(1);
     expect(failed.bucketsFailed).toBe(0);
     expect(failed.error).toMatch(/PutObject .* at http:\/\/127\.0\.0\.1:\d+ failed: connection refused/);
-    expect(await redis.scard(keys.energyPending)).toBe(7);
+    expect(await env.redis.scard(keys.energyPending)).toBe(7);
     const status = await archiver.status();
     expect(status.failing).toEqual({ error: failed.error, since: NOW_MS, retryAt: NOW_MS + 1_000 });
     expect(status.lastRun).toEqual(failed);
@@ -493,12 +467,12 @@ describe('when S3 fails', () => {
     await archiver.runNow('manual');
     expect((await archiver.status()).failing).toMatchObject({ since: NOW_MS, retryAt: now + 4_000 });
 
-    await s3.restart();
+    await env.s3.restart();
     const recovered = await archiver.runNow('manual');
 
     expect(recovered).toMatchObject({ bucketsDone: 7, error: null });
     expect((await archiver.status()).failing).toBeNull();
-    expect(await redis.scard(keys.energyPending)).toBe(0);
+    expect(await env.redis.scard(keys.energyPending)).toBe(0);
     for (let day = 0; day < 8; day += 1) expect(await cliDecodedLines('F1', DAY_1 + day * DAY)).toHaveLength(3);
     // What /metrics reports: three passes, the first two failed, all eight buckets moved in the end.
     expect(archiver.totals()).toMatchObject({ passes: 3, failedPasses: 2, bucketsDone: 8, bucketsFailed: 0 });
@@ -507,9 +481,9 @@ describe('when S3 fails', () => {
   });
 
   it('retries automatically at the back-off time rather than the interval', async () => {
-    await s3.createBucket(s3Bucket);
+    await env.s3.createBucket(env.bucket);
     await fillBucket('F2', DAY_1, 2);
-    await s3.pause();
+    await env.s3.pause();
     const archiver = makeArchiver({ archive: { intervalSeconds: 3600 }, retryDelaysMs: [300] });
     try {
       archiver.start();
@@ -521,9 +495,9 @@ describe('when S3 fails', () => {
       expect(status.nextRunAt).toBe(status.failing!.retryAt);
       expect(status.failing!.retryAt).toBe(NOW_MS + 300);
     } finally {
-      await s3.restart();
+      await env.s3.restart();
     }
-    await waitUntil('the automatic retry to archive the bucket', async () => (await redis.scard(keys.energyPending)) === 0);
+    await waitUntil('the automatic retry to archive the bucket', async () => (await env.redis.scard(keys.energyPending)) === 0);
     await waitUntil('failing to clear', async () => (await archiver.status()).failing === null);
     expect((await archiver.status()).nextRunAt).toBe(NOW_MS + 3_600_000);
   });
@@ -534,7 +508,7 @@ describe('when S3 fails', () => {
 
     const summary = await archiver.runNow('manual');
 
-    expect(summary.error).toContain(`bucket "${s3Bucket}" does not exist`);
+    expect(summary.error).toContain(`bucket "${env.bucket}" does not exist`);
     expect(summary.error).toContain('createBucket');
     expect((await archiver.status()).failing?.error).toBe(summary.error);
     expect(await bucketInRedis('B1', DAY_1)).toMatchObject({ length: 2, pending: true });
@@ -546,7 +520,7 @@ describe('when S3 fails', () => {
     const summary = await makeArchiver({ s3: { createBucket: true } }).runNow('manual');
 
     expect(summary).toMatchObject({ bucketsDone: 1, error: null });
-    await s3Client.send(new HeadBucketCommand({ Bucket: s3Bucket }));
+    await env.s3Client.send(new HeadBucketCommand({ Bucket: env.bucket }));
     expect(await cliDecodedLines('B2', DAY_1)).toEqual(readings);
   });
 });
@@ -563,7 +537,7 @@ describe('without an S3 bucket', () => {
     expect(status).toMatchObject({ configured: false, target: null, nextRunAt: null, pending: 1 });
     expect(status.reason).toContain('--s3-bucket');
     expect(summary.error).toContain('--s3-bucket');
-    expect(await redis.scard(keys.energyPending)).toBe(1);
+    expect(await env.redis.scard(keys.energyPending)).toBe(1);
     await expect(archiver.objects(null)).rejects.toThrow(/--s3-bucket/);
   });
 });
