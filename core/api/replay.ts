@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { deviceIdSchema } from '../domain/device.js';
-import { MAX_REPLAY_SPEED, RECORDING_NAME_PATTERN, REPLAY_SKIP_REASONS } from '../domain/replay.js';
+import { MAX_REPLAY_SPEED, RECORDING_NAME_PATTERN, REPLAY_SKIP_REASONS, noSkipsByReason } from '../domain/replay.js';
 import { topicFilterSchema } from '../domain/topic-rule.js';
 
 /**
@@ -198,6 +198,34 @@ export const replayStatusSchema = z.object({
   error: z.string().nullable(),
 });
 export type ReplayStatus = z.infer<typeof replayStatusSchema>;
+
+/** No replay has run yet in this process. */
+export function idleReplayStatus(keyPrefix: string): ReplayStatus {
+  return {
+    state: 'idle',
+    source: null,
+    sourceLabel: null,
+    keys: 'prefix',
+    keyPrefix,
+    target: null,
+    speed: 1,
+    loop: false,
+    loops: 0,
+    startTime: null,
+    endTime: null,
+    emulatedTime: null,
+    progress: 0,
+    published: 0,
+    acknowledged: 0,
+    total: null,
+    ratePerSecond: 0,
+    startedAt: null,
+    endedAt: null,
+    skipped: { total: 0, byReason: noSkipsByReason(), lines: [] },
+    badBuckets: [],
+    error: null,
+  };
+}
 
 /** POST /api/replay/clear: every key under the replay key prefix deleted (never a live key). */
 export const replayKeysClearedSchema = z.object({

@@ -3,11 +3,11 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Redis } from 'ioredis';
-import type { RecordingFile, RecordingsView, RecordingState, ReplayCommand, ReplayKeysCleared, ReplayRequest, ReplayStatus } from '../api/replay.js';
+import { idleReplayStatus, type RecordingFile, type RecordingsView, type RecordingState, type ReplayCommand, type ReplayKeysCleared, type ReplayRequest, type ReplayStatus } from '../api/replay.js';
 import type { Broker } from '../broker/broker.js';
 import type { Config } from '../config/schema.js';
 import { Conflict, InvalidInput, NotFound } from '../domain/errors.js';
-import { REPLAY_LIVE_CLIENT_ID, REPLAY_PREFIXED_CLIENT_ID, REPLAY_SKIP_REASONS } from '../domain/replay.js';
+import { REPLAY_LIVE_CLIENT_ID, REPLAY_PREFIXED_CLIENT_ID, noSkipsByReason } from '../domain/replay.js';
 import type { TopicRule } from '../domain/topic-rule.js';
 import { TopicRouter } from '../ingest/topic-rules.js';
 import type { EnergyS3Target } from '../query/energy-query.js';
@@ -140,7 +140,7 @@ export class RecordReplay implements RecordReplayBackend {
   replayStatus(): ReplayStatus {
     const { keyPrefix } = this.parts.config.replay;
     const session = this.session;
-    if (!session) return idleStatus(keyPrefix);
+    if (!session) return idleReplayStatus(keyPrefix);
     const figures = session.run?.figures() ?? null;
     const source = session.source;
     return {
@@ -163,7 +163,7 @@ export class RecordReplay implements RecordReplayBackend {
       ratePerSecond: this.rate(session, figures?.published ?? 0),
       startedAt: session.startedAt,
       endedAt: session.endedAt,
-      skipped: source?.skipped.view() ?? { total: 0, byReason: Object.fromEntries(REPLAY_SKIP_REASONS.map((reason) => [reason, 0])) as ReplayStatus['skipped']['byReason'], lines: [] },
+      skipped: source?.skipped.view() ?? { total: 0, byReason: noSkipsByReason(), lines: [] },
       badBuckets: [...(source?.badBuckets ?? [])],
       error: figures?.error ?? session.error,
     };
@@ -335,33 +335,6 @@ export class RecordReplay implements RecordReplayBackend {
     const seconds = (now - since) / 1000;
     return seconds > 0.2 ? (published - before) / seconds : 0;
   }
-}
-
-function idleStatus(keyPrefix: string): ReplayStatus {
-  return {
-    state: 'idle',
-    source: null,
-    sourceLabel: null,
-    keys: 'prefix',
-    keyPrefix,
-    target: null,
-    speed: 1,
-    loop: false,
-    loops: 0,
-    startTime: null,
-    endTime: null,
-    emulatedTime: null,
-    progress: 0,
-    published: 0,
-    acknowledged: 0,
-    total: null,
-    ratePerSecond: 0,
-    startedAt: null,
-    endedAt: null,
-    skipped: { total: 0, byReason: Object.fromEntries(REPLAY_SKIP_REASONS.map((reason) => [reason, 0])) as ReplayStatus['skipped']['byReason'], lines: [] },
-    badBuckets: [],
-    error: null,
-  };
 }
 
 /** recording-20261102-140509 (UTC). */

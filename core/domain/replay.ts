@@ -29,5 +29,10 @@ export const RECORDING_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 export const REPLAY_SKIP_REASONS = ['bad-json', 'not-a-message', 'unknown-topic', 'oversize'] as const;
 export type ReplaySkipReason = (typeof REPLAY_SKIP_REASONS)[number];
 
+/** Every skip reason at 0: what a replay that has skipped nothing shows. */
+export function noSkipsByReason(): Record<ReplaySkipReason, number> {
+  return Object.fromEntries(REPLAY_SKIP_REASONS.map((reason) => [reason, 0])) as Record<ReplaySkipReason, number>;
+}
+
 /** Replays run at 1× to this many times the original pace. */
 export const MAX_REPLAY_SPEED = 10_000;

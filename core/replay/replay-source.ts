@@ -1,5 +1,5 @@
 import type { BadBucket, SkippedLine } from '../api/replay.js';
-import { REPLAY_SKIP_REASONS, type ReplaySkipReason } from '../domain/replay.js';
+import { noSkipsByReason, type ReplaySkipReason } from '../domain/replay.js';
 import { LISTED_SKIPPED_LINES } from '../api/replay.js';
 import type { ReplayMessage } from './replay-line.js';
 
@@ -26,7 +26,7 @@ export interface ReplaySourceReader {
 /** Skipped lines by reason, and the first LISTED_SKIPPED_LINES of them with their line numbers. */
 export class SkipTally {
   total = 0;
-  readonly byReason = Object.fromEntries(REPLAY_SKIP_REASONS.map((reason) => [reason, 0])) as Record<ReplaySkipReason, number>;
+  readonly byReason = noSkipsByReason();
   readonly lines: SkippedLine[] = [];
 
   add(line: number, reason: ReplaySkipReason, detail: string): void {

@@ -50,7 +50,7 @@ import type {
   MeterList,
 } from '../../core/api/energy.js';
 import type { KeyDetail, KeyPage } from '../../core/api/keys.js';
-import type { RecordingFile, RecordingsView, RecordingState, ReplayKeysCleared, ReplayStatus } from '../../core/api/replay.js';
+import { idleReplayStatus, type RecordingFile, type RecordingsView, type RecordingState, type ReplayKeysCleared, type ReplayStatus } from '../../core/api/replay.js';
 import type { LiveFrame, LiveTopic } from '../../core/api/live.js';
 import type { ExportFormat, ExportResponse, ExportView } from '../../core/api/export.js';
 import type { TopicRule } from '../../core/domain/topic-rule.js';
@@ -112,31 +112,7 @@ export function recordingsView(overrides: Partial<RecordingsView> = {}): Recordi
 }
 
 export function replayStatus(overrides: Partial<ReplayStatus> = {}): ReplayStatus {
-  return {
-    state: 'idle',
-    source: null,
-    sourceLabel: null,
-    keys: 'prefix',
-    keyPrefix: 'replay:',
-    target: null,
-    speed: 1,
-    loop: false,
-    loops: 0,
-    startTime: null,
-    endTime: null,
-    emulatedTime: null,
-    progress: 0,
-    published: 0,
-    acknowledged: 0,
-    total: null,
-    ratePerSecond: 0,
-    startedAt: null,
-    endedAt: null,
-    skipped: { total: 0, byReason: { 'bad-json': 0, 'not-a-message': 0, 'unknown-topic': 0, oversize: 0 }, lines: [] },
-    badBuckets: [],
-    error: null,
-    ...overrides,
-  };
+  return { ...idleReplayStatus('replay:'), ...overrides };
 }
 
 export function emulatorStatus(overrides: Partial<EmulatorStatus> = {}): EmulatorStatus {
