@@ -107,6 +107,17 @@ export function InlineError({ children }: { children: ReactNode }) {
   );
 }
 
+/** A form's primary submit button on its own row, saying what it is doing while the request runs. */
+export function SubmitRow({ busy, busyLabel, disabled = false, children }: { busy: boolean; busyLabel: string; disabled?: boolean; children: ReactNode }) {
+  return (
+    <div className="button-row">
+      <button type="submit" className="button button-primary" disabled={busy || disabled}>
+        {busy ? busyLabel : children}
+      </button>
+    </div>
+  );
+}
+
 /** A table's header row, one column heading per name. */
 export function TableHead({ columns }: { columns: readonly string[] }) {
   return (

@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { BrokerPublishResult } from '../../../../core/api/broker.js';
-import { InlineError } from '../../components.js';
+import { InlineError, SubmitRow } from '../../components.js';
 import { useTask, useWorkbench } from '../../context.js';
 import { formatBytes, formatClock } from '../../format.js';
 
@@ -62,11 +62,9 @@ export function PublishForm({ onPublished }: { onPublished: () => void }) {
           {outcome.retain ? ', retained' : ''} ({formatClock(outcome.at)}).
         </p>
       )}
-      <div className="button-row">
-        <button type="submit" className="button button-primary" disabled={publish.busy}>
-          {publish.busy ? 'Publishing…' : 'Publish'}
-        </button>
-      </div>
+      <SubmitRow busy={publish.busy} busyLabel="Publishing…">
+        Publish
+      </SubmitRow>
     </form>
   );
 }

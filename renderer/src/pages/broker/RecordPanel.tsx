@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { RecordingState, RecordingsView } from '../../../../core/api/replay.js';
-import { Banner, Figure, InlineError, Loading } from '../../components.js';
+import { Banner, Figure, InlineError, Loading, SubmitRow } from '../../components.js';
 import { useTask, useWorkbench } from '../../context.js';
 import { formatBytes, formatDuration, formatInt, formatRelative } from '../../format.js';
 import { stopReasonText } from './record-replay.js';
@@ -88,11 +88,9 @@ function StartForm({ view, onStarted }: { view: RecordingsView; onStarted: () =>
         {formatBytes(view.maxBytes)} (--record-max-bytes). Files go to <code className="wrap">{view.directory}</code>.
       </p>
       {start.error && <InlineError>Not started: {start.error}</InlineError>}
-      <div className="button-row">
-        <button type="submit" className="button button-primary" disabled={start.busy}>
-          {start.busy ? 'Starting…' : 'Start recording'}
-        </button>
-      </div>
+      <SubmitRow busy={start.busy} busyLabel="Starting…">
+        Start recording
+      </SubmitRow>
     </form>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { RecordingFile, ReplayKeyTarget, ReplayStart, ReplayStatus } from '../../../../core/api/replay.js';
 import { MAX_REPLAY_SPEED, REPLAY_SKIP_REASONS, REPLAY_VIEW_ID } from '../../../../core/domain/replay.js';
-import { Banner, Command, ConfirmPrompt, Figure, InlineError, Loading, TableHead } from '../../components.js';
+import { Banner, Command, ConfirmPrompt, Figure, InlineError, Loading, TableHead, SubmitRow } from '../../components.js';
 import { useTask, useWorkbench } from '../../context.js';
 import { formatBucketStart, formatClockMs, formatDateTime, formatInt, formatPercent, formatRate, fromIsoInput, toIsoInput } from '../../format.js';
 import { REPLAY_STATE_TEXT, SKIP_REASON_TEXT, SPEED_CHOICES, isActive } from './record-replay.js';
@@ -297,11 +297,9 @@ function StartForm({ files, keyPrefix, onStarted }: { files: RecordingFile[]; ke
         Loop until stopped
       </label>
       {start.error && <InlineError>Not started: {start.error}</InlineError>}
-      <div className="button-row">
-        <button type="submit" className="button button-primary" disabled={start.busy || selected === null}>
-          {start.busy ? 'Starting…' : 'Start replay'}
-        </button>
-      </div>
+      <SubmitRow busy={start.busy} busyLabel="Starting…" disabled={selected === null}>
+        Start replay
+      </SubmitRow>
     </form>
   );
 }

@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { ConnectionKit, DeviceRegistrationRequest } from '../../../../core/api/devices.js';
 import type { DeviceAuth, DeviceKind } from '../../../../core/domain/device.js';
-import { InlineError } from '../../components.js';
+import { InlineError, SubmitRow } from '../../components.js';
 import { useTask, useWorkbench } from '../../context.js';
 
 const KINDS: Array<{ id: DeviceKind; name: string }> = [
@@ -119,11 +119,9 @@ export function ConnectDeviceForm({ onConnected }: { onConnected: (kit: Connecti
       </fieldset>
       {problem && <InlineError>{problem}</InlineError>}
       {register.error && <InlineError>Not registered: {register.error}</InlineError>}
-      <div className="button-row">
-        <button type="submit" className="button button-primary" disabled={register.busy}>
-          {register.busy ? 'Registering…' : 'Register and get its kit'}
-        </button>
-      </div>
+      <SubmitRow busy={register.busy} busyLabel="Registering…">
+        Register and get its kit
+      </SubmitRow>
     </form>
   );
 }

@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import { INDEX_TRANSFORMS, type IndexKind, type IndexTransform } from '../../../../core/domain/index-definition.js';
-import { InlineError } from '../../components.js';
+import { InlineError, SubmitRow } from '../../components.js';
 import { useTask, useWorkbench } from '../../context.js';
 
 /** Name, the hashes (a SCAN MATCH pattern), the field and the kind of a new index; building starts at once. */
@@ -62,11 +62,9 @@ export function DefineIndexForm({ refusal, onDefined }: { refusal: string | null
         pattern the index is written by its build and by repair only.
       </p>
       {define.error && <InlineError>Not defined: {define.error}</InlineError>}
-      <div className="button-row">
-        <button type="submit" className="button button-primary" disabled={define.busy || refusal !== null}>
-          {define.busy ? 'Defining…' : 'Define and build'}
-        </button>
-      </div>
+      <SubmitRow busy={define.busy} busyLabel="Defining…" disabled={refusal !== null}>
+        Define and build
+      </SubmitRow>
     </form>
   );
 }

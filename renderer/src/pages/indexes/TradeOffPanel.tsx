@@ -2,7 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import type { IndexCompare, IndexStatus, QueryRun } from '../../../../core/api/indexes.js';
 import type { IndexKind, IndexTransform } from '../../../../core/domain/index-definition.js';
 import { ChartView } from '../../Chart.js';
-import { InlineError } from '../../components.js';
+import { InlineError, SubmitRow } from '../../components.js';
 import { useTask, useWorkbench } from '../../context.js';
 import { formatInt, formatMs } from '../../format.js';
 
@@ -97,11 +97,9 @@ export function TradeOffPanel({ indexes }: { indexes: readonly IndexStatus[] }) 
         )}
       </p>
       {compare.error && <InlineError>Not run: {compare.error}</InlineError>}
-      <div className="button-row">
-        <button type="submit" className="button button-primary" disabled={compare.busy}>
-          {compare.busy ? 'Running…' : 'Run both ways'}
-        </button>
-      </div>
+      <SubmitRow busy={compare.busy} busyLabel="Running…">
+        Run both ways
+      </SubmitRow>
       {outcome && <Outcome outcome={outcome} />}
     </form>
   );
