@@ -34,21 +34,6 @@ afterEach(() => {
 
 const CSV = ['deviceId,score,temperature\r\n', '2817,1767236645000,91\r\n42,1767236646000,"7\r\n5"\r\n', '7,1767236647000,60\r\n'];
 
-/** An answer that sends `chunks`, then waits (as a long export does) until the request is aborted, which errors it as fetch does. */
-function heldOpen(filename: string, chunks: string[], total: number | null, signal: AbortSignal): ExportResponse {
-  const encoder = new TextEncoder();
-  return {
-    filename,
-    total,
-    body: new ReadableStream<Uint8Array>({
-      start(controller) {
-        for (const chunk of chunks) controller.enqueue(encoder.encode(chunk));
-        signal.addEventListener('abort', () => controller.error(new DOMException('The user aborted a request.', 'AbortError')));
-      },
-    }),
-  };
-}
-
 const exportGroup = (name: string) => screen.getByRole('group', { name });
 
 describe('Export control', () => {
@@ -108,7 +93,7 @@ describe('Export control', () => {
     const signals: AbortSignal[] = [];
     const exportFile = vi.fn(async (_view: string, _request: unknown, signal: AbortSignal) => {
       signals.push(signal);
-      return heldOpen('rejected.csv', CSV.slice(0, 2), 10, signal);
+      return exportResponse('rejected.csv', CSV.slice(0, 2), 10, signal);
     });
     renderApp(fakeClient({ exportFile }), 'rejected');
     const group = exportGroup('Export every dead letter');
@@ -131,7 +116,7 @@ describe('Export control', () => {
 
   it('shows bytes and rows so far under a moving bar when the server announces no total', async () => {
     const user = userEvent.setup();
-    const exportFile = vi.fn(async (_view: string, _request: unknown, signal: AbortSignal) => heldOpen('devices.csv', CSV.slice(0, 2), null, signal));
+    const exportFile = vi.fn(async (_view: string, _request: unknown, signal: AbortSignal) => exportResponse('devices.csv', CSV.slice(0, 2), null, signal));
     renderApp(fakeClient({ exportFile }), 'events');
     const group = exportGroup('Export every device hash in SensorData');
     await user.click(within(group).getByRole('button', { name: 'Export' }));

@@ -345,8 +345,12 @@ export function warning(deviceId: string, temperature: number, at = Date.now()):
   return { deviceId, temperature, timestamp: at, requestId: `req-${deviceId}-${at}`, receivedAt: at };
 }
 
-/** An export's answer whose body is `chunks`, then its end; `total` as the server's header would announce it. */
-export function exportResponse(filename: string, chunks: string[], total: number | null = null): ExportResponse {
+/**
+ * An export's answer whose body is `chunks`, then its end; `total` as the server's header would
+ * announce it. With `heldOpenUntil` it waits after the chunks instead (as a long export does) until
+ * that signal aborts the request, which errors the body as fetch does.
+ */
+export function exportResponse(filename: string, chunks: string[], total: number | null = null, heldOpenUntil?: AbortSignal): ExportResponse {
   const encoder = new TextEncoder();
   return {
     filename,
@@ -354,7 +358,8 @@ export function exportResponse(filename: string, chunks: string[], total: number
     body: new ReadableStream<Uint8Array>({
       start(controller) {
         for (const chunk of chunks) controller.enqueue(encoder.encode(chunk));
-        controller.close();
+        if (!heldOpenUntil) return controller.close();
+        heldOpenUntil.addEventListener('abort', () => controller.error(new DOMException('The user aborted a request.', 'AbortError')));
       },
     }),
   };
