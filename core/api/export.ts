@@ -164,3 +164,15 @@ export class ExportRowCounter {
     return this.rows;
   }
 }
+
+/** Reads an export's whole body, counting its rows and bytes (what a client that only counts needs). */
+export async function countExportRows(body: ReadableStream<Uint8Array>, format: ExportFormat): Promise<{ rows: number; bytes: number }> {
+  const counter = new ExportRowCounter(format);
+  let bytes = 0;
+  const reader = body.getReader();
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    counter.add(next.value);
+    bytes += next.value.length;
+  }
+  return { rows: counter.finish(), bytes };
+}

@@ -3,7 +3,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Redis } from 'ioredis';
-import { EXPORT_TOTAL_HEADER, ExportRowCounter, type ExportView } from '../api/export.js';
+import { countExportRows, EXPORT_TOTAL_HEADER, type ExportView } from '../api/export.js';
 import { configSchema, type Config } from '../config/schema.js';
 import { meterId } from '../emulator/meter-generator.js';
 import { thermostatGenerator } from '../emulator/thermostat-generator.js';
@@ -237,15 +237,8 @@ async function exportOnce(client: ExportClient, view: ExportView, query: Record<
     const cpuBefore = { server: processCpuSeconds(client.pid), redis: await redisCpuSeconds(client.redis), client: process.cpuUsage() };
     const answer = await fetch(`${client.origin}/api/export/${view}?${new URLSearchParams({ format: 'csv', ...query })}`, { headers: { authorization: `Bearer ${client.token}` } });
     if (answer.status !== 200) throw new Error(`export ${view}: HTTP ${answer.status}: ${await answer.text()}`);
-    const counter = new ExportRowCounter('csv');
-    let bytes = 0;
-    const reader = answer.body!.getReader();
-    for (let next = await reader.read(); !next.done; next = await reader.read()) {
-      counter.add(next.value);
-      bytes += next.value.length;
-    }
+    const { rows, bytes } = await countExportRows(answer.body!, 'csv');
     const seconds = (performance.now() - started) / 1000;
-    const rows = counter.finish();
     const total = answer.headers.get(EXPORT_TOTAL_HEADER);
     // A bucket S3 could not give would be a row of its own: a count off by any is a failed export.
     if (rows !== expectedRows || (total !== null && Number(total) !== rows)) throw new Error(`export ${view}: ${rows} rows, ${EXPORT_TOTAL_HEADER} ${total}, expected ${expectedRows}`);

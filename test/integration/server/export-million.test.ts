@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExportRowCounter } from '../../../core/api/export.js';
+import { countExportRows, ExportRowCounter } from '../../../core/api/export.js';
 import { freePort } from '../../helpers/free-port.js';
 import { startRedisServer, type RedisServerProcess } from '../../helpers/redis-server-process.js';
 import { runInProject, type CliProcess } from '../../helpers/serve-process.js';
@@ -87,18 +87,12 @@ describe('a 1,000,000-row CSV export from a real redis-server', () => {
     const answer = await exportEvents();
     expect(answer.status).toBe(200);
     expect(answer.headers.get('x-export-total')).toBe(String(ROWS));
-    const counter = new ExportRowCounter('csv');
-    let bytes = 0;
-    const reader = answer.body!.getReader();
-    for (let next = await reader.read(); !next.done; next = await reader.read()) {
-      counter.add(next.value);
-      bytes += next.value.length;
-    }
+    const { rows, bytes } = await countExportRows(answer.body!, 'csv');
     clearInterval(sampler);
     const seconds = (performance.now() - started) / 1000;
     const growth = peak - baseline;
     console.log(`export: ${ROWS} rows, ${(bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(1)} s (${Math.round(ROWS / seconds)} rows/s); server RSS ${(baseline / 2 ** 20).toFixed(0)} MB, peak +${(growth / 2 ** 20).toFixed(1)} MB`);
-    expect(counter.finish()).toBe(ROWS);
+    expect(rows).toBe(ROWS);
     expect(growth).toBeLessThan(RSS_BOUND_BYTES);
   }, 240_000);
 
